@@ -1,0 +1,69 @@
+using System.Collections.Concurrent;
+using MailSender.Internal;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace MailSender.DependencyInjection;
+
+/// <summary>Creates each named sender once, on first use, and disposes them with the container.</summary>
+internal sealed class EmailSenderFactory : IEmailSenderFactory, IAsyncDisposable, IDisposable
+{
+    private readonly IServiceProvider _services;
+    private readonly IOptionsMonitor<MailSenderOptions> _options;
+    private readonly TransportResolver _resolver;
+    private readonly HashSet<string> _names;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ConcurrentDictionary<string, Lazy<DefaultEmailSender>> _senders = new(StringComparer.Ordinal);
+
+    public EmailSenderFactory(
+        IServiceProvider services,
+        IOptionsMonitor<MailSenderOptions> options,
+        IEnumerable<IEmailTransportFactory> transportFactories,
+        IEnumerable<MailSenderRegistration> registrations,
+        TimeProvider timeProvider,
+        ILoggerFactory? loggerFactory = null)
+    {
+        _services = services;
+        _options = options;
+        _resolver = new TransportResolver(transportFactories);
+        _names = registrations.Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
+        _timeProvider = timeProvider;
+        _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+    }
+
+    public IEmailSender GetSender(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (!_names.Contains(name))
+        {
+            throw new InvalidOperationException(name.Length == 0
+                ? "No default mail sender is registered: call services.AddMailSender(...)."
+                : $"No mail sender named '{name}' is registered: call services.AddMailSender(\"{name}\", ...).");
+        }
+
+        return _senders.GetOrAdd(name, n => new Lazy<DefaultEmailSender>(() => Create(n))).Value;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var sender in _senders.Values.Where(s => s.IsValueCreated))
+        {
+            await sender.Value.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    private DefaultEmailSender Create(string name)
+    {
+        // Throws OptionsValidationException naming every bad setting.
+        var options = _options.Get(name);
+        var custom = _services.GetKeyedService<IEmailTransport>(name);
+        var transport = custom ?? _resolver.Create(options.Transport!, options);
+        var defaultFrom = string.IsNullOrWhiteSpace(options.DefaultFrom) ? null : AddressParser.ParseMailbox(options.DefaultFrom, "DefaultFrom");
+        return new DefaultEmailSender(transport, ownsTransport: custom is null, defaultFrom, _timeProvider, _loggerFactory.CreateLogger("MailSender"));
+    }
+}

@@ -1,0 +1,13 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace MailSender.DependencyInjection;
+
+internal sealed class MailSenderBuilder(string name, IServiceCollection services) : IMailSenderBuilder
+{
+    public string Name { get; } = name;
+
+    public IServiceCollection Services { get; } = services;
+}
+
+/// <summary>Marks a sender name as registered, so asking for an unknown name fails clearly.</summary>
+internal sealed record MailSenderRegistration(string Name);

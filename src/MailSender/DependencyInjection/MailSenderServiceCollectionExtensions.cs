@@ -1,0 +1,81 @@
+using MailSender.DependencyInjection;
+using MailSender.Pickup;
+using MailSender.Smtp;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace MailSender;
+
+/// <summary>
+/// Registers MailSender in an <see cref="IServiceCollection"/>.
+/// </summary>
+public static class MailSenderServiceCollectionExtensions
+{
+    /// <summary>Registers the default <see cref="IEmailSender"/>, configured in code.</summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configure">Sets the options, e.g. <c>o =&gt; o.Transport = "smtp://smtp.example.com"</c>.</param>
+    /// <returns>A builder for further steps.</returns>
+    public static IMailSenderBuilder AddMailSender(this IServiceCollection services, Action<MailSenderOptions> configure) =>
+        AddMailSender(services, Options.DefaultName, configure);
+
+    /// <summary>Registers a named <see cref="IEmailSender"/>, configured in code.</summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="name">The sender's name, used as the service key and with <see cref="IEmailSenderFactory"/>.</param>
+    /// <param name="configure">Sets the options.</param>
+    /// <returns>A builder for further steps.</returns>
+    public static IMailSenderBuilder AddMailSender(this IServiceCollection services, string name, Action<MailSenderOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        var builder = AddCore(services, name);
+        services.Configure(name, configure);
+        return builder;
+    }
+
+    /// <summary>Registers the default <see cref="IEmailSender"/>, bound to a configuration section (e.g. <c>configuration.GetSection("MailSender")</c>).</summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configuration">The section holding <c>Transport</c>, <c>DefaultFrom</c>, <c>Password</c> and the other options.</param>
+    /// <returns>A builder for further steps.</returns>
+    public static IMailSenderBuilder AddMailSender(this IServiceCollection services, IConfiguration configuration) =>
+        AddMailSender(services, Options.DefaultName, configuration);
+
+    /// <summary>Registers a named <see cref="IEmailSender"/>, bound to a configuration section.</summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="name">The sender's name.</param>
+    /// <param name="configuration">The section holding the options.</param>
+    /// <returns>A builder for further steps.</returns>
+    public static IMailSenderBuilder AddMailSender(this IServiceCollection services, string name, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var builder = AddCore(services, name);
+        services.AddOptions<MailSenderOptions>(name).Bind(configuration);
+        return builder;
+    }
+
+    private static MailSenderBuilder AddCore(IServiceCollection services, string name)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(name);
+
+        services.AddOptions();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IEmailTransportFactory, SmtpTransportFactory>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IEmailTransportFactory, PickupTransportFactory>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MailSenderOptions>, MailSenderOptionsValidator>());
+        services.TryAddSingleton<IEmailSenderFactory, EmailSenderFactory>();
+
+        if (!services.Any(d => d.ServiceType == typeof(MailSenderRegistration) && d.ImplementationInstance is MailSenderRegistration r && r.Name == name))
+        {
+            services.AddSingleton(new MailSenderRegistration(name));
+            services.AddOptions<MailSenderOptions>(name).ValidateOnStart();
+            services.AddKeyedSingleton<IEmailSender>(name, (provider, _) => provider.GetRequiredService<IEmailSenderFactory>().GetSender(name));
+            if (name.Length == 0)
+            {
+                services.TryAddSingleton<IEmailSender>(provider => provider.GetRequiredService<IEmailSenderFactory>().GetSender(Options.DefaultName));
+            }
+        }
+
+        return new MailSenderBuilder(name, services);
+    }
+}

@@ -1,0 +1,86 @@
+using MailSender.Internal;
+using Microsoft.Extensions.Logging;
+using MimeKit;
+
+namespace MailSender;
+
+/// <summary>
+/// The <see cref="IEmailSender"/> behind <c>AddMailSender</c>: validates each message, fills in defaults and hands it to one transport.
+/// </summary>
+internal sealed class DefaultEmailSender : IEmailSender, IAsyncDisposable, IDisposable
+{
+    private readonly IEmailTransport _transport;
+    private readonly bool _ownsTransport;
+    private readonly MailboxAddress? _defaultFrom;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private int _disposed;
+
+    public DefaultEmailSender(IEmailTransport transport, bool ownsTransport, MailboxAddress? defaultFrom, TimeProvider timeProvider, ILogger logger)
+    {
+        _transport = transport;
+        _ownsTransport = ownsTransport;
+        _defaultFrom = defaultFrom;
+        _timeProvider = timeProvider;
+        _logger = logger;
+    }
+
+    public IEmailTransport Transport => _transport;
+
+    public async Task<SendResult> SendAsync(MimeMessage message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var started = _timeProvider.GetTimestamp();
+        try
+        {
+            var prepared = MessagePreparer.Prepare(message, _defaultFrom);
+            var result = await _transport.SendAsync(message, prepared.Envelope, cancellationToken).ConfigureAwait(false);
+            var elapsed = _timeProvider.GetElapsedTime(started);
+            if (result.RejectedRecipients.Count > 0)
+            {
+                Log.RecipientsRejected(_logger, result.MessageId, _transport.Name, result.RejectedRecipients.Count, prepared.Envelope.Recipients.Count);
+            }
+
+            Log.MessageSent(_logger, result.MessageId, _transport.Name, result.AcceptedRecipients.Count, (long)elapsed.TotalMilliseconds);
+            return new SendResult
+            {
+                MessageId = result.MessageId,
+                AcceptedRecipients = result.AcceptedRecipients,
+                RejectedRecipients = result.RejectedRecipients,
+                ServerResponse = result.ServerResponse,
+                Transport = result.Transport,
+                Attempts = result.Attempts,
+                FilePath = result.FilePath,
+                Elapsed = elapsed,
+            };
+        }
+        catch (EmailSendException ex)
+        {
+            Log.SendFailed(_logger, message.MessageId, _transport.Name, ex.Kind, ex.Message);
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0 || !_ownsTransport)
+        {
+            return;
+        }
+
+        switch (_transport)
+        {
+            case IAsyncDisposable asyncDisposable:
+                await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+                break;
+            case IDisposable disposable:
+                disposable.Dispose();
+                break;
+        }
+    }
+
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+}

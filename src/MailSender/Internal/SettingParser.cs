@@ -1,0 +1,82 @@
+using System.Globalization;
+
+namespace MailSender.Internal;
+
+/// <summary>Reads transport URI parameters, with errors that name the parameter.</summary>
+internal static class SettingParser
+{
+    /// <summary>Parses a duration such as <c>30s</c>, <c>500ms</c>, <c>2m</c>, <c>1h</c>, a number of seconds, or <c>00:00:30</c>.</summary>
+    public static bool TryParseDuration(string text, out TimeSpan value)
+    {
+        text = text.Trim();
+        (string Suffix, double Scale)[] units = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)];
+        foreach (var (suffix, scale) in units)
+        {
+            if (text.EndsWith(suffix, StringComparison.OrdinalIgnoreCase) &&
+                double.TryParse(text.AsSpan(0, text.Length - suffix.Length), NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
+            {
+                value = TimeSpan.FromSeconds(number * scale);
+                return number >= 0;
+            }
+        }
+
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
+        {
+            value = TimeSpan.FromSeconds(seconds);
+            return seconds >= 0;
+        }
+
+        return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out value) && value >= TimeSpan.Zero;
+    }
+
+    public static TimeSpan Duration(TransportUri uri, string name, TimeSpan fallback)
+    {
+        if (!uri.Parameters.TryGetValue(name, out var text))
+        {
+            return fallback;
+        }
+
+        if (!TryParseDuration(text, out var value) || value <= TimeSpan.Zero)
+        {
+            throw Bad(uri, name, $"'{text}' is not a positive duration (e.g. 30s, 500ms, 2m)");
+        }
+
+        return value;
+    }
+
+    public static bool Boolean(TransportUri uri, string name, bool fallback)
+    {
+        if (!uri.Parameters.TryGetValue(name, out var text))
+        {
+            return fallback;
+        }
+
+        return text.ToLowerInvariant() switch
+        {
+            "true" or "yes" or "1" or "on" => true,
+            "false" or "no" or "0" or "off" => false,
+            _ => throw Bad(uri, name, $"'{text}' is not true or false"),
+        };
+    }
+
+    public static string? Text(TransportUri uri, string name, string? fallback) =>
+        uri.Parameters.TryGetValue(name, out var text) && text.Length > 0 ? text : fallback;
+
+    /// <summary>Rejects parameters a transport does not know, so a typo is not silently ignored.</summary>
+    public static void RejectUnknown(TransportUri uri, IReadOnlyCollection<string> known)
+    {
+        foreach (var name in uri.Parameters.Keys)
+        {
+            if (!known.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                throw new EmailSendException(EmailErrorKind.Configuration, $"Invalid transport URI {uri}: unknown option '{name}' for '{uri.Scheme}:'.")
+                {
+                    Hint = "Known options: " + string.Join(", ", known) + ". See docs/configuration.md.",
+                };
+            }
+        }
+    }
+
+    public static EmailSendException Bad(TransportUri uri, string name, string problem) =>
+        new(EmailErrorKind.Configuration, $"Invalid transport URI {uri}: option '{name}': {problem}.");
+}

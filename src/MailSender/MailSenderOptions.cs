@@ -1,0 +1,61 @@
+namespace MailSender;
+
+/// <summary>
+/// Configures an <see cref="IEmailSender"/>. Bind it from configuration (section <c>MailSender</c>) or set it in code.
+/// </summary>
+/// <remarks>
+/// Options are validated when the application starts; every invalid setting is reported at once by name.
+/// Settings given as transport URI parameters (e.g. <c>?timeout=30s</c>) take precedence over these properties.
+/// </remarks>
+public class MailSenderOptions
+{
+    /// <summary>The name of the environment variable read for the password when none is configured.</summary>
+    public const string PasswordEnvironmentVariable = "MAILSENDER_PASSWORD";
+
+    /// <summary>Gets or sets the transport URI, e.g. <c>smtp://user@smtp.example.com:587</c> or <c>pickup:./outbox</c>.</summary>
+    /// <value>The default is <see langword="null"/>: a transport must be configured here or with <c>UseTransport</c>.</value>
+    public string? Transport { get; set; }
+
+    /// <summary>Gets or sets the sender used for messages without a <c>From</c> header, e.g. <c>App &lt;app@example.com&gt;</c>.</summary>
+    /// <value>The default is <see langword="null"/>: messages must carry their own <c>From</c>.</value>
+    public string? DefaultFrom { get; set; }
+
+    /// <summary>Gets or sets the user name, when it is not in the transport URI.</summary>
+    /// <value>The default is <see langword="null"/>.</value>
+    public string? UserName { get; set; }
+
+    /// <summary>Gets or sets the password (or API key), so it need not live in the transport URI.</summary>
+    /// <value>
+    /// The default is <see langword="null"/>: a password in the URI is used, else the
+    /// <c>MAILSENDER_PASSWORD</c> environment variable when a user name is set.
+    /// </value>
+    public string? Password { get; set; }
+
+    /// <summary>Gets or sets how long to wait for a TCP connection, the TLS handshake and the greeting.</summary>
+    /// <value>The default is 30 seconds. URI parameter: <c>connectTimeout</c>.</value>
+    public TimeSpan ConnectTimeout { get; set; } = MailSenderDefaults.ConnectTimeout;
+
+    /// <summary>Gets or sets how long to wait for the reply to each SMTP command.</summary>
+    /// <value>The default is 60 seconds. URI parameter: <c>timeout</c>.</value>
+    public TimeSpan CommandTimeout { get; set; } = MailSenderDefaults.CommandTimeout;
+
+    /// <summary>Gets or sets the host name sent in <c>EHLO</c>.</summary>
+    /// <value>The default is <see langword="null"/>: the machine's host name. URI parameter: <c>ehlo</c>.</value>
+    public string? EhloName { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether credentials may be sent over an unencrypted connection.</summary>
+    /// <value>The default is <see langword="false"/>: authentication fails rather than expose a password. URI parameter: <c>allowInsecureAuth</c>.</value>
+    public bool AllowInsecureAuthentication { get; set; }
+
+    /// <summary>Gets or sets a PEM or DER file with the certificate authority (or authorities) to trust for the server's certificate, in addition to the system store.</summary>
+    /// <value>The default is <see langword="null"/>: only the system trust store. URI parameter: <c>caFile</c>.</value>
+    public string? TrustedCaFile { get; set; }
+
+    /// <summary>Gets or sets the SHA-256 (or SHA-1) thumbprint, in hex, of one server certificate to trust even if it is self-signed.</summary>
+    /// <value>The default is <see langword="null"/>. URI parameter: <c>thumbprint</c>.</value>
+    public string? TrustedCertificateThumbprint { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether the pickup transport writes the envelope as <c>X-Sender</c> and <c>X-Receiver</c> lines before the message.</summary>
+    /// <value>The default is <see langword="true"/>, as the IIS / System.Net.Mail pickup format does. URI parameter: <c>envelope</c>.</value>
+    public bool PickupWritesEnvelope { get; set; } = true;
+}

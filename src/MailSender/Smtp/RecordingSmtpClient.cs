@@ -1,0 +1,90 @@
+using MailKit;
+using MailKit.Net.Smtp;
+using MimeKit;
+
+namespace MailSender.Smtp;
+
+/// <summary>
+/// A MailKit client that records refused recipients instead of failing the whole message,
+/// and tracks whether the end of DATA has been written (after which the server may have accepted the message).
+/// </summary>
+internal sealed class RecordingSmtpClient : SmtpClient
+{
+    private readonly DataPhaseTracker _tracker;
+
+    public RecordingSmtpClient()
+        : this(new DataPhaseTracker())
+    {
+    }
+
+    private RecordingSmtpClient(DataPhaseTracker tracker)
+        : base(tracker)
+    {
+        _tracker = tracker;
+    }
+
+    public List<RejectedRecipient> Rejected { get; } = [];
+
+    /// <summary>Gets a value indicating whether the final "." of DATA was written to the server.</summary>
+    public bool EndOfDataWritten => _tracker.EndOfDataWritten;
+
+    protected override void OnRecipientNotAccepted(MimeMessage message, MailboxAddress mailbox, SmtpResponse response) =>
+        Rejected.Add(new RejectedRecipient(mailbox.Address, (int)response.StatusCode, SmtpReply.EnhancedStatusCode(response.Response), response.Response));
+
+    protected override void OnNoRecipientsAccepted(MimeMessage message) => throw new NoRecipientsAcceptedException();
+
+    /// <summary>Thrown when every recipient was refused.</summary>
+    internal sealed class NoRecipientsAcceptedException : Exception
+    {
+        public NoRecipientsAcceptedException()
+            : base("No recipient was accepted.")
+        {
+        }
+    }
+
+    /// <summary>
+    /// Watches the plaintext the client writes (above TLS) for the end-of-data sequence CRLF.CRLF,
+    /// which cannot occur elsewhere: inside DATA a line starting with "." is dot-stuffed. Nothing is stored.
+    /// </summary>
+    private sealed class DataPhaseTracker : IProtocolLogger
+    {
+        private static readonly byte[] EndOfData = "\r\n.\r\n"u8.ToArray();
+        private readonly byte[] _tail = new byte[5];
+        private int _tailLength;
+
+        public bool EndOfDataWritten { get; private set; }
+
+        public IAuthenticationSecretDetector? AuthenticationSecretDetector { get; set; }
+
+        public void LogConnect(Uri uri)
+        {
+        }
+
+        public void LogClient(byte[] buffer, int offset, int count)
+        {
+            var span = buffer.AsSpan(offset, count);
+            if (span.Length >= _tail.Length)
+            {
+                span[^_tail.Length..].CopyTo(_tail);
+                _tailLength = _tail.Length;
+            }
+            else
+            {
+                var keep = Math.Min(_tailLength, _tail.Length - span.Length);
+                _tail.AsSpan(_tailLength - keep, keep).CopyTo(_tail);
+                span.CopyTo(_tail.AsSpan(keep));
+                _tailLength = keep + span.Length;
+            }
+
+            EndOfDataWritten = _tailLength == _tail.Length && _tail.AsSpan().SequenceEqual(EndOfData);
+        }
+
+        public void LogServer(byte[] buffer, int offset, int count)
+        {
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+}

@@ -1,0 +1,30 @@
+namespace MailSender.Smtp;
+
+/// <summary>Advice in plain words for the failures people meet most.</summary>
+internal static class SmtpHints
+{
+    public const string Port25Blocked = "Outbound port 25 is blocked by many ISPs and cloud providers; use port 587 (STARTTLS) or 465 (implicit TLS) of your provider instead.";
+
+    public static string? ForReply(int code, string? enhanced, string? text)
+    {
+        var lower = text?.ToLowerInvariant() ?? string.Empty;
+        return (code, enhanced) switch
+        {
+            (_, "5.7.139") => "Microsoft 365 has SMTP AUTH disabled for this tenant or mailbox; enable Authenticated SMTP for the mailbox, or use OAuth.",
+            (534, _) or (_, "5.7.9") => "The server wants a stronger sign-in: for Gmail, turn on 2-step verification and use an app password (or OAuth).",
+            (535, _) or (_, "5.7.8") => "The user name or password was refused. Check them; Gmail, Yahoo and iCloud need an app password, SendGrid's user name is the literal 'apikey'.",
+            (530, _) => "The server requires STARTTLS or authentication before this command: use security=starttls (port 587) or smtps:// (port 465) and give credentials.",
+            (454, _) when lower.Contains("login", StringComparison.Ordinal) || lower.Contains("auth", StringComparison.Ordinal) => "Too many login attempts: the server is throttling authentication. Wait before retrying, and reuse connections instead of logging in for every message.",
+            (454, _) => "The server cannot offer TLS or authentication right now; try again later.",
+            (421, _) => "The server is closing the connection (busy, rate limited or shutting down); try again later.",
+            (450 or 451, _) when lower.Contains("grey", StringComparison.Ordinal) || lower.Contains("gray", StringComparison.Ordinal) => "The server is greylisting: it accepts the same message when it is retried after a few minutes.",
+            (452, _) or (_, "4.5.3") => "The server accepts no more recipients in this message, or is short of storage; send the rest in another message or later.",
+            (552, _) or (_, "5.3.4") => "The message is larger than the server accepts; send attachments as links, or compress them.",
+            (550 or 551 or 553, _) when enhanced is "5.1.1" or "5.1.10" => "The recipient's mailbox does not exist; check the address.",
+            (550 or 553, _) when enhanced is "5.7.1" && lower.Contains("sender", StringComparison.Ordinal) => "The sender address is not allowed: use a From address your account or verified domain may send as.",
+            (_, "5.7.1") or (554, "5.7.0") => "The server refused the message by policy (relaying denied, spam or reputation); check that you are authenticated and that SPF/DKIM are set up for your domain.",
+            (>= 400 and < 500, _) => "The server reported a temporary failure; retrying later may succeed.",
+            _ => null,
+        };
+    }
+}

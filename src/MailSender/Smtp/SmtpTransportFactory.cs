@@ -1,0 +1,83 @@
+using MailSender.Internal;
+
+namespace MailSender.Smtp;
+
+/// <summary>Creates SMTP transports for <c>smtp://</c> and <c>smtps://</c> URIs.</summary>
+internal sealed class SmtpTransportFactory : IEmailTransportFactory
+{
+    private static readonly string[] KnownParameters = ["security", "timeout", "connectTimeout", "ehlo", "caFile", "thumbprint", "allowInsecureAuth"];
+
+    private readonly TimeProvider _timeProvider;
+
+    public SmtpTransportFactory(TimeProvider timeProvider)
+    {
+        _timeProvider = timeProvider;
+    }
+
+    public IReadOnlyCollection<string> Schemes { get; } = ["smtp", "smtps"];
+
+    public IEmailTransport Create(TransportUri uri, MailSenderOptions options) =>
+        new SmtpTransport(CreateSettings(uri, options, Environment.GetEnvironmentVariable(MailSenderOptions.PasswordEnvironmentVariable)), _timeProvider);
+
+    internal static SmtpTransportSettings CreateSettings(TransportUri uri, MailSenderOptions options, string? environmentPassword)
+    {
+        SettingParser.RejectUnknown(uri, KnownParameters);
+        if (uri.Host is null)
+        {
+            throw SettingParser.Bad(uri, "host", $"expected {uri.Scheme}://host[:port]");
+        }
+
+        var implicitScheme = uri.Scheme == "smtps";
+        var security = ParseSecurity(uri, implicitScheme);
+        var port = uri.Port ?? (security == SmtpSecurity.Implicit ? MailSenderDefaults.SmtpsPort : MailSenderDefaults.SmtpPort);
+        var userName = uri.UserName ?? NullIfEmpty(options.UserName);
+        var password = uri.Password ?? NullIfEmpty(options.Password) ?? (userName is null ? null : NullIfEmpty(environmentPassword));
+        if (password is not null && userName is null)
+        {
+            throw new EmailSendException(EmailErrorKind.Configuration, $"Invalid transport {uri}: a password is configured but no user name.")
+            {
+                Hint = "Put the user name in the URI (smtp://user@host) or set MailSender:UserName.",
+            };
+        }
+
+        return new SmtpTransportSettings
+        {
+            Host = uri.Host,
+            Port = port,
+            Security = security,
+            UserName = userName,
+            Password = password,
+            ConnectTimeout = SettingParser.Duration(uri, "connectTimeout", options.ConnectTimeout),
+            CommandTimeout = SettingParser.Duration(uri, "timeout", options.CommandTimeout),
+            EhloName = SettingParser.Text(uri, "ehlo", options.EhloName),
+            AllowInsecureAuthentication = SettingParser.Boolean(uri, "allowInsecureAuth", options.AllowInsecureAuthentication),
+            TrustedCaFile = SettingParser.Text(uri, "caFile", options.TrustedCaFile),
+            TrustedCertificateThumbprint = SettingParser.Text(uri, "thumbprint", options.TrustedCertificateThumbprint),
+        };
+    }
+
+    private static SmtpSecurity ParseSecurity(TransportUri uri, bool implicitScheme)
+    {
+        if (!uri.Parameters.TryGetValue("security", out var text))
+        {
+            return implicitScheme ? SmtpSecurity.Implicit : SmtpSecurity.Auto;
+        }
+
+        SmtpSecurity security = text.ToLowerInvariant() switch
+        {
+            "auto" => SmtpSecurity.Auto,
+            "starttls" => SmtpSecurity.StartTls,
+            "implicit" => SmtpSecurity.Implicit,
+            "none" => SmtpSecurity.None,
+            _ => throw SettingParser.Bad(uri, "security", $"'{text}' is not one of auto, starttls, implicit, none"),
+        };
+        if (implicitScheme && security != SmtpSecurity.Implicit)
+        {
+            throw SettingParser.Bad(uri, "security", "smtps:// always uses implicit TLS; use smtp:// for starttls or none");
+        }
+
+        return security;
+    }
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+}

@@ -1,0 +1,33 @@
+namespace MailSender.Smtp;
+
+/// <summary>The resolved settings of one SMTP endpoint, from the transport URI and the options.</summary>
+internal sealed record SmtpTransportSettings
+{
+    public required string Host { get; init; }
+
+    public required int Port { get; init; }
+
+    public required SmtpSecurity Security { get; init; }
+
+    public string? UserName { get; init; }
+
+    public string? Password { get; init; }
+
+    public required TimeSpan ConnectTimeout { get; init; }
+
+    public required TimeSpan CommandTimeout { get; init; }
+
+    public string? EhloName { get; init; }
+
+    public bool AllowInsecureAuthentication { get; init; }
+
+    public string? TrustedCaFile { get; init; }
+
+    public string? TrustedCertificateThumbprint { get; init; }
+
+    /// <summary>Gets the endpoint for results and logs: scheme, user, host, port and security, never the password.</summary>
+    public string DisplayName => $"smtp://{(UserName is null ? string.Empty : Uri.EscapeDataString(UserName) + "@")}{(Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]" : Host)}:{Port}?security={Security.ToString().ToLowerInvariant()}";
+
+    // The record's generated ToString would print the password.
+    public override string ToString() => DisplayName;
+}

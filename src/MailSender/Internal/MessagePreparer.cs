@@ -53,7 +53,7 @@ internal static class MessagePreparer
         }
 
         CheckHeaders(message);
-        var size = MakeReadableAndMeasure(message);
+        var size = Measure(message);
         return new PreparedMessage(new MailEnvelope(sender, recipients), size);
     }
 
@@ -129,28 +129,9 @@ internal static class MessagePreparer
         }
     }
 
-    private static long MakeReadableAndMeasure(MimeMessage message)
+    /// <summary>Writes the message once to count its bytes, which also proves every attachment can be read.</summary>
+    private static long Measure(MimeMessage message)
     {
-        foreach (var part in message.BodyParts.OfType<MimePart>())
-        {
-            if (part.Content is { Stream: { CanSeek: false } stream } content)
-            {
-                // A forward-only stream can be read once; buffer it so measuring and sending both see every byte.
-                var buffer = new MemoryBlockStream();
-                try
-                {
-                    stream.CopyTo(buffer);
-                }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException or NotSupportedException)
-                {
-                    throw Unreadable(part, ex);
-                }
-
-                buffer.Position = 0;
-                part.Content = new MimeContent(buffer, content.Encoding);
-            }
-        }
-
         using var counter = new MeasuringStream();
         try
         {

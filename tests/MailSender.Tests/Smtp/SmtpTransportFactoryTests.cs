@@ -1,0 +1,88 @@
+using MailSender.Smtp;
+
+namespace MailSender.Tests.Smtp;
+
+public class SmtpTransportFactoryTests
+{
+    [Theory]
+    [InlineData("smtp://smtp.example.com", 587, SmtpSecurity.Auto)]
+    [InlineData("smtps://smtp.example.com", 465, SmtpSecurity.Implicit)]
+    [InlineData("smtp://smtp.example.com:25?security=starttls", 25, SmtpSecurity.StartTls)]
+    [InlineData("smtp://smtp.example.com?security=implicit", 465, SmtpSecurity.Implicit)]
+    [InlineData("smtp://smtp.example.com:2525?security=NONE", 2525, SmtpSecurity.None)]
+    public void CreateSettings_PortAndSecurity_FollowSchemeAndParameters(string uri, int port, SmtpSecurity security)
+    {
+        var settings = Create(uri);
+
+        Assert.Equal(port, settings.Port);
+        Assert.Equal(security, settings.Security);
+    }
+
+    [Fact]
+    public void CreateSettings_Parameters_OverrideOptions()
+    {
+        var options = new MailSenderOptions { CommandTimeout = TimeSpan.FromSeconds(5), EhloName = "options.example" };
+
+        var settings = Create("smtp://h?timeout=1500ms&connectTimeout=2m&ehlo=uri.example&allowInsecureAuth=true&thumbprint=AB", options);
+
+        Assert.Equal(TimeSpan.FromMilliseconds(1500), settings.CommandTimeout);
+        Assert.Equal(TimeSpan.FromMinutes(2), settings.ConnectTimeout);
+        Assert.Equal("uri.example", settings.EhloName);
+        Assert.True(settings.AllowInsecureAuthentication);
+        Assert.Equal("AB", settings.TrustedCertificateThumbprint);
+    }
+
+    [Fact]
+    public void CreateSettings_PasswordSources_UriThenOptionThenEnvironment()
+    {
+        Assert.Equal("uri", Create("smtp://u:uri@h", new MailSenderOptions { Password = "option" }, "env").Password);
+        Assert.Equal("option", Create("smtp://u@h", new MailSenderOptions { Password = "option" }, "env").Password);
+        Assert.Equal("env", Create("smtp://u@h", new MailSenderOptions(), "env").Password);
+        Assert.Null(Create("smtp://h", new MailSenderOptions(), "env").Password);
+    }
+
+    [Fact]
+    public void CreateSettings_UserNameFromOptions_IsUsed()
+    {
+        var settings = Create("smtp://h", new MailSenderOptions { UserName = "me", Password = "pw" });
+
+        Assert.Equal("me", settings.UserName);
+        Assert.Equal("pw", settings.Password);
+    }
+
+    [Fact]
+    public void CreateSettings_PasswordWithoutUser_FailsWithoutEchoingIt()
+    {
+        var ex = Assert.Throws<EmailSendException>(() => Create("smtp://h", new MailSenderOptions { Password = "Secr3tPw" }));
+
+        Assert.Equal(EmailErrorKind.Configuration, ex.Kind);
+        Assert.DoesNotContain("Secr3tPw", ex.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("smtp://h?security=tls", "security")]
+    [InlineData("smtps://h?security=starttls", "security")]
+    [InlineData("smtp://h?timeout=soon", "timeout")]
+    [InlineData("smtp://h?timeout=0s", "timeout")]
+    [InlineData("smtp://h?allowInsecureAuth=maybe", "allowInsecureAuth")]
+    [InlineData("smtp://h?securty=none", "securty")]
+    public void CreateSettings_BadParameter_NamesIt(string uri, string name)
+    {
+        var ex = Assert.Throws<EmailSendException>(() => Create(uri));
+
+        Assert.Equal(EmailErrorKind.Configuration, ex.Kind);
+        Assert.Contains($"'{name}'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DisplayName_NeverContainsPassword()
+    {
+        var settings = Create("smtp://user:Secr3tPw@h:2525?security=starttls");
+
+        Assert.Equal("smtp://user@h:2525?security=starttls", settings.DisplayName);
+        Assert.DoesNotContain("Secr3tPw", settings.ToString(), StringComparison.Ordinal);
+    }
+
+    private static SmtpTransportSettings Create(string uri, MailSenderOptions? options = null, string? environmentPassword = null) =>
+        SmtpTransportFactory.CreateSettings(TransportUri.Parse(uri), options ?? new MailSenderOptions(), environmentPassword);
+}

@@ -69,7 +69,7 @@ internal static class SettingParser
         {
             if (!known.Contains(name, StringComparer.OrdinalIgnoreCase))
             {
-                throw new EmailSendException(EmailErrorKind.Configuration, $"Invalid transport URI {uri}: unknown option '{name}' for '{uri.Scheme}:'.")
+                throw new EmailSendException(EmailErrorKind.Configuration, $"Invalid transport URI {uri.Endpoint}: unknown option '{name}' for '{uri.Scheme}:'.")
                 {
                     Hint = "Known options: " + string.Join(", ", known) + ". See docs/configuration.md.",
                 };
@@ -78,5 +78,5 @@ internal static class SettingParser
     }
 
     public static EmailSendException Bad(TransportUri uri, string name, string problem) =>
-        new(EmailErrorKind.Configuration, $"Invalid transport URI {uri}: option '{name}': {problem}.");
+        new(EmailErrorKind.Configuration, $"Invalid transport URI {uri.Endpoint}: option '{name}': {problem}.");
 }

@@ -34,7 +34,7 @@ internal sealed class SmtpTransportFactory : IEmailTransportFactory
         var password = uri.Password ?? NullIfEmpty(options.Password) ?? (userName is null ? null : NullIfEmpty(environmentPassword));
         if (password is not null && userName is null)
         {
-            throw new EmailSendException(EmailErrorKind.Configuration, $"Invalid transport {uri}: a password is configured but no user name.")
+            throw new EmailSendException(EmailErrorKind.Configuration, $"Invalid transport {uri.Endpoint}: a password is configured but no user name.")
             {
                 Hint = "Put the user name in the URI (smtp://user@host) or set MailSender:UserName.",
             };

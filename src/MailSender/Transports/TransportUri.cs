@@ -114,6 +114,13 @@ public sealed class TransportUri
             return true;
         }
 
+        if (query is not null && query.Contains('@', StringComparison.Ordinal) && !rest.Contains('@', StringComparison.Ordinal))
+        {
+            // Most likely a password with an unencoded '?': never treat its tail as options (they would be echoed).
+            error = "'@' after '?': if the user name or password contains '?', '/' or '@', percent-encode them (%3F, %2F, %40).";
+            return false;
+        }
+
         var authority = rest[2..];
         var slash = authority.IndexOf('/', StringComparison.Ordinal);
         if (slash >= 0)
@@ -205,6 +212,9 @@ public sealed class TransportUri
 
         return text.ToString();
     }
+
+    /// <summary>Gets the scheme, host and port only: safe to quote in errors about the options, which could hold a mistyped secret.</summary>
+    internal string Endpoint => Host is null ? Scheme + ":" + Path : $"{Scheme}://{(Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]" : Host)}{(Port is { } p ? ":" + p.ToString(CultureInfo.InvariantCulture) : string.Empty)}";
 
     internal static bool IsSecretName(string name) =>
         name.Contains("password", StringComparison.OrdinalIgnoreCase) ||

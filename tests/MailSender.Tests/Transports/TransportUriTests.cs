@@ -98,6 +98,7 @@ public class TransportUriTests
     [InlineData("smtp://user:Secr3t@host:99999")]
     [InlineData("smtp://user:Secr3t")]
     [InlineData("smtp://user:Secr3t@host/x")]
+    [InlineData("smtp://user:1234?pw=Secr3t@127.0.0.1:25")] // regression: a '?' in an unencoded password made its tail look like options
     public void Parse_MalformedWithPassword_NeverEchoesIt(string text)
     {
         var ex = Assert.Throws<EmailSendException>(() => TransportUri.Parse(text));

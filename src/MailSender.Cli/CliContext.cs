@@ -1,0 +1,7 @@
+namespace MailSender.Cli;
+
+/// <summary>What a command may touch outside its arguments: its output streams and the environment variables.</summary>
+/// <param name="Output">Standard output: results, help, and with <c>--json</c> the JSON documents.</param>
+/// <param name="Error">Standard error: the one-line error and its hint.</param>
+/// <param name="GetEnvironmentVariable">Reads an environment variable; tests pass their own.</param>
+internal sealed record CliContext(TextWriter Output, TextWriter Error, Func<string, string?> GetEnvironmentVariable);

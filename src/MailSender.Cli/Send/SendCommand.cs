@@ -1,0 +1,215 @@
+using System.CommandLine;
+using MailSender.Cli.Output;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using MimeKit;
+
+namespace MailSender.Cli.Send;
+
+/// <summary><c>mailsender send</c>: builds one message from the arguments and sends it through the library's <see cref="IEmailSender"/>.</summary>
+internal sealed class SendCommand : Command, IHasHelpEpilog
+{
+    private readonly CliContext _context;
+
+    private readonly Option<string[]> _to = Recipients("--to", "A recipient: ann@example.com or \"Ann <ann@example.com>\". Repeat the option for more (a value may also list several, separated by commas).", required: true);
+    private readonly Option<string[]> _cc = Recipients("--cc", "A Cc recipient. Repeat for more.");
+    private readonly Option<string[]> _bcc = Recipients("--bcc", "A Bcc recipient: in the envelope only, never in the headers. Repeat for more.");
+    private readonly Option<string> _from = new("--from")
+    {
+        Description = $"The sender. Default: ${CliDefaults.FromVariable}, else USER@MACHINE.",
+        HelpName = "ADDR",
+    };
+
+    private readonly Option<string> _subject = new("--subject")
+    {
+        Description = "The subject line.",
+        HelpName = "TEXT",
+        Required = true,
+    };
+
+    private readonly Option<string> _text = new("--text")
+    {
+        Description = "The plain-text body.",
+        HelpName = "TEXT",
+    };
+
+    private readonly Option<string> _textFile = new("--text-file")
+    {
+        Description = "Read the plain-text body from FILE (UTF-8). Not with --text.",
+        HelpName = "FILE",
+    };
+
+    private readonly Option<string> _htmlFile = new("--html-file")
+    {
+        Description = "Read an HTML body from FILE (UTF-8); with a text body, both are sent as alternatives.",
+        HelpName = "FILE",
+    };
+
+    private readonly Option<string[]> _attach = new("--attach")
+    {
+        Description = "Attach FILE (its type is guessed from the extension). Repeat for more.",
+        HelpName = "FILE",
+        Arity = ArgumentArity.OneOrMore,
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    private readonly Option<string> _transport = new("--transport")
+    {
+        Description = $"Where to send: smtp://[user@]host[:port][?security=auto|starttls|implicit|none], smtps://[user@]host[:port], or pickup:FOLDER. " +
+            $"Default: ${CliDefaults.TransportVariable}, else {CliDefaults.Transport} (the folder ./outbox, no server needed). " +
+            $"When the URI has a user but no password, the password is read from ${MailSenderOptions.PasswordEnvironmentVariable}.",
+        HelpName = "URI",
+    };
+
+    private readonly Option<bool> _json = new("--json")
+    {
+        Description = "Print the result, or the error, as one JSON object on standard output.",
+    };
+
+    public SendCommand(CliContext context)
+        : base("send", "Send one e-mail message.")
+    {
+        _context = context;
+        foreach (var option in new Option[] { _to, _cc, _bcc, _from, _subject, _text, _textFile, _htmlFile, _attach, _transport, _json })
+        {
+            Options.Add(option);
+        }
+
+        Validators.Add(result =>
+        {
+            if (result.GetResult(_text) is not null && result.GetResult(_textFile) is not null)
+            {
+                result.AddError("--text and --text-file cannot be used together: give the body inline or from a file.");
+            }
+        });
+
+        SetAction(RunAsync);
+    }
+
+    /// <inheritdoc />
+    public string HelpEpilog => $"""
+        Environment:
+          {CliDefaults.TransportVariable}  the transport URI when --transport is absent
+          {CliDefaults.FromVariable}       the sender when --from is absent
+          {MailSenderOptions.PasswordEnvironmentVariable}   the password, when the transport URI has a user and no password
+
+        Exit codes:
+          0  sent; every recipient was accepted
+          1  sending failed (connection, TLS, authentication, server refusal, ...)
+          2  bad arguments or configuration (missing option, bad address, unreadable file, bad transport URI); nothing was sent
+          3  sent, but some recipients were rejected
+
+        """;
+
+    private static Option<string[]> Recipients(string name, string description, bool required = false) => new(name)
+    {
+        Description = description,
+        HelpName = "ADDR",
+        Required = required,
+        Arity = ArgumentArity.OneOrMore,
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    private async Task<int> RunAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var transportOption = parseResult.GetValue(_transport);
+        var redactor = SecretRedactor.ForTransport(transportOption ?? _context.GetEnvironmentVariable(CliDefaults.TransportVariable));
+        var reporter = new ConsoleReporter(_context, parseResult.GetValue(_json), redactor);
+        try
+        {
+            var message = SendMessageFactory.Create(new SendArguments
+            {
+                To = parseResult.GetValue(_to) ?? [],
+                Cc = parseResult.GetValue(_cc) ?? [],
+                Bcc = parseResult.GetValue(_bcc) ?? [],
+                From = parseResult.GetValue(_from),
+                Subject = parseResult.GetValue(_subject) ?? string.Empty,
+                Text = parseResult.GetValue(_text),
+                TextFile = parseResult.GetValue(_textFile),
+                HtmlFile = parseResult.GetValue(_htmlFile),
+                Attachments = parseResult.GetValue(_attach) ?? [],
+            });
+            var transport = ResolveTransport(transportOption);
+            var defaultFrom = message.From.Count == 0 ? ResolveDefaultFrom() : null;
+
+            var services = new ServiceCollection();
+            services.AddMailSender(options =>
+            {
+                options.Transport = transport;
+                options.DefaultFrom = defaultFrom;
+            });
+            var provider = services.BuildServiceProvider();
+            await using (provider.ConfigureAwait(false))
+            {
+                // Resolving the sender validates the options: a bad URI option or sender fails here, before any I/O.
+                var sender = provider.GetRequiredService<IEmailSender>();
+                var result = await sender.SendAsync(message, cancellationToken).ConfigureAwait(false);
+                reporter.WriteResult(result);
+                return result.AllRecipientsAccepted ? ExitCodes.Success : ExitCodes.RecipientsRejected;
+            }
+        }
+        catch (UsageException ex)
+        {
+            return Report(reporter, CliError.From(ex));
+        }
+        catch (OptionsValidationException ex)
+        {
+            return Report(reporter, CliError.From(ex));
+        }
+        catch (EmailSendException ex)
+        {
+            return Report(reporter, CliError.From(ex));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return Report(reporter, CliError.Cancelled());
+        }
+    }
+
+    private static int Report(ConsoleReporter reporter, CliError error)
+    {
+        reporter.WriteError(error);
+        return error.ExitCode;
+    }
+
+    /// <summary>Returns the transport URI to use: --transport, else the environment, else the ./outbox pickup folder.</summary>
+    /// <remarks>The URI is parsed here so that a malformed one is reported with the library's secret-free message; the raw text is never printed.</remarks>
+    private string ResolveTransport(string? option)
+    {
+        var fromEnvironment = option is null && !string.IsNullOrWhiteSpace(_context.GetEnvironmentVariable(CliDefaults.TransportVariable));
+        var transport = option ?? (fromEnvironment ? _context.GetEnvironmentVariable(CliDefaults.TransportVariable)! : CliDefaults.Transport);
+        try
+        {
+            TransportUri.Parse(transport);
+        }
+        catch (EmailSendException ex) when (fromEnvironment)
+        {
+            throw new EmailSendException(ex.Kind, $"{CliDefaults.TransportVariable}: {ex.Message}", ex) { Hint = ex.Hint };
+        }
+
+        return transport;
+    }
+
+    /// <summary>Returns the sender for a message without --from: the environment's, else USER@MACHINE.</summary>
+    private string ResolveDefaultFrom()
+    {
+        var configured = _context.GetEnvironmentVariable(CliDefaults.FromVariable);
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            AddressArguments.ParseMailbox(configured, CliDefaults.FromVariable);
+            return configured;
+        }
+
+        var local = CliDefaults.LocalAddress();
+        try
+        {
+            AddressArguments.ParseMailbox(local, "The default sender");
+        }
+        catch (UsageException ex)
+        {
+            throw new UsageException(ex.Message, $"Pass --from ADDR or set {CliDefaults.FromVariable}.", ex);
+        }
+
+        return local;
+    }
+}

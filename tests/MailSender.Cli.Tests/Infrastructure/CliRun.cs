@@ -1,0 +1,23 @@
+namespace MailSender.Cli.Tests.Infrastructure;
+
+/// <summary>The outcome of one in-process run of the CLI.</summary>
+internal sealed record CliRun(int ExitCode, string Output, string Error)
+{
+    /// <summary>Gets standard error split into lines, without the trailing empty one.</summary>
+    public string[] ErrorLines => Error.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>Runs <c>mailsender</c> with <paramref name="args"/> and an environment holding only <paramref name="environment"/>.</summary>
+    public static async Task<CliRun> RunAsync(string[] args, IReadOnlyDictionary<string, string>? environment = null, CancellationToken cancellationToken = default)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var variables = environment ?? new Dictionary<string, string>();
+
+        // The machine's own MAILSENDER_* variables must not leak into the tests.
+        var context = new CliContext(output, error, name => variables.GetValueOrDefault(name));
+        var exitCode = await CliApplication.RunAsync(args, context, cancellationToken);
+        return new CliRun(exitCode, output.ToString(), error.ToString());
+    }
+
+    public override string ToString() => $"exit {ExitCode}{Environment.NewLine}stdout: {Output}{Environment.NewLine}stderr: {Error}";
+}

@@ -129,10 +129,32 @@ internal static class MessagePreparer
         }
     }
 
-    /// <summary>Writes the message once to count its bytes, which also proves every attachment can be read.</summary>
+    /// <summary>
+    /// Writes the message once to count its bytes, which also proves every attachment can be read.
+    /// Content that would put a bare CR or LF on the wire is re-encoded first (see <see cref="EncodeBareLineBreaks"/>).
+    /// </summary>
     private static long Measure(MimeMessage message)
     {
-        using var counter = new MeasuringStream();
+        var (size, bareLineBreak) = Write(message);
+        if (bareLineBreak)
+        {
+            EncodeBareLineBreaks(message);
+            (size, bareLineBreak) = Write(message);
+            if (bareLineBreak)
+            {
+                throw new EmailSendException(EmailErrorKind.InvalidMessage, "The message holds a CR or LF that is not part of a CRLF line break outside any re-encodable content (a preamble, epilogue or pre-encoded part); sent as is, it could smuggle SMTP commands.")
+                {
+                    Hint = "Use CRLF line breaks in multipart preambles and epilogues and in content you encode yourself.",
+                };
+            }
+        }
+
+        return size;
+    }
+
+    private static (long Size, bool BareLineBreak) Write(MimeMessage message)
+    {
+        using var counter = new LineBreakCheckingStream();
         try
         {
             message.WriteTo(WireFormat, counter);
@@ -145,7 +167,37 @@ internal static class MessagePreparer
                 : Unreadable(culprit, ex);
         }
 
-        return counter.Length;
+        return (counter.Length, counter.HasBareLineBreak);
+    }
+
+    /// <summary>
+    /// SMTP allows CR and LF only as a CRLF pair (RFC 5321, 2.3.8). MimeKit turns a bare LF into CRLF but passes a bare CR
+    /// through, and receivers that end DATA at CR "." CR would read what follows as commands (SMTP smuggling).
+    /// Quoted-printable (for text) or base64 carries such content unchanged, with only CRLF on the wire.
+    /// </summary>
+    private static void EncodeBareLineBreaks(MimeMessage message)
+    {
+        using var iterator = new MimeIterator(message);
+        while (iterator.MoveNext())
+        {
+            if (iterator.Current is not MimePart part || !HasBareLineBreak(part))
+            {
+                continue;
+            }
+
+            part.ContentTransferEncoding = part is TextPart ? ContentEncoding.QuotedPrintable : ContentEncoding.Base64;
+            if (HasBareLineBreak(part))
+            {
+                part.ContentTransferEncoding = ContentEncoding.Base64;
+            }
+        }
+    }
+
+    private static bool HasBareLineBreak(MimePart part)
+    {
+        using var check = new LineBreakCheckingStream();
+        part.WriteTo(WireFormat, check, contentOnly: true);
+        return check.HasBareLineBreak;
     }
 
     private static bool CanRead(MimePart part)
@@ -163,6 +215,87 @@ internal static class MessagePreparer
 
     private static EmailSendException Unreadable(MimePart part, Exception ex) =>
         new(EmailErrorKind.InvalidMessage, $"The attachment '{part.FileName ?? part.ContentType.MimeType}' could not be read: {ex.Message}", ex);
+
+    /// <summary>Counts the bytes written and notes any CR or LF that is not part of a CRLF pair.</summary>
+    private sealed class LineBreakCheckingStream : Stream
+    {
+        private long _length;
+        private bool _pendingCr;
+        private bool _bare;
+
+        public bool HasBareLineBreak => _bare || _pendingCr;
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => _length;
+
+        public override long Position
+        {
+            get => _length;
+            set => throw new NotSupportedException();
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            _length += buffer.Length;
+            if (_bare || buffer.IsEmpty)
+            {
+                return;
+            }
+
+            var i = 0;
+            if (_pendingCr)
+            {
+                _bare = buffer[0] != '\n';
+                _pendingCr = false;
+                i = 1;
+            }
+
+            while (!_bare && i < buffer.Length)
+            {
+                var next = buffer[i..].IndexOfAny((byte)'\r', (byte)'\n');
+                if (next < 0)
+                {
+                    break;
+                }
+
+                i += next;
+                if (buffer[i] == '\n')
+                {
+                    // Every LF paired with a CR was skipped with it below.
+                    _bare = true;
+                }
+                else if (i + 1 == buffer.Length)
+                {
+                    _pendingCr = true;
+                }
+                else
+                {
+                    _bare = buffer[i + 1] != '\n';
+                }
+
+                i += 2;
+            }
+        }
+
+        public override void WriteByte(byte value) => Write([value]);
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
 }
 
 /// <summary>A validated message's envelope and size on the wire.</summary>

@@ -28,6 +28,9 @@ internal sealed class RecordingSmtpClient : SmtpClient
     /// <summary>Gets a value indicating whether the final "." of DATA was written to the server.</summary>
     public bool EndOfDataWritten => _tracker.EndOfDataWritten;
 
+    /// <summary>Gets a value indicating whether the DATA command of the current transaction was written, so a failure belongs to the message transfer.</summary>
+    public bool DataStarted => _tracker.DataStarted;
+
     protected override void OnRecipientNotAccepted(MimeMessage message, MailboxAddress mailbox, SmtpResponse response) =>
         Rejected.Add(new RejectedRecipient(mailbox.Address, (int)response.StatusCode, SmtpReply.EnhancedStatusCode(response.Response), response.Response));
 
@@ -43,7 +46,7 @@ internal sealed class RecordingSmtpClient : SmtpClient
     }
 
     /// <summary>
-    /// Watches the plaintext the client writes (above TLS) for the end-of-data sequence CRLF.CRLF,
+    /// Watches the plaintext the client writes (above TLS) for the DATA command and the end-of-data sequence CRLF.CRLF,
     /// which cannot occur elsewhere: inside DATA a line starting with "." is dot-stuffed. Nothing is stored.
     /// </summary>
     private sealed class DataPhaseTracker : IProtocolLogger
@@ -51,8 +54,12 @@ internal sealed class RecordingSmtpClient : SmtpClient
         private static readonly byte[] EndOfData = "\r\n.\r\n"u8.ToArray();
         private readonly byte[] _tail = new byte[5];
         private int _tailLength;
+        private bool _inData;
+        private bool _awaitingDataReply;
 
         public bool EndOfDataWritten { get; private set; }
+
+        public bool DataStarted { get; private set; }
 
         public IAuthenticationSecretDetector? AuthenticationSecretDetector { get; set; }
 
@@ -63,6 +70,21 @@ internal sealed class RecordingSmtpClient : SmtpClient
         public void LogClient(byte[] buffer, int offset, int count)
         {
             var span = buffer.AsSpan(offset, count);
+            if (!_inData)
+            {
+                // Commands are only looked at between messages: message content may hold any text.
+                // Not RSET: MailKit sends it after a refused message, and the failure still belongs to DATA.
+                if (span.StartsWith("MAIL FROM:"u8))
+                {
+                    DataStarted = false;
+                }
+
+                if (span.EndsWith("DATA\r\n"u8) && (span.Length == 6 || span[^7] == '\n'))
+                {
+                    DataStarted = _inData = _awaitingDataReply = true;
+                }
+            }
+
             if (span.Length >= _tail.Length)
             {
                 span[^_tail.Length..].CopyTo(_tail);
@@ -77,10 +99,17 @@ internal sealed class RecordingSmtpClient : SmtpClient
             }
 
             EndOfDataWritten = _tailLength == _tail.Length && _tail.AsSpan().SequenceEqual(EndOfData);
+            _inData &= !EndOfDataWritten;
         }
 
         public void LogServer(byte[] buffer, int offset, int count)
         {
+            if (_awaitingDataReply && count > 0)
+            {
+                // Anything but 354 refuses DATA: no message content follows.
+                _awaitingDataReply = false;
+                _inData = buffer[offset] == '3';
+            }
         }
 
         public void Dispose()

@@ -12,6 +12,11 @@ internal static class SmtpErrorMapper
     {
         var endpoint = $"{settings.Host}:{settings.Port}";
         var transport = settings.DisplayName;
+        if (phase == SmtpPhase.Envelope && client.DataStarted)
+        {
+            // MailKit sends the envelope and the message in one call; the DATA command tells them apart.
+            phase = SmtpPhase.Data;
+        }
 
         if (client.EndOfDataWritten && exception is not SmtpCommandException)
         {
@@ -46,15 +51,17 @@ internal static class SmtpErrorMapper
 
             case AuthenticationException auth:
             {
-                var enhanced = SmtpReply.EnhancedStatusCode(auth.Message);
-                var code = enhanced is "5.7.8" ? 535 : (int?)null;
+                // MailKit words a refused AUTH as "535: 5.7.8 Error: authentication failed".
+                var (replyCode, text) = SmtpReply.SplitStatusCode(auth.Message);
+                var enhanced = SmtpReply.EnhancedStatusCode(text);
+                var code = replyCode ?? (enhanced is "5.7.8" ? 535 : null);
                 return new EmailSendException(EmailErrorKind.AuthenticationFailed, $"{endpoint} refused the credentials of user '{settings.UserName}': {auth.Message}", auth)
                 {
                     StatusCode = code,
                     EnhancedStatusCode = enhanced,
-                    ServerText = auth.Message,
+                    ServerText = text,
                     Transport = transport,
-                    Hint = SmtpHints.ForReply(code ?? 535, enhanced, auth.Message),
+                    Hint = SmtpHints.ForReply(code ?? 535, enhanced, text),
                 };
             }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 
 namespace MailSender.Smtp;
@@ -16,6 +17,21 @@ internal static partial class SmtpReply
         var match = EnhancedCode().Match(text);
         return match.Success ? match.Groups[1].Value : null;
     }
+
+    /// <summary>
+    /// Splits a leading reply code from a text such as <c>535: 5.7.8 Error: authentication failed</c> (how MailKit words a refused AUTH)
+    /// or <c>550 5.1.1 No such user</c>; the code is <see langword="null"/> when the text does not start with one.
+    /// </summary>
+    public static (int? Code, string Text) SplitStatusCode(string text)
+    {
+        var match = StatusCodePrefix().Match(text);
+        return match.Success
+            ? (int.Parse(match.Groups[1].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture), text[match.Length..])
+            : (null, text);
+    }
+
+    [GeneratedRegex(@"^\s*([245]\d\d)(?::\s*|[ -]|$)", RegexOptions.CultureInvariant)]
+    private static partial Regex StatusCodePrefix();
 
     [GeneratedRegex(@"^\s*(?:[245]\d\d[ -])?([245]\.\d{1,3}\.\d{1,3})\b", RegexOptions.CultureInvariant)]
     private static partial Regex EnhancedCode();

@@ -1,0 +1,43 @@
+using Microsoft.Extensions.DependencyInjection;
+using MimeKit;
+
+namespace MailSender.Tests.Support;
+
+/// <summary>
+/// Builds an <see cref="IEmailSender"/> the way an application does: <c>AddMailSender</c>, a service provider, <c>GetRequiredService</c>.
+/// Disposing it disposes the provider, and with it the sender and its transport.
+/// </summary>
+internal sealed class MailSenderHost : IAsyncDisposable
+{
+    private readonly ServiceProvider _provider;
+
+    private MailSenderHost(ServiceProvider provider)
+    {
+        _provider = provider;
+        Sender = provider.GetRequiredService<IEmailSender>();
+    }
+
+    public IEmailSender Sender { get; }
+
+    public static MailSenderHost Create(string transport, Action<MailSenderOptions>? configure = null) =>
+        new(new ServiceCollection()
+            .AddMailSender(o =>
+            {
+                o.Transport = transport;
+                configure?.Invoke(o);
+            })
+            .Services.BuildServiceProvider());
+
+    /// <summary>Sends one message through a sender built for <paramref name="transport"/>.</summary>
+    public static async Task<SendResult> SendAsync(string transport, MimeMessage message, Action<MailSenderOptions>? configure = null)
+    {
+        await using var host = Create(transport, configure);
+        return await host.Sender.SendAsync(message);
+    }
+
+    /// <summary>Sends one message and returns the <see cref="EmailSendException"/> it must fail with.</summary>
+    public static Task<EmailSendException> SendFailingAsync(string transport, MimeMessage message, Action<MailSenderOptions>? configure = null) =>
+        Assert.ThrowsAsync<EmailSendException>(() => SendAsync(transport, message, configure));
+
+    public ValueTask DisposeAsync() => _provider.DisposeAsync();
+}

@@ -1,0 +1,48 @@
+using System.Security.Cryptography.X509Certificates;
+
+namespace MailSender.Tests.Support;
+
+/// <summary>
+/// What a <see cref="ScriptedSmtpServer"/> says. The defaults make a well-behaved minimal ESMTP server; each test changes what it needs.
+/// </summary>
+internal sealed record SmtpScript
+{
+    /// <summary>Gets the greeting line, sent after <see cref="GreetingDelay"/>.</summary>
+    public string Greeting { get; init; } = "220 scripted.test ESMTP ready";
+
+    /// <summary>Gets how long the server waits before it sends the greeting.</summary>
+    public TimeSpan GreetingDelay { get; init; } = TimeSpan.Zero;
+
+    /// <summary>Gets the EHLO keywords, e.g. <c>SIZE 1000</c>, <c>SMTPUTF8</c>, <c>AUTH PLAIN LOGIN</c>. STARTTLS is added when <see cref="Certificate"/> is set.</summary>
+    public IReadOnlyList<string> Capabilities { get; init; } = ["PIPELINING", "8BITMIME", "ENHANCEDSTATUSCODES"];
+
+    /// <summary>Gets the certificate for STARTTLS; <see langword="null"/> offers no STARTTLS.</summary>
+    public X509Certificate2? Certificate { get; init; }
+
+    /// <summary>Gets the reply to MAIL FROM.</summary>
+    public string MailReply { get; init; } = "250 2.1.0 Ok";
+
+    /// <summary>Gets the reply to RCPT TO for any address not in <see cref="RecipientReplies"/>.</summary>
+    public string RecipientReply { get; init; } = "250 2.1.5 Ok";
+
+    /// <summary>Gets replies to RCPT TO by address (case-insensitive), e.g. <c>["nobody@example.com"] = "550 5.1.1 no such user"</c>.</summary>
+    public IReadOnlyDictionary<string, string> RecipientReplies { get; init; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Gets the reply after the final dot.</summary>
+    public string DataReply { get; init; } = "250 2.0.0 Ok: queued as SCRIPTED";
+
+    /// <summary>Gets the reply that ends an AUTH exchange (PLAIN or LOGIN).</summary>
+    public string AuthReply { get; init; } = "235 2.7.0 Authentication successful";
+
+    /// <summary>
+    /// Gets a value indicating whether a line of just "." ends DATA whatever line breaks surround it (<c>LF.LF</c>, <c>CR.CR</c>, ...),
+    /// as receivers vulnerable to SMTP smuggling do. A client that sends only CRLF line breaks is safe even then.
+    /// </summary>
+    public bool LenientEndOfData { get; init; }
+
+    /// <summary>Gets the fault injected into every session.</summary>
+    public SmtpFault Fault { get; init; } = SmtpFault.None;
+
+    /// <summary>Gets how many DATA bytes are read before <see cref="SmtpFault.CloseDuringData"/> resets the connection.</summary>
+    public int FaultAfterDataBytes { get; init; } = 16 * 1024;
+}

@@ -1,4 +1,12 @@
 using BenchmarkDotNet.Running;
+using MailSender.Benchmarks.Throughput;
 
-// Micro-benchmarks of the per-message path. The throughput harness against a real SMTP sink comes with pooling.
+// `throughput` runs the end-to-end harness against a real SMTP sink (see Throughput/ThroughputCommand.cs);
+// every other argument list goes to BenchmarkDotNet's micro-benchmarks of the per-message path.
+if (args.Length > 0 && args[0] == ThroughputCommand.Name)
+{
+    return await ThroughputCommand.RunAsync(args[1..]);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;

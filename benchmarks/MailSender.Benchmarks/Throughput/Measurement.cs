@@ -1,0 +1,12 @@
+namespace MailSender.Benchmarks.Throughput;
+
+/// <summary>One timed run: how many messages were sent in how long, and what that allocated in this process.</summary>
+/// <param name="Messages">Messages the server accepted.</param>
+/// <param name="Elapsed">Wall-clock time of the timed sends.</param>
+/// <param name="AllocatedBytes">Bytes allocated in this process meanwhile, or <see langword="null"/> for an external client.</param>
+internal sealed record Measurement(int Messages, TimeSpan Elapsed, long? AllocatedBytes)
+{
+    public double MessagesPerSecond => Messages / Elapsed.TotalSeconds;
+
+    public double? AllocatedBytesPerMessage => AllocatedBytes is { } bytes ? (double)bytes / Messages : null;
+}

@@ -1,0 +1,128 @@
+using System.Globalization;
+
+namespace MailSender.Benchmarks.Throughput;
+
+/// <summary>The command line of <c>throughput</c>, parsed and checked.</summary>
+internal sealed class ThroughputOptions
+{
+    public const string Usage = """
+        Usage: throughput [--server HOST:PORT] [--tls] --messages N --size BYTES [--json]
+                          [--repeat R] [--max-seconds S] [--modes a,b,...] [--starttls] [--ca-file PATH] [--thumbprint HEX]
+
+          --server HOST:PORT  SMTP server to send to. Without it, starts /usr/sbin/smtp-sink on a free
+                              loopback port (and, with --tls, stunnel in front of it with a self-signed certificate).
+          --tls               Send over TLS: implicit TLS, or STARTTLS with --starttls (only with --server).
+          --messages N        Messages per timed run (default 1000).
+          --size BYTES        Size of each message on the wire, headers included (default 2048).
+          --json              Print only a JSON array of {mode, connections, size, msgsPerSec, allocatedBytesPerMessage}.
+          --repeat R          Timed runs per mode and connection count, interleaved; the median is reported (default 3).
+          --max-seconds S     Stop a timed run after S seconds and rate what was sent (default 30): keeps slow modes bounded.
+          --modes LIST        Only these modes: mailsender, mailkit-reuse, mailkit-per-message, system-net-mail, smtp-source.
+          --ca-file PATH      With --server --tls: a PEM certificate (authority) to trust for the server.
+          --thumbprint HEX    With --server --tls: the SHA-256 thumbprint of the server certificate to trust.
+        """;
+
+    public SmtpServerAddress? Server { get; private set; }
+
+    public bool Tls { get; private set; }
+
+    public bool StartTls { get; private set; }
+
+    public int Messages { get; private set; } = 1000;
+
+    public int Size { get; private set; } = 2048;
+
+    public bool Json { get; private set; }
+
+    public int Repeat { get; private set; } = 3;
+
+    public TimeSpan MaxDuration { get; private set; } = TimeSpan.FromSeconds(30);
+
+    public IReadOnlySet<string>? Modes { get; private set; }
+
+    public string? CaFile { get; private set; }
+
+    public string? Thumbprint { get; private set; }
+
+    /// <summary>Parses <paramref name="args"/>; throws <see cref="FormatException"/> saying what is wrong.</summary>
+    public static ThroughputOptions Parse(IReadOnlyList<string> args)
+    {
+        var options = new ThroughputOptions();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var name = args[i];
+            switch (name)
+            {
+                case "--server":
+                    options.Server = SmtpServerAddress.Parse(Value(args, ref i));
+                    break;
+                case "--tls":
+                    options.Tls = true;
+                    break;
+                case "--starttls":
+                    options.StartTls = true;
+                    break;
+                case "--messages":
+                    options.Messages = Number(args, ref i, min: 1);
+                    break;
+                case "--size":
+                    options.Size = Number(args, ref i, min: 1);
+                    break;
+                case "--json":
+                    options.Json = true;
+                    break;
+                case "--repeat":
+                    options.Repeat = Number(args, ref i, min: 1);
+                    break;
+                case "--max-seconds":
+                    options.MaxDuration = TimeSpan.FromSeconds(Number(args, ref i, min: 1));
+                    break;
+                case "--modes":
+                    options.Modes = Value(args, ref i).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+                    break;
+                case "--ca-file":
+                    options.CaFile = Path.GetFullPath(Value(args, ref i));
+                    break;
+                case "--thumbprint":
+                    options.Thumbprint = Value(args, ref i);
+                    break;
+                default:
+                    throw new FormatException($"unknown argument '{name}'.");
+            }
+        }
+
+        if (options.StartTls && !options.Tls)
+        {
+            options.Tls = true;
+        }
+
+        if (options.Server is null && (options.StartTls || options.CaFile is not null || options.Thumbprint is not null))
+        {
+            throw new FormatException("--starttls, --ca-file and --thumbprint need --server (the local stunnel uses implicit TLS and its own certificate).");
+        }
+
+        return options;
+    }
+
+    private static string Value(IReadOnlyList<string> args, ref int i)
+    {
+        if (i + 1 >= args.Count)
+        {
+            throw new FormatException($"{args[i]} needs a value.");
+        }
+
+        return args[++i];
+    }
+
+    private static int Number(IReadOnlyList<string> args, ref int i, int min)
+    {
+        var name = args[i];
+        var text = Value(args, ref i);
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < min)
+        {
+            throw new FormatException($"{name} expects a whole number of at least {min}, not '{text}'.");
+        }
+
+        return value;
+    }
+}

@@ -20,7 +20,7 @@ public sealed class SentEmail
     /// <summary>Gets the envelope: sender and every recipient, Bcc included.</summary>
     public MailEnvelope Envelope { get; }
 
-    /// <summary>Gets when the message was recorded, from the sender's <see cref="TimeProvider"/>.</summary>
+    /// <summary>Gets when the message was recorded, from the transport's <see cref="TimeProvider"/>.</summary>
     public DateTimeOffset SentAt { get; }
 
     /// <summary>Gets the subject.</summary>

@@ -55,6 +55,10 @@ public class MailSenderOptions
     /// <value>The default is <see langword="null"/>. URI parameter: <c>thumbprint</c>.</value>
     public string? TrustedCertificateThumbprint { get; set; }
 
+    /// <summary>Gets the SMTP connection pool's options (section <c>MailSender:Pool</c>).</summary>
+    /// <value>Defaults: 5 connections, 100 messages per connection, 30 s idle timeout, 5 min lifetime, 30 s acquire timeout.</value>
+    public ConnectionPoolOptions Pool { get; set; } = new();
+
     /// <summary>Gets or sets a value indicating whether the pickup transport writes the envelope as <c>X-Sender</c> and <c>X-Receiver</c> lines before the message.</summary>
     /// <value>The default is <see langword="true"/>, as the IIS / System.Net.Mail pickup format does. URI parameter: <c>envelope</c>.</value>
     public bool PickupWritesEnvelope { get; set; } = true;

@@ -67,16 +67,34 @@ internal sealed class MailSenderOptionsValidator(IEnumerable<IEmailTransportFact
             errors.Add($"{prefix}CommandTimeout must be positive (it is {options.CommandTimeout}).");
         }
 
-        if (options.TrustedCertificateThumbprint is { Length: > 0 } thumbprint)
+        if (options.Pool is { } pool)
         {
-            var hex = thumbprint.Replace(":", string.Empty, StringComparison.Ordinal).Replace(" ", string.Empty, StringComparison.Ordinal);
-            if (hex.Length is not (40 or 64) || !hex.All(char.IsAsciiHexDigit))
+            if (pool.MaxConnections is < 1 or > 1000)
             {
-                errors.Add($"{prefix}TrustedCertificateThumbprint must be a SHA-256 (64 hex digits) or SHA-1 (40 hex digits) thumbprint.");
+                errors.Add($"{prefix}Pool:MaxConnections must be from 1 to 1000 (it is {pool.MaxConnections}).");
+            }
+
+            if (pool.MaxMessagesPerConnection < 1)
+            {
+                errors.Add($"{prefix}Pool:MaxMessagesPerConnection must be at least 1 (it is {pool.MaxMessagesPerConnection}).");
+            }
+
+            foreach (var (setting, value) in new[] { ("IdleTimeout", pool.IdleTimeout), ("MaxLifetime", pool.MaxLifetime), ("AcquireTimeout", pool.AcquireTimeout), ("CheckAfterIdle", pool.CheckAfterIdle) })
+            {
+                if (value <= TimeSpan.Zero)
+                {
+                    errors.Add($"{prefix}Pool:{setting} must be positive (it is {value}).");
+                }
             }
         }
 
-        if (options.TrustedCaFile is { Length: > 0 } caFile && !File.Exists(caFile))
+        if (options.TrustedCertificateThumbprint is { Length: > 0 } thumbprint && !Smtp.SmtpTransportFactory.IsThumbprint(thumbprint))
+        {
+            errors.Add($"{prefix}TrustedCertificateThumbprint must be a SHA-256 (64 hex digits) or SHA-1 (40 hex digits) thumbprint.");
+        }
+
+        // The SMTP transport reports an unreadable CA file itself; this catches it for other transports' options too.
+        if (options.TrustedCaFile is { Length: > 0 } caFile && !File.Exists(caFile) && !errors.Exists(e => e.Contains(caFile, StringComparison.Ordinal)))
         {
             errors.Add(string.Create(CultureInfo.InvariantCulture, $"{prefix}TrustedCaFile: the file '{caFile}' does not exist."));
         }

@@ -37,7 +37,9 @@ internal sealed class DefaultEmailSender : IEmailSender, IAsyncDisposable, IDisp
         try
         {
             var prepared = MessagePreparer.Prepare(message, _defaultFrom);
-            var result = await _transport.SendAsync(message, prepared.Envelope, cancellationToken).ConfigureAwait(false);
+            var result = await (_transport is ISizeAwareTransport sized
+                ? sized.SendAsync(message, prepared.Envelope, prepared.Size, cancellationToken)
+                : _transport.SendAsync(message, prepared.Envelope, cancellationToken)).ConfigureAwait(false);
             var elapsed = _timeProvider.GetElapsedTime(started);
             if (result.RejectedRecipients.Count > 0)
             {

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace MailSender.Internal;
 
-/// <summary>Log messages of the sender. Event ids are stable: see docs/telemetry.md.</summary>
+/// <summary>Log messages of the sender. Event ids are stable (listed in docs/configuration.md); never log secrets.</summary>
 internal static partial class Log
 {
     [LoggerMessage(1, LogLevel.Information, "Sent message {MessageId} through {Transport} to {RecipientCount} recipient(s) in {ElapsedMs} ms")]
@@ -13,10 +13,4 @@ internal static partial class Log
 
     [LoggerMessage(3, LogLevel.Warning, "Message {MessageId} was refused for {RejectedCount} of {RecipientCount} recipient(s) by {Transport}")]
     public static partial void RecipientsRejected(ILogger logger, string messageId, string transport, int rejectedCount, int recipientCount);
-
-    [LoggerMessage(10, LogLevel.Debug, "Connected to {Transport} (secure: {IsSecure}) in {ElapsedMs} ms")]
-    public static partial void Connected(ILogger logger, string transport, bool isSecure, long elapsedMs);
-
-    [LoggerMessage(11, LogLevel.Debug, "Wrote message {MessageId} to {Path}")]
-    public static partial void PickupWritten(ILogger logger, string messageId, string path);
 }

@@ -13,6 +13,8 @@ internal static class MessagePreparer
     /// <summary>The options used to write a message for transmission: CRLF line endings, Bcc hidden.</summary>
     public static readonly FormatOptions WireFormat = CreateWireFormat();
 
+    private static readonly string MachineIdSuffix = "@" + MimeUtils.GenerateMessageId().Split('@')[^1];
+
     /// <summary>Fills in defaults (From, Message-Id), validates the message and returns its envelope and size.</summary>
     public static PreparedMessage Prepare(MimeMessage message, MailboxAddress? defaultFrom)
     {
@@ -47,7 +49,9 @@ internal static class MessagePreparer
             throw new EmailSendException(EmailErrorKind.InvalidMessage, "The message has no recipient: add at least one To, Cc or Bcc address.");
         }
 
-        if (string.IsNullOrEmpty(message.MessageId))
+        // MimeMessage's constructor makes an id with this machine's host name, which leaks it and hurts spam scores;
+        // an id in the sender's domain is what receivers expect.
+        if (string.IsNullOrEmpty(message.MessageId) || message.MessageId.EndsWith(MachineIdSuffix, StringComparison.OrdinalIgnoreCase))
         {
             message.MessageId = MimeUtils.GenerateMessageId(sender.Domain);
         }

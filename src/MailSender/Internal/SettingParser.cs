@@ -44,6 +44,21 @@ internal static class SettingParser
         return value;
     }
 
+    public static int Integer(TransportUri uri, string name, int fallback, int minimum, int maximum)
+    {
+        if (!uri.Parameters.TryGetValue(name, out var text))
+        {
+            return fallback;
+        }
+
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < minimum || value > maximum)
+        {
+            throw Bad(uri, name, $"'{text}' is not a whole number from {minimum} to {maximum}");
+        }
+
+        return value;
+    }
+
     public static bool Boolean(TransportUri uri, string name, bool fallback)
     {
         if (!uri.Parameters.TryGetValue(name, out var text))

@@ -31,6 +31,23 @@ internal sealed class RecordingSmtpClient : SmtpClient
     /// <summary>Gets a value indicating whether the DATA command of the current transaction was written, so a failure belongs to the message transfer.</summary>
     public bool DataStarted => _tracker.DataStarted;
 
+    /// <summary>Forgets the previous message's refused recipients and phase, before the next message on this connection.</summary>
+    public void BeginMessage()
+    {
+        Rejected.Clear();
+        _tracker.Reset();
+    }
+
+    /// <summary>Sends RSET, to reuse the connection after a refused transaction.</summary>
+    public async Task ResetAsync(CancellationToken cancellationToken)
+    {
+        var response = await SendCommandAsync("RSET", cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode != SmtpStatusCode.Ok)
+        {
+            throw new SmtpCommandException(SmtpErrorCode.UnexpectedStatusCode, response.StatusCode, response.Response);
+        }
+    }
+
     protected override void OnRecipientNotAccepted(MimeMessage message, MailboxAddress mailbox, SmtpResponse response) =>
         Rejected.Add(new RejectedRecipient(mailbox.Address, (int)response.StatusCode, SmtpReply.EnhancedStatusCode(response.Response), response.Response));
 
@@ -62,6 +79,15 @@ internal sealed class RecordingSmtpClient : SmtpClient
         public bool DataStarted { get; private set; }
 
         public IAuthenticationSecretDetector? AuthenticationSecretDetector { get; set; }
+
+        public void Reset()
+        {
+            _tailLength = 0;
+            _inData = false;
+            _awaitingDataReply = false;
+            EndOfDataWritten = false;
+            DataStarted = false;
+        }
 
         public void LogConnect(Uri uri)
         {

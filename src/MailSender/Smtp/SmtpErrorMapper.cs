@@ -57,11 +57,29 @@ internal static class SmtpErrorMapper
                 var code = replyCode ?? (enhanced is "5.7.8" ? 535 : null);
                 return new EmailSendException(EmailErrorKind.AuthenticationFailed, $"{endpoint} refused the credentials of user '{settings.UserName}': {auth.Message}", auth)
                 {
+                    // 454 (e.g. too many login attempts) is temporary; 535 and friends are not.
+                    IsTransient = code is >= 400 and < 500,
                     StatusCode = code,
                     EnhancedStatusCode = enhanced,
                     ServerText = text,
                     Transport = transport,
                     Hint = SmtpHints.ForReply(code ?? 535, enhanced, text),
+                };
+            }
+
+            case ServiceNotAuthenticatedException notAuthenticated:
+            {
+                // A 530 before MAIL FROM: the server wants STARTTLS or AUTH first.
+                var (replyCode, text) = SmtpReply.SplitStatusCode(notAuthenticated.Message);
+                var enhanced = SmtpReply.EnhancedStatusCode(text);
+                return new EmailSendException(EmailErrorKind.AuthenticationFailed, $"{endpoint} requires authentication before sending: {notAuthenticated.Message}", notAuthenticated)
+                {
+                    IsTransient = false,
+                    StatusCode = replyCode ?? 530,
+                    EnhancedStatusCode = enhanced,
+                    ServerText = text,
+                    Transport = transport,
+                    Hint = SmtpHints.ForReply(530, enhanced, text),
                 };
             }
 

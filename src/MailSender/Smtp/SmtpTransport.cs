@@ -1,153 +1,145 @@
-using System.Net;
 using System.Net.Sockets;
+using MailKit;
 using MailKit.Net.Smtp;
-using MailKit.Security;
 using MailSender.Internal;
+using MailSender.Pooling.Internal;
 using MimeKit;
 using MimeKit.IO;
 
 namespace MailSender.Smtp;
 
 /// <summary>
-/// Sends through one SMTP server with MailKit: connect (TCP_NODELAY), TLS, authenticate, send, QUIT.
+/// Sends through one SMTP endpoint and identity with MailKit, over a pool of authenticated connections.
 /// </summary>
 /// <remarks>
-/// One connection per message for now; the connection steps live in <see cref="ConnectAsync"/> so a pool can reuse them.
+/// A connection that failed with a reply (e.g. a refused recipient) is reset with RSET and reused; after a protocol
+/// error, a timeout or a 421 it is discarded. A reused connection the server had closed is replaced once, transparently,
+/// when the failure came before the end of DATA (so the message cannot have been accepted).
 /// </remarks>
-internal sealed class SmtpTransport : IEmailTransport
+internal sealed class SmtpTransport : IEmailTransport, ISizeAwareTransport, IAsyncDisposable
 {
     private readonly SmtpTransportSettings _settings;
-    private readonly TimeProvider _timeProvider;
-    private readonly CertificateValidator _certificates;
+    private readonly ConnectionPool<SmtpConnection> _pool;
 
     public SmtpTransport(SmtpTransportSettings settings, TimeProvider timeProvider)
     {
         _settings = settings;
-        _timeProvider = timeProvider;
 
         // Load the CA file now, so a bad path fails at start-up rather than at the first send.
-        _certificates = new CertificateValidator(settings.TrustedCaFile, settings.TrustedCertificateThumbprint);
+        var certificates = new CertificateValidator(settings.TrustedCaFile, settings.TrustedCertificateThumbprint);
+        _pool = new ConnectionPool<SmtpConnection>(
+            cancellationToken => SmtpConnection.OpenAsync(settings, certificates, timeProvider, cancellationToken),
+            settings.Pool,
+            timeProvider);
     }
 
     public string Name => _settings.DisplayName;
 
     internal SmtpTransportSettings Settings => _settings;
 
-    public async Task<SendResult> SendAsync(MimeMessage message, MailEnvelope envelope, CancellationToken cancellationToken = default)
+    internal PoolStatistics PoolStatistics => _pool.Statistics;
+
+    public Task<SendResult> SendAsync(MimeMessage message, MailEnvelope envelope, CancellationToken cancellationToken = default) =>
+        SendAsync(message, envelope, size: -1, cancellationToken);
+
+    public async Task<SendResult> SendAsync(MimeMessage message, MailEnvelope envelope, long size, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(envelope);
 
-        using var client = new RecordingSmtpClient();
-        var certificate = new CertificateCheck();
-        var phase = SmtpPhase.Connect;
+        for (var attempt = 0; ; attempt++)
+        {
+            var lease = await AcquireAsync(cancellationToken).ConfigureAwait(false);
+            var client = lease.Connection.Client;
+            client.BeginMessage();
+            lease.CountMessage();
+            try
+            {
+                CheckCapabilities(client, message, envelope, size);
+                var response = await client.SendAsync(MessagePreparer.WireFormat, message, envelope.Sender, envelope.Recipients, cancellationToken).ConfigureAwait(false);
+                var rejected = client.Rejected.ToArray();
+                lease.Return(reusable: true);
+                return new SendResult
+                {
+                    MessageId = message.MessageId ?? string.Empty,
+                    AcceptedRecipients = rejected.Length == 0
+                        ? envelope.Recipients.Select(r => r.Address).ToArray()
+                        : envelope.Recipients.Select(r => r.Address).Where(a => !rejected.Any(x => string.Equals(x.Address, a, StringComparison.OrdinalIgnoreCase))).ToArray(),
+                    RejectedRecipients = rejected,
+                    ServerResponse = response,
+                    Transport = Name,
+                };
+            }
+            catch (EmailSendException)
+            {
+                // Checked before MAIL FROM: nothing was sent and the connection is unchanged.
+                lease.Return(reusable: true);
+                throw;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !client.EndOfDataWritten)
+            {
+                // Cancelled before the message was handed over: nothing was accepted, but the session state is unknown.
+                lease.Return(reusable: false);
+                throw;
+            }
+            catch (Exception ex) when (attempt == 0 && !lease.IsNew && IsConnectionLost(ex) && !client.EndOfDataWritten)
+            {
+                // The server closed this idle connection: the message cannot have been accepted, so send it on a fresh one.
+                lease.Return(reusable: false);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                var error = SmtpErrorMapper.Map(ex, SmtpPhase.Envelope, _settings, client, lease.Connection.Certificate);
+                lease.Return(await TryResetAsync(client, ex, error).ConfigureAwait(false));
+                throw error;
+            }
+        }
+    }
+
+    public ValueTask DisposeAsync() => _pool.DisposeAsync();
+
+    private async Task<ConnectionPool<SmtpConnection>.Lease> AcquireAsync(CancellationToken cancellationToken)
+    {
         try
         {
-            await ConnectAsync(client, certificate, cancellationToken).ConfigureAwait(false);
-            phase = SmtpPhase.Authenticate;
-            await AuthenticateAsync(client, cancellationToken).ConfigureAwait(false);
-            phase = SmtpPhase.Envelope;
-            CheckCapabilities(client, message, envelope);
-            var response = await client.SendAsync(MessagePreparer.WireFormat, message, envelope.Sender, envelope.Recipients, cancellationToken).ConfigureAwait(false);
-            phase = SmtpPhase.Data;
-            await QuitAsync(client).ConfigureAwait(false);
-
-            var rejected = client.Rejected.ToArray();
-            return new SendResult
+            return await _pool.AcquireAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (PoolExhaustedException ex)
+        {
+            throw new EmailSendException(EmailErrorKind.ServerBusy, $"Sending through {_settings.Host}:{_settings.Port}: {ex.Message}", ex)
             {
-                MessageId = message.MessageId ?? string.Empty,
-                AcceptedRecipients = envelope.Recipients.Select(r => r.Address).Where(a => !rejected.Any(x => string.Equals(x.Address, a, StringComparison.OrdinalIgnoreCase))).ToArray(),
-                RejectedRecipients = rejected,
-                ServerResponse = response,
+                IsTransient = true,
                 Transport = Name,
+                Hint = "More sends are waiting than the pool serves in time: raise maxConnections or acquireTimeout, or send fewer messages at once.",
             };
-        }
-        catch (EmailSendException)
-        {
-            throw;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !client.EndOfDataWritten)
-        {
-            // Cancelled before the message was handed over: nothing was sent.
-            throw;
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            throw SmtpErrorMapper.Map(ex, phase, _settings, client, certificate);
         }
     }
 
-    /// <summary>Opens a connection: TCP with TCP_NODELAY, TLS as configured, greeting and EHLO, within the connect timeout.</summary>
-    internal async Task ConnectAsync(RecordingSmtpClient client, CertificateCheck certificate, CancellationToken cancellationToken)
+    /// <summary>After a refused command the session survives: RSET makes it reusable. Anything else discards it.</summary>
+    private static async Task<bool> TryResetAsync(RecordingSmtpClient client, Exception exception, EmailSendException error)
     {
-        client.Timeout = (int)Math.Min(int.MaxValue, _settings.CommandTimeout.TotalMilliseconds);
-        client.ServerCertificateValidationCallback = _certificates.CreateCallback(certificate);
-        if (_settings.EhloName is not null)
+        if (exception is not (SmtpCommandException or RecordingSmtpClient.NoRecipientsAcceptedException) || error.StatusCode == 421 || !client.IsConnected)
         {
-            client.LocalDomain = _settings.EhloName;
+            return false;
         }
 
-        using var timeout = new CancellationTokenSource(_settings.ConnectTimeout, _timeProvider);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp)
-        {
-            // Without it, Nagle's algorithm and delayed ACKs stall every reused-connection send by ~40 ms.
-            NoDelay = true,
-        };
         try
         {
-            await socket.ConnectAsync(_settings.Host, _settings.Port, linked.Token).ConfigureAwait(false);
-            await client.ConnectAsync(socket, _settings.Host, _settings.Port, ToMailKit(_settings), linked.Token).ConfigureAwait(false);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(client.Timeout));
+            await client.ResetAsync(timeout.Token).ConfigureAwait(false);
+            return true;
         }
-        catch (OperationCanceledException ex) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is IOException or SocketException or ProtocolException or SmtpCommandException or OperationCanceledException or ServiceNotConnectedException)
         {
-            socket.Dispose();
-            throw SmtpErrorMapper.TimeoutError(ex, SmtpPhase.Connect, _settings, $"{_settings.Host}:{_settings.Port}", Name);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
+            return false;
         }
     }
 
-    internal async Task AuthenticateAsync(RecordingSmtpClient client, CancellationToken cancellationToken)
-    {
-        if (_settings.UserName is null)
-        {
-            return;
-        }
+    private static bool IsConnectionLost(Exception exception) =>
+        exception is IOException or SocketException or SmtpProtocolException or ServiceNotConnectedException ||
+        (exception is SmtpCommandException { StatusCode: SmtpStatusCode.ServiceNotAvailable } && !exception.Message.Contains("rate", StringComparison.OrdinalIgnoreCase));
 
-        var endpoint = $"{_settings.Host}:{_settings.Port}";
-        if (!client.IsSecure && !_settings.AllowInsecureAuthentication)
-        {
-            throw new EmailSendException(EmailErrorKind.TlsFailed, $"Refusing to send the credentials of user '{_settings.UserName}' to {endpoint} over an unencrypted connection.")
-            {
-                IsTransient = false,
-                Transport = Name,
-                Hint = "The server offered no STARTTLS. Use port 587 with STARTTLS or 465 with implicit TLS (smtps://); only for a trusted local relay set allowInsecureAuth=true (MailSender:AllowInsecureAuthentication).",
-            };
-        }
-
-        if (!client.Capabilities.HasFlag(SmtpCapabilities.Authentication) || client.AuthenticationMechanisms.Count == 0)
-        {
-            throw new EmailSendException(EmailErrorKind.AuthenticationFailed, $"{endpoint} does not offer authentication (AUTH), but a user name is configured.")
-            {
-                IsTransient = false,
-                Transport = Name,
-                Hint = "The server may only offer AUTH after STARTTLS, or on its submission port (587/465); a relay that trusts your IP needs no user name.",
-            };
-        }
-
-        var password = _settings.Password ?? throw new EmailSendException(EmailErrorKind.Configuration, $"No password is configured for user '{_settings.UserName}'.")
-        {
-            Transport = Name,
-            Hint = "Set MailSender:Password, the MAILSENDER_PASSWORD environment variable, or put it in the URI (smtp://user:password@host).",
-        };
-        await client.AuthenticateAsync(new NetworkCredential(_settings.UserName, password), cancellationToken).ConfigureAwait(false);
-    }
-
-    private void CheckCapabilities(SmtpClient client, MimeMessage message, MailEnvelope envelope)
+    private void CheckCapabilities(SmtpClient client, MimeMessage message, MailEnvelope envelope, long size)
     {
         if (!client.Capabilities.HasFlag(SmtpCapabilities.UTF8))
         {
@@ -167,11 +159,16 @@ internal sealed class SmtpTransport : IEmailTransport
 
         if (client.Capabilities.HasFlag(SmtpCapabilities.Size) && client.MaxSize > 0)
         {
-            using var measure = new MeasuringStream();
-            message.WriteTo(MessagePreparer.WireFormat, measure);
-            if (measure.Length > client.MaxSize)
+            if (size < 0)
             {
-                throw new EmailSendException(EmailErrorKind.MessageTooLarge, $"The message is {measure.Length:N0} bytes, but {_settings.Host}:{_settings.Port} accepts at most {client.MaxSize:N0} bytes (SIZE).")
+                using var measure = new MeasuringStream();
+                message.WriteTo(MessagePreparer.WireFormat, measure);
+                size = measure.Length;
+            }
+
+            if (size > client.MaxSize)
+            {
+                throw new EmailSendException(EmailErrorKind.MessageTooLarge, $"The message is {size:N0} bytes, but {_settings.Host}:{_settings.Port} accepts at most {client.MaxSize:N0} bytes (SIZE).")
                 {
                     IsTransient = false,
                     Transport = Name,
@@ -180,25 +177,4 @@ internal sealed class SmtpTransport : IEmailTransport
             }
         }
     }
-
-    private static async Task QuitAsync(SmtpClient client)
-    {
-        try
-        {
-            // The message is accepted; a failed QUIT must not turn success into an error.
-            await client.DisconnectAsync(true, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is IOException or SocketException or MailKit.ProtocolException or OperationCanceledException or TimeoutException)
-        {
-        }
-    }
-
-    private static SecureSocketOptions ToMailKit(SmtpTransportSettings settings) => settings.Security switch
-    {
-        SmtpSecurity.Implicit => SecureSocketOptions.SslOnConnect,
-        SmtpSecurity.StartTls => SecureSocketOptions.StartTls,
-        SmtpSecurity.None => SecureSocketOptions.None,
-        _ when settings.Port == MailSenderDefaults.SmtpsPort => SecureSocketOptions.SslOnConnect,
-        _ => SecureSocketOptions.StartTlsWhenAvailable,
-    };
 }

@@ -1,11 +1,16 @@
 using MailSender.Internal;
+using MailSender.Pooling.Internal;
 
 namespace MailSender.Smtp;
 
 /// <summary>Creates SMTP transports for <c>smtp://</c> and <c>smtps://</c> URIs.</summary>
 internal sealed class SmtpTransportFactory : IEmailTransportFactory
 {
-    private static readonly string[] KnownParameters = ["security", "timeout", "connectTimeout", "ehlo", "caFile", "thumbprint", "allowInsecureAuth"];
+    private static readonly string[] KnownParameters =
+    [
+        "security", "timeout", "connectTimeout", "ehlo", "caFile", "thumbprint", "allowInsecureAuth",
+        "maxConnections", "maxMessagesPerConnection", "idleTimeout", "maxLifetime", "acquireTimeout", "checkAfterIdle",
+    ];
 
     private readonly TimeProvider _timeProvider;
 
@@ -40,6 +45,20 @@ internal sealed class SmtpTransportFactory : IEmailTransportFactory
             };
         }
 
+        if (userName is not null && password is null)
+        {
+            throw new EmailSendException(EmailErrorKind.Configuration, $"Invalid transport {uri.Endpoint}: user '{userName}' has no password.")
+            {
+                Hint = "Set MailSender:Password or the MAILSENDER_PASSWORD environment variable, or put it in the URI (smtp://user:password@host).",
+            };
+        }
+
+        // The option is checked by the options validator; the URI parameter here.
+        if (uri.Parameters.TryGetValue("thumbprint", out var thumbprint) && !IsThumbprint(thumbprint))
+        {
+            throw SettingParser.Bad(uri, "thumbprint", "expected a SHA-256 (64 hex digits) or SHA-1 (40 hex digits) certificate thumbprint");
+        }
+
         return new SmtpTransportSettings
         {
             Host = uri.Host,
@@ -53,6 +72,7 @@ internal sealed class SmtpTransportFactory : IEmailTransportFactory
             AllowInsecureAuthentication = SettingParser.Boolean(uri, "allowInsecureAuth", options.AllowInsecureAuthentication),
             TrustedCaFile = SettingParser.Text(uri, "caFile", options.TrustedCaFile),
             TrustedCertificateThumbprint = SettingParser.Text(uri, "thumbprint", options.TrustedCertificateThumbprint),
+            Pool = CreatePoolSettings(uri, options.Pool ?? new ConnectionPoolOptions()),
         };
     }
 
@@ -77,6 +97,22 @@ internal sealed class SmtpTransportFactory : IEmailTransportFactory
         }
 
         return security;
+    }
+
+    internal static PoolSettings CreatePoolSettings(TransportUri uri, ConnectionPoolOptions options) => new()
+    {
+        MaxConnections = SettingParser.Integer(uri, "maxConnections", options.MaxConnections, 1, 1000),
+        MaxMessagesPerConnection = SettingParser.Integer(uri, "maxMessagesPerConnection", options.MaxMessagesPerConnection, 1, int.MaxValue),
+        IdleTimeout = SettingParser.Duration(uri, "idleTimeout", options.IdleTimeout),
+        MaxLifetime = SettingParser.Duration(uri, "maxLifetime", options.MaxLifetime),
+        AcquireTimeout = SettingParser.Duration(uri, "acquireTimeout", options.AcquireTimeout),
+        CheckAfterIdle = SettingParser.Duration(uri, "checkAfterIdle", options.CheckAfterIdle),
+    };
+
+    internal static bool IsThumbprint(string text)
+    {
+        var hex = text.Replace(":", string.Empty, StringComparison.Ordinal).Replace(" ", string.Empty, StringComparison.Ordinal);
+        return hex.Length is 40 or 64 && hex.All(char.IsAsciiHexDigit);
     }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;

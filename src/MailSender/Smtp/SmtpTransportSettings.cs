@@ -1,3 +1,5 @@
+using MailSender.Pooling.Internal;
+
 namespace MailSender.Smtp;
 
 /// <summary>The resolved settings of one SMTP endpoint, from the transport URI and the options.</summary>
@@ -24,6 +26,8 @@ internal sealed record SmtpTransportSettings
     public string? TrustedCaFile { get; init; }
 
     public string? TrustedCertificateThumbprint { get; init; }
+
+    public PoolSettings Pool { get; init; } = new();
 
     /// <summary>Gets the endpoint for results and logs: scheme, user, host, port and security, never the password.</summary>
     public string DisplayName => $"smtp://{(UserName is null ? string.Empty : Uri.EscapeDataString(UserName) + "@")}{(Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]" : Host)}:{Port}?security={Security.ToString().ToLowerInvariant()}";

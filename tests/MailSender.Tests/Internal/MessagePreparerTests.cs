@@ -188,6 +188,27 @@ public class MessagePreparerTests
     }
 
     [Fact]
+    public void Prepare_DefaultMessageIdWithMachineName_UsesSenderDomain()
+    {
+        var message = Message();
+
+        MessagePreparer.Prepare(message, null);
+
+        Assert.EndsWith("@example.com", message.MessageId, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Prepare_MessageIdSetByCaller_IsKept()
+    {
+        var message = Message();
+        message.MessageId = "order-42@shop.example";
+
+        MessagePreparer.Prepare(message, null);
+
+        Assert.Equal("order-42@shop.example", message.MessageId);
+    }
+
+    [Fact]
     public void WireFormat_HidesBccAndUsesCrLf()
     {
         var message = Message();

@@ -23,13 +23,13 @@ public class SmtpTransportFactoryTests
     {
         var options = new MailSenderOptions { CommandTimeout = TimeSpan.FromSeconds(5), EhloName = "options.example" };
 
-        var settings = Create("smtp://h?timeout=1500ms&connectTimeout=2m&ehlo=uri.example&allowInsecureAuth=true&thumbprint=AB", options);
+        var settings = Create("smtp://h?timeout=1500ms&connectTimeout=2m&ehlo=uri.example&allowInsecureAuth=true&thumbprint=0123456789abcdef0123456789abcdef01234567", options);
 
         Assert.Equal(TimeSpan.FromMilliseconds(1500), settings.CommandTimeout);
         Assert.Equal(TimeSpan.FromMinutes(2), settings.ConnectTimeout);
         Assert.Equal("uri.example", settings.EhloName);
         Assert.True(settings.AllowInsecureAuthentication);
-        Assert.Equal("AB", settings.TrustedCertificateThumbprint);
+        Assert.Equal("0123456789abcdef0123456789abcdef01234567", settings.TrustedCertificateThumbprint);
     }
 
     [Fact]
@@ -39,6 +39,15 @@ public class SmtpTransportFactoryTests
         Assert.Equal("option", Create("smtp://u@h", new MailSenderOptions { Password = "option" }, "env").Password);
         Assert.Equal("env", Create("smtp://u@h", new MailSenderOptions(), "env").Password);
         Assert.Null(Create("smtp://h", new MailSenderOptions(), "env").Password);
+    }
+
+    [Fact]
+    public void CreateSettings_UserWithoutAnyPassword_FailsAtStartUp()
+    {
+        var ex = Assert.Throws<EmailSendException>(() => Create("smtp://me@h"));
+
+        Assert.Equal(EmailErrorKind.Configuration, ex.Kind);
+        Assert.Contains("MAILSENDER_PASSWORD", ex.Hint, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -66,6 +75,7 @@ public class SmtpTransportFactoryTests
     [InlineData("smtp://h?timeout=0s", "timeout")]
     [InlineData("smtp://h?allowInsecureAuth=maybe", "allowInsecureAuth")]
     [InlineData("smtp://h?securty=none", "securty")]
+    [InlineData("smtp://h?thumbprint=zz", "thumbprint")]
     public void CreateSettings_BadParameter_NamesIt(string uri, string name)
     {
         var ex = Assert.Throws<EmailSendException>(() => Create(uri));

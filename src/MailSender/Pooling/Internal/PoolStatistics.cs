@@ -1,4 +1,4 @@
-namespace MailSender;
+namespace MailSender.Pooling.Internal;
 
 /// <summary>
 /// A snapshot of a connection pool's state, for metrics and diagnostics.
@@ -8,4 +8,4 @@ namespace MailSender;
 /// <param name="Waiting">Sends waiting for a free connection.</param>
 /// <param name="Opened">Connections opened since the pool was created.</param>
 /// <param name="Discarded">Connections closed by the pool since it was created (errors, limits, idle timeout, lifetime).</param>
-public readonly record struct PoolStatistics(int InUse, int Idle, int Waiting, long Opened, long Discarded);
+internal readonly record struct PoolStatistics(int InUse, int Idle, int Waiting, long Opened, long Discarded);

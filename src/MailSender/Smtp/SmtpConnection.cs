@@ -1,0 +1,174 @@
+using System.Net;
+using System.Net.Sockets;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using MailSender.Pooling.Internal;
+
+namespace MailSender.Smtp;
+
+/// <summary>
+/// One open, authenticated SMTP connection: TCP with TCP_NODELAY, TLS as configured, greeting, EHLO and AUTH.
+/// </summary>
+internal sealed class SmtpConnection : IPoolableConnection
+{
+    private SmtpConnection(RecordingSmtpClient client, CertificateCheck certificate)
+    {
+        Client = client;
+        Certificate = certificate;
+    }
+
+    public RecordingSmtpClient Client { get; }
+
+    /// <summary>Gets what certificate validation found on this connection, for error messages.</summary>
+    public CertificateCheck Certificate { get; }
+
+    public bool IsConnected => Client.IsConnected;
+
+    /// <summary>Opens and authenticates a connection within the connect timeout.</summary>
+    /// <exception cref="EmailSendException">The connection, TLS or authentication failed.</exception>
+    public static async Task<SmtpConnection> OpenAsync(SmtpTransportSettings settings, CertificateValidator certificates, TimeProvider timeProvider, CancellationToken cancellationToken)
+    {
+        var client = new RecordingSmtpClient();
+        var certificate = new CertificateCheck();
+        var phase = SmtpPhase.Connect;
+        try
+        {
+            await ConnectAsync(client, certificate, settings, certificates, timeProvider, cancellationToken).ConfigureAwait(false);
+            phase = SmtpPhase.Authenticate;
+            await AuthenticateAsync(client, settings, cancellationToken).ConfigureAwait(false);
+            return new SmtpConnection(client, certificate);
+        }
+        catch (Exception ex)
+        {
+            client.Dispose();
+            if (ex is EmailSendException)
+            {
+                throw;
+            }
+
+            if (cancellationToken.IsCancellationRequested)
+            {
+                // The caller gave up (e.g. during the TLS handshake): nothing was sent.
+                throw new OperationCanceledException("The send was cancelled while connecting; nothing was sent.", ex, cancellationToken);
+            }
+
+            throw SmtpErrorMapper.Map(ex, phase, settings, client, certificate);
+        }
+    }
+
+    public async Task<bool> IsAliveAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Client.NoOpAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or MailKit.ProtocolException or MailKit.ServiceNotConnectedException or SmtpCommandException or TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    public async Task CloseAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (Client.IsConnected)
+            {
+                await Client.DisconnectAsync(quit: true, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or MailKit.ProtocolException or SmtpCommandException or OperationCanceledException or TimeoutException)
+        {
+            // The server is gone or slow: the socket is closed below either way.
+        }
+        finally
+        {
+            Client.Dispose();
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private static async Task ConnectAsync(RecordingSmtpClient client, CertificateCheck certificate, SmtpTransportSettings settings, CertificateValidator certificates, TimeProvider timeProvider, CancellationToken cancellationToken)
+    {
+        client.Timeout = (int)Math.Min(int.MaxValue, settings.CommandTimeout.TotalMilliseconds);
+        client.ServerCertificateValidationCallback = certificates.CreateCallback(certificate);
+        if (settings.EhloName is not null)
+        {
+            client.LocalDomain = settings.EhloName;
+        }
+
+        using var timeout = new CancellationTokenSource(settings.ConnectTimeout, timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp)
+        {
+            // Without it, Nagle's algorithm and delayed ACKs stall every reused-connection send by ~40 ms.
+            NoDelay = true,
+        };
+        try
+        {
+            await socket.ConnectAsync(settings.Host, settings.Port, linked.Token).ConfigureAwait(false);
+            await client.ConnectAsync(socket, settings.Host, settings.Port, ToMailKit(settings), linked.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            socket.Dispose();
+            throw SmtpErrorMapper.TimeoutError(ex, SmtpPhase.Connect, settings, $"{settings.Host}:{settings.Port}", settings.DisplayName);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task AuthenticateAsync(RecordingSmtpClient client, SmtpTransportSettings settings, CancellationToken cancellationToken)
+    {
+        if (settings.UserName is null)
+        {
+            return;
+        }
+
+        var endpoint = $"{settings.Host}:{settings.Port}";
+        if (!client.IsSecure && !settings.AllowInsecureAuthentication)
+        {
+            throw new EmailSendException(EmailErrorKind.TlsFailed, $"Refusing to send the credentials of user '{settings.UserName}' to {endpoint} over an unencrypted connection.")
+            {
+                IsTransient = false,
+                Transport = settings.DisplayName,
+                Hint = "The server offered no STARTTLS. Use port 587 with STARTTLS or 465 with implicit TLS (smtps://); only for a trusted local relay set allowInsecureAuth=true (MailSender:AllowInsecureAuthentication).",
+            };
+        }
+
+        if (!client.Capabilities.HasFlag(SmtpCapabilities.Authentication) || client.AuthenticationMechanisms.Count == 0)
+        {
+            throw new EmailSendException(EmailErrorKind.AuthenticationFailed, $"{endpoint} does not offer authentication (AUTH), but a user name is configured.")
+            {
+                IsTransient = false,
+                Transport = settings.DisplayName,
+                Hint = "The server may only offer AUTH after STARTTLS, or on its submission port (587/465); a relay that trusts your IP needs no user name.",
+            };
+        }
+
+        var password = settings.Password ?? throw new EmailSendException(EmailErrorKind.Configuration, $"No password is configured for user '{settings.UserName}'.")
+        {
+            Transport = settings.DisplayName,
+            Hint = "Set MailSender:Password, the MAILSENDER_PASSWORD environment variable, or put it in the URI (smtp://user:password@host).",
+        };
+        await client.AuthenticateAsync(new NetworkCredential(settings.UserName, password), cancellationToken).ConfigureAwait(false);
+    }
+
+    private static SecureSocketOptions ToMailKit(SmtpTransportSettings settings) => settings.Security switch
+    {
+        SmtpSecurity.Implicit => SecureSocketOptions.SslOnConnect,
+        SmtpSecurity.StartTls => SecureSocketOptions.StartTls,
+        SmtpSecurity.None => SecureSocketOptions.None,
+        _ when settings.Port == MailSenderDefaults.SmtpsPort => SecureSocketOptions.SslOnConnect,
+        _ => SecureSocketOptions.StartTlsWhenAvailable,
+    };
+}

@@ -38,7 +38,7 @@ internal sealed class DefaultEmailSender : IEmailSender, IAsyncDisposable, IDisp
         {
             var prepared = MessagePreparer.Prepare(message, _defaultFrom);
             var result = await (_transport is ISizeAwareTransport sized
-                ? sized.SendAsync(message, prepared.Envelope, prepared.Size, cancellationToken)
+                ? sized.SendAsync(message, prepared.Envelope, prepared.SizeBound, cancellationToken)
                 : _transport.SendAsync(message, prepared.Envelope, cancellationToken)).ConfigureAwait(false);
             var elapsed = _timeProvider.GetElapsedTime(started);
             if (result.RejectedRecipients.Count > 0)

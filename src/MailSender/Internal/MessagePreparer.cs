@@ -15,7 +15,7 @@ internal static class MessagePreparer
 
     private static readonly string MachineIdSuffix = "@" + MimeUtils.GenerateMessageId().Split('@')[^1];
 
-    /// <summary>Fills in defaults (From, Message-Id), validates the message and returns its envelope and size.</summary>
+    /// <summary>Fills in defaults (From, Message-Id), validates the message and returns its envelope and an upper bound of its size.</summary>
     public static PreparedMessage Prepare(MimeMessage message, MailboxAddress? defaultFrom)
     {
         if (message.From.Count == 0)
@@ -56,9 +56,8 @@ internal static class MessagePreparer
             message.MessageId = MimeUtils.GenerateMessageId(sender.Domain);
         }
 
-        CheckHeaders(message);
-        var size = Measure(message);
-        return new PreparedMessage(new MailEnvelope(sender, recipients), size);
+        var sizeBound = CheckEntities(message);
+        return new PreparedMessage(new MailEnvelope(sender, recipients), sizeBound);
     }
 
     private static FormatOptions CreateWireFormat()
@@ -84,29 +83,111 @@ internal static class MessagePreparer
     }
 
     /// <summary>
-    /// Rejects a header whose value holds a line break that is not folding (CRLF followed by a space or tab):
-    /// such a value would start a new header, such as a forged Bcc.
+    /// Checks every header and body part without serialising the whole message (that would double the cost of a send):
+    /// header injection, content that would put a bare CR or LF on the wire, unreadable content.
+    /// Returns an upper bound of the message's size on the wire, so the exact size is computed only when a server limit is near.
     /// </summary>
-    private static void CheckHeaders(MimeMessage message)
+    private static long CheckEntities(MimeMessage message)
     {
-        CheckHeaders(message.Headers, "message");
+        var bound = CheckHeaders(message.Headers, null) + 1024;
         if (message.Body is null)
         {
-            return;
+            return bound;
         }
 
         using var iterator = new MimeIterator(message);
         while (iterator.MoveNext())
         {
-            CheckHeaders(iterator.Current.Headers, "body part " + iterator.PathSpecifier);
+            var entity = iterator.Current;
+            bound += CheckHeaders(entity.Headers, iterator) + 256;
+            switch (entity)
+            {
+                case Multipart multipart when !string.IsNullOrEmpty(multipart.Preamble) || !string.IsNullOrEmpty(multipart.Epilogue):
+                    CheckPreambleAndEpilogue(multipart);
+                    break;
+                case MimePart { Content: { } content } part:
+                    bound += CheckContent(part, content);
+                    break;
+            }
+        }
+
+        return bound;
+    }
+
+    /// <summary>
+    /// SMTP allows CR and LF only as a CRLF pair (RFC 5321, 2.3.8). MimeKit turns a bare LF into CRLF but passes a bare CR
+    /// through, and receivers that end DATA at CR "." CR would read what follows as commands (SMTP smuggling).
+    /// Content a base64 or quoted-printable encoder writes is safe; content written as is (7bit, 8bit, binary, or already
+    /// in its transfer encoding) is checked, and re-encoded when it holds a bare line break: quoted-printable for text, else base64.
+    /// </summary>
+    private static long CheckContent(MimePart part, IMimeContent content)
+    {
+        var stream = content.Stream;
+        if (stream is null || !stream.CanRead)
+        {
+            throw Unreadable(part, new IOException("the content stream cannot be read"));
+        }
+
+        try
+        {
+            // Quoted-printable can triple the size; CRLF conversion at most doubles it.
+            var bound = (stream.CanSeek ? stream.Length : 0) * 3 + 256;
+            var encoding = part.ContentTransferEncoding;
+            if (encoding is ContentEncoding.Base64 or ContentEncoding.QuotedPrintable or ContentEncoding.UUEncode && content.Encoding != encoding)
+            {
+                return bound;
+            }
+
+            if (HasBareLineBreak(part))
+            {
+                // MimeKit decodes the content from its own encoding before applying the new one.
+                part.ContentTransferEncoding = part is TextPart ? ContentEncoding.QuotedPrintable : ContentEncoding.Base64;
+                if (HasBareLineBreak(part))
+                {
+                    part.ContentTransferEncoding = ContentEncoding.Base64;
+                    if (HasBareLineBreak(part))
+                    {
+                        throw BareLineBreak();
+                    }
+                }
+            }
+
+            return bound;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException or NotSupportedException)
+        {
+            throw Unreadable(part, ex);
         }
     }
 
-    private static void CheckHeaders(HeaderList headers, string where)
+    private static void CheckPreambleAndEpilogue(Multipart multipart)
     {
+        // Rare enough to afford writing the multipart once, so the check sees exactly what goes on the wire.
+        using var check = new LineBreakCheckingStream();
+        multipart.WriteTo(WireFormat, check, contentOnly: true);
+        if (check.HasBareLineBreak)
+        {
+            throw BareLineBreak();
+        }
+    }
+
+    private static EmailSendException BareLineBreak() =>
+        new(EmailErrorKind.InvalidMessage, "The message holds a CR or LF that is not part of a CRLF line break outside any re-encodable content (a preamble, epilogue or pre-encoded part); sent as is, it could smuggle SMTP commands.")
+        {
+            Hint = "Use CRLF line breaks in multipart preambles and epilogues and in content you encode yourself.",
+        };
+
+    /// <summary>
+    /// Rejects a header whose value holds a line break that is not folding (CRLF followed by a space or tab):
+    /// such a value would start a new header, such as a forged Bcc. Returns an upper bound of the headers' size.
+    /// </summary>
+    private static long CheckHeaders(HeaderList headers, MimeIterator? part)
+    {
+        long length = 0;
         foreach (var header in headers)
         {
             var raw = header.RawValue;
+            length += (header.Field.Length + raw.Length + 4) * 2;
             var end = raw.Length;
             while (end > 0 && raw[end - 1] is (byte)'\r' or (byte)'\n')
             {
@@ -124,6 +205,7 @@ internal static class MessagePreparer
                 };
                 if (broken)
                 {
+                    var where = part is null ? "message" : "body part " + part.PathSpecifier;
                     throw new EmailSendException(EmailErrorKind.InvalidMessage, $"The {header.Field} header of the {where} contains a line break, which could inject another header.")
                     {
                         Hint = "Remove CR and LF characters from header values (subject, names, custom headers).",
@@ -131,70 +213,8 @@ internal static class MessagePreparer
                 }
             }
         }
-    }
 
-    /// <summary>
-    /// Writes the message once to count its bytes, which also proves every attachment can be read.
-    /// Content that would put a bare CR or LF on the wire is re-encoded first (see <see cref="EncodeBareLineBreaks"/>).
-    /// </summary>
-    private static long Measure(MimeMessage message)
-    {
-        var (size, bareLineBreak) = Write(message);
-        if (bareLineBreak)
-        {
-            EncodeBareLineBreaks(message);
-            (size, bareLineBreak) = Write(message);
-            if (bareLineBreak)
-            {
-                throw new EmailSendException(EmailErrorKind.InvalidMessage, "The message holds a CR or LF that is not part of a CRLF line break outside any re-encodable content (a preamble, epilogue or pre-encoded part); sent as is, it could smuggle SMTP commands.")
-                {
-                    Hint = "Use CRLF line breaks in multipart preambles and epilogues and in content you encode yourself.",
-                };
-            }
-        }
-
-        return size;
-    }
-
-    private static (long Size, bool BareLineBreak) Write(MimeMessage message)
-    {
-        using var counter = new LineBreakCheckingStream();
-        try
-        {
-            message.WriteTo(WireFormat, counter);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException or NotSupportedException)
-        {
-            var culprit = message.BodyParts.OfType<MimePart>().FirstOrDefault(p => !CanRead(p));
-            throw culprit is null
-                ? new EmailSendException(EmailErrorKind.InvalidMessage, "The message could not be written: " + ex.Message, ex)
-                : Unreadable(culprit, ex);
-        }
-
-        return (counter.Length, counter.HasBareLineBreak);
-    }
-
-    /// <summary>
-    /// SMTP allows CR and LF only as a CRLF pair (RFC 5321, 2.3.8). MimeKit turns a bare LF into CRLF but passes a bare CR
-    /// through, and receivers that end DATA at CR "." CR would read what follows as commands (SMTP smuggling).
-    /// Quoted-printable (for text) or base64 carries such content unchanged, with only CRLF on the wire.
-    /// </summary>
-    private static void EncodeBareLineBreaks(MimeMessage message)
-    {
-        using var iterator = new MimeIterator(message);
-        while (iterator.MoveNext())
-        {
-            if (iterator.Current is not MimePart part || !HasBareLineBreak(part))
-            {
-                continue;
-            }
-
-            part.ContentTransferEncoding = part is TextPart ? ContentEncoding.QuotedPrintable : ContentEncoding.Base64;
-            if (HasBareLineBreak(part))
-            {
-                part.ContentTransferEncoding = ContentEncoding.Base64;
-            }
-        }
+        return length;
     }
 
     private static bool HasBareLineBreak(MimePart part)
@@ -202,19 +222,6 @@ internal static class MessagePreparer
         using var check = new LineBreakCheckingStream();
         part.WriteTo(WireFormat, check, contentOnly: true);
         return check.HasBareLineBreak;
-    }
-
-    private static bool CanRead(MimePart part)
-    {
-        try
-        {
-            part.WriteTo(WireFormat, Stream.Null);
-            return true;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException or NotSupportedException)
-        {
-            return false;
-        }
     }
 
     private static EmailSendException Unreadable(MimePart part, Exception ex) =>
@@ -302,5 +309,5 @@ internal static class MessagePreparer
     }
 }
 
-/// <summary>A validated message's envelope and size on the wire.</summary>
-internal readonly record struct PreparedMessage(MailEnvelope Envelope, long Size);
+/// <summary>A validated message's envelope, and an upper bound of its size on the wire.</summary>
+internal readonly record struct PreparedMessage(MailEnvelope Envelope, long SizeBound);

@@ -40,9 +40,9 @@ internal sealed class SmtpTransport : IEmailTransport, ISizeAwareTransport, IAsy
     internal PoolStatistics PoolStatistics => _pool.Statistics;
 
     public Task<SendResult> SendAsync(MimeMessage message, MailEnvelope envelope, CancellationToken cancellationToken = default) =>
-        SendAsync(message, envelope, size: -1, cancellationToken);
+        SendAsync(message, envelope, sizeBound: long.MaxValue, cancellationToken);
 
-    public async Task<SendResult> SendAsync(MimeMessage message, MailEnvelope envelope, long size, CancellationToken cancellationToken)
+    public async Task<SendResult> SendAsync(MimeMessage message, MailEnvelope envelope, long sizeBound, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(envelope);
@@ -55,7 +55,7 @@ internal sealed class SmtpTransport : IEmailTransport, ISizeAwareTransport, IAsy
             lease.CountMessage();
             try
             {
-                CheckCapabilities(client, message, envelope, size);
+                CheckCapabilities(client, message, envelope, sizeBound);
                 var response = await client.SendAsync(MessagePreparer.WireFormat, message, envelope.Sender, envelope.Recipients, cancellationToken).ConfigureAwait(false);
                 var rejected = client.Rejected.ToArray();
                 lease.Return(reusable: true);
@@ -139,7 +139,7 @@ internal sealed class SmtpTransport : IEmailTransport, ISizeAwareTransport, IAsy
         exception is IOException or SocketException or SmtpProtocolException or ServiceNotConnectedException ||
         (exception is SmtpCommandException { StatusCode: SmtpStatusCode.ServiceNotAvailable } && !exception.Message.Contains("rate", StringComparison.OrdinalIgnoreCase));
 
-    private void CheckCapabilities(SmtpClient client, MimeMessage message, MailEnvelope envelope, long size)
+    private void CheckCapabilities(SmtpClient client, MimeMessage message, MailEnvelope envelope, long sizeBound)
     {
         if (!client.Capabilities.HasFlag(SmtpCapabilities.UTF8))
         {
@@ -157,15 +157,12 @@ internal sealed class SmtpTransport : IEmailTransport, ISizeAwareTransport, IAsy
             }
         }
 
-        if (client.Capabilities.HasFlag(SmtpCapabilities.Size) && client.MaxSize > 0)
+        // Serialise to measure only when the message might exceed the server's limit.
+        if (client.Capabilities.HasFlag(SmtpCapabilities.Size) && client.MaxSize > 0 && sizeBound > client.MaxSize)
         {
-            if (size < 0)
-            {
-                using var measure = new MeasuringStream();
-                message.WriteTo(MessagePreparer.WireFormat, measure);
-                size = measure.Length;
-            }
-
+            using var measure = new MeasuringStream();
+            message.WriteTo(MessagePreparer.WireFormat, measure);
+            var size = measure.Length;
             if (size > client.MaxSize)
             {
                 throw new EmailSendException(EmailErrorKind.MessageTooLarge, $"The message is {size:N0} bytes, but {_settings.Host}:{_settings.Port} accepts at most {client.MaxSize:N0} bytes (SIZE).")

@@ -155,25 +155,12 @@ internal sealed class ConnectionPool<T> : IAsyncDisposable
             reusable = reusable && !_disposed && entry.Connection.IsConnected &&
                 entry.Messages < _settings.MaxMessagesPerConnection &&
                 _timeProvider.GetElapsedTime(entry.Opened) < _settings.MaxLifetime;
-            if (!reusable)
-            {
-                _total--;
-                _discarded++;
-                close = true;
-            }
-
-            waiter = _disposed ? null : DequeueWaiter();
+            // A discarded connection keeps its slot until it is closed, so the server never sees more than the limit.
+            close = !reusable;
+            waiter = reusable && !_disposed ? DequeueWaiter() : null;
             if (waiter is not null)
             {
-                if (reusable)
-                {
-                    _inUse++;
-                }
-                else
-                {
-                    // Hand the freed slot over: the waiter opens a new connection.
-                    _total++;
-                }
+                _inUse++;
             }
             else if (reusable)
             {
@@ -186,10 +173,10 @@ internal sealed class ConnectionPool<T> : IAsyncDisposable
             }
         }
 
-        waiter?.TrySetResult(reusable ? entry : null);
+        waiter?.TrySetResult(entry);
         if (close)
         {
-            CloseInBackground([entry]);
+            _ = DiscardAsync(entry);
         }
     }
 
@@ -289,8 +276,6 @@ internal sealed class ConnectionPool<T> : IAsyncDisposable
             _idle.RemoveAt(_idle.Count - 1);
             if (IsExpired(entry))
             {
-                _total--;
-                _discarded++;
                 (expired ??= []).Add(entry);
                 continue;
             }
@@ -317,8 +302,6 @@ internal sealed class ConnectionPool<T> : IAsyncDisposable
                 {
                     (expired ??= []).Add(_idle[i]);
                     _idle.RemoveAt(i);
-                    _total--;
-                    _discarded++;
                 }
             }
         }
@@ -339,7 +322,7 @@ internal sealed class ConnectionPool<T> : IAsyncDisposable
         }
     }
 
-    private static void CloseInBackground(List<Entry>? entries)
+    private void CloseInBackground(List<Entry>? entries)
     {
         if (entries is null)
         {
@@ -348,8 +331,27 @@ internal sealed class ConnectionPool<T> : IAsyncDisposable
 
         foreach (var entry in entries)
         {
-            _ = CloseAsync(entry.Connection);
+            _ = DiscardAsync(entry);
         }
+    }
+
+    /// <summary>Closes a connection, then frees its slot: the next waiter, if any, opens a new connection.</summary>
+    private async Task DiscardAsync(Entry entry)
+    {
+        await CloseAsync(entry.Connection).ConfigureAwait(false);
+        TaskCompletionSource<Entry?>? waiter;
+        lock (_gate)
+        {
+            _total--;
+            _discarded++;
+            waiter = _disposed ? null : DequeueWaiter();
+            if (waiter is not null)
+            {
+                _total++;
+            }
+        }
+
+        waiter?.TrySetResult(null);
     }
 
     private static async Task CloseAsync(T connection)

@@ -24,8 +24,8 @@ public sealed class SendResult
     /// <summary>Gets how many attempts the send took.</summary>
     public int Attempts { get; init; } = 1;
 
-    /// <summary>Gets how long the send took, attempts included.</summary>
-    public TimeSpan Elapsed { get; init; }
+    /// <summary>Gets how long the send took, attempts included, as measured by <see cref="IEmailSender"/>.</summary>
+    public TimeSpan Elapsed { get; internal set; }
 
     /// <summary>Gets the file written, for file-based transports such as the pickup folder; otherwise <see langword="null"/>.</summary>
     public string? FilePath { get; init; }

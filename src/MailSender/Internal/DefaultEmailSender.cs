@@ -47,17 +47,8 @@ internal sealed class DefaultEmailSender : IEmailSender, IAsyncDisposable, IDisp
             }
 
             Log.MessageSent(_logger, result.MessageId, _transport.Name, result.AcceptedRecipients.Count, (long)elapsed.TotalMilliseconds);
-            return new SendResult
-            {
-                MessageId = result.MessageId,
-                AcceptedRecipients = result.AcceptedRecipients,
-                RejectedRecipients = result.RejectedRecipients,
-                ServerResponse = result.ServerResponse,
-                Transport = result.Transport,
-                Attempts = result.Attempts,
-                FilePath = result.FilePath,
-                Elapsed = elapsed,
-            };
+            result.Elapsed = elapsed;
+            return result;
         }
         catch (EmailSendException ex)
         {

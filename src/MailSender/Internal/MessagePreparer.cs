@@ -39,11 +39,10 @@ internal static class MessagePreparer
             AddressParser.Check(mailbox, "from");
         }
 
-        var recipients = new List<MailboxAddress>();
-        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        AddRecipients(message.To, "to", recipients, seen);
-        AddRecipients(message.Cc, "cc", recipients, seen);
-        AddRecipients(message.Bcc, "bcc", recipients, seen);
+        var recipients = new List<MailboxAddress>(message.To.Count + message.Cc.Count + message.Bcc.Count);
+        AddRecipients(message.To, "to", recipients);
+        AddRecipients(message.Cc, "cc", recipients);
+        AddRecipients(message.Bcc, "bcc", recipients);
         if (recipients.Count == 0)
         {
             throw new EmailSendException(EmailErrorKind.InvalidMessage, "The message has no recipient: add at least one To, Cc or Bcc address.");
@@ -70,12 +69,14 @@ internal static class MessagePreparer
         return options;
     }
 
-    private static void AddRecipients(InternetAddressList list, string field, List<MailboxAddress> recipients, HashSet<string> seen)
+    private static void AddRecipients(InternetAddressList list, string field, List<MailboxAddress> recipients)
     {
         foreach (var mailbox in list.Mailboxes)
         {
             AddressParser.Check(mailbox, field);
-            if (seen.Add(mailbox.Address))
+
+            // Messages have few recipients: a linear scan costs less than a set.
+            if (!recipients.Exists(r => string.Equals(r.Address, mailbox.Address, StringComparison.OrdinalIgnoreCase)))
             {
                 recipients.Add(mailbox);
             }
@@ -90,25 +91,32 @@ internal static class MessagePreparer
     private static long CheckEntities(MimeMessage message)
     {
         var bound = CheckHeaders(message.Headers, null) + 1024;
-        if (message.Body is null)
-        {
-            return bound;
-        }
+        return message.Body is null ? bound : bound + CheckEntity(message.Body, "1");
+    }
 
-        using var iterator = new MimeIterator(message);
-        while (iterator.MoveNext())
+    private static long CheckEntity(MimeEntity entity, string path)
+    {
+        var bound = CheckHeaders(entity.Headers, path) + 256;
+        switch (entity)
         {
-            var entity = iterator.Current;
-            bound += CheckHeaders(entity.Headers, iterator) + 256;
-            switch (entity)
-            {
-                case Multipart multipart when !string.IsNullOrEmpty(multipart.Preamble) || !string.IsNullOrEmpty(multipart.Epilogue):
+            case Multipart multipart:
+                if (!string.IsNullOrEmpty(multipart.Preamble) || !string.IsNullOrEmpty(multipart.Epilogue))
+                {
                     CheckPreambleAndEpilogue(multipart);
-                    break;
-                case MimePart { Content: { } content } part:
-                    bound += CheckContent(part, content);
-                    break;
-            }
+                }
+
+                for (var i = 0; i < multipart.Count; i++)
+                {
+                    bound += CheckEntity(multipart[i], path);
+                }
+
+                break;
+            case MessagePart { Message: { } inner }:
+                bound += CheckHeaders(inner.Headers, path) + (inner.Body is null ? 0 : CheckEntity(inner.Body, path));
+                break;
+            case MimePart { Content: { } content } part:
+                bound += CheckContent(part, content);
+                break;
         }
 
         return bound;
@@ -122,7 +130,7 @@ internal static class MessagePreparer
     /// </summary>
     private static long CheckContent(MimePart part, IMimeContent content)
     {
-        var stream = content.Stream;
+        var stream = content.Stream!;
         if (stream is null || !stream.CanRead)
         {
             throw Unreadable(part, new IOException("the content stream cannot be read"));
@@ -181,7 +189,7 @@ internal static class MessagePreparer
     /// Rejects a header whose value holds a line break that is not folding (CRLF followed by a space or tab):
     /// such a value would start a new header, such as a forged Bcc. Returns an upper bound of the headers' size.
     /// </summary>
-    private static long CheckHeaders(HeaderList headers, MimeIterator? part)
+    private static long CheckHeaders(HeaderList headers, string? part)
     {
         long length = 0;
         foreach (var header in headers)
@@ -205,7 +213,7 @@ internal static class MessagePreparer
                 };
                 if (broken)
                 {
-                    var where = part is null ? "message" : "body part " + part.PathSpecifier;
+                    var where = part is null ? "message" : "body";
                     throw new EmailSendException(EmailErrorKind.InvalidMessage, $"The {header.Field} header of the {where} contains a line break, which could inject another header.")
                     {
                         Hint = "Remove CR and LF characters from header values (subject, names, custom headers).",
@@ -217,11 +225,70 @@ internal static class MessagePreparer
         return length;
     }
 
+    /// <summary>
+    /// Whether the content would reach the wire with a bare CR (or, outside text, a bare LF): written as is,
+    /// MimeKit turns a text part's bare LF into CRLF but keeps a bare CR. Encoded content is checked as MimeKit writes it.
+    /// </summary>
     private static bool HasBareLineBreak(MimePart part)
     {
-        using var check = new LineBreakCheckingStream();
-        part.WriteTo(WireFormat, check, contentOnly: true);
-        return check.HasBareLineBreak;
+        var content = part.Content!;
+        var writtenAsIs = content.Encoding == part.ContentTransferEncoding ||
+            (content.Encoding == ContentEncoding.Default && part.ContentTransferEncoding is ContentEncoding.Default or ContentEncoding.SevenBit or ContentEncoding.EightBit or ContentEncoding.Binary);
+        if (!writtenAsIs)
+        {
+            using var check = new LineBreakCheckingStream();
+            part.WriteTo(WireFormat, check, contentOnly: true);
+            return check.HasBareLineBreak;
+        }
+
+        var stream = content.Stream!;
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(8192);
+        try
+        {
+            stream.Position = 0;
+            var text = part is TextPart;
+            var previous = (byte)0;
+            int read;
+            while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                var span = buffer.AsSpan(0, read);
+                if (previous == '\r' && span[0] != '\n')
+                {
+                    return true;
+                }
+
+                for (var i = span.IndexOfAny((byte)'\r', (byte)'\n'); i >= 0 && i < span.Length; i++)
+                {
+                    var c = span[i];
+                    if (c == '\r' && i + 1 < span.Length && span[i + 1] != '\n')
+                    {
+                        return true;
+                    }
+
+                    if (c == '\n' && !text && (i == 0 ? previous : span[i - 1]) != '\r')
+                    {
+                        return true;
+                    }
+
+                    var next = span[(i + 1)..].IndexOfAny((byte)'\r', (byte)'\n');
+                    if (next < 0)
+                    {
+                        break;
+                    }
+
+                    i += next;
+                }
+
+                previous = span[^1];
+            }
+
+            return previous == '\r';
+        }
+        finally
+        {
+            stream.Position = 0;
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     private static EmailSendException Unreadable(MimePart part, Exception ex) =>

@@ -57,14 +57,12 @@ internal sealed class SmtpTransport : IEmailTransport, ISizeAwareTransport, IAsy
             {
                 CheckCapabilities(client, message, envelope, sizeBound);
                 var response = await client.SendAsync(MessagePreparer.WireFormat, message, envelope.Sender, envelope.Recipients, cancellationToken).ConfigureAwait(false);
-                var rejected = client.Rejected.ToArray();
+                var rejected = client.Rejected.Count == 0 ? [] : client.Rejected.ToArray();
                 lease.Return(reusable: true);
                 return new SendResult
                 {
                     MessageId = message.MessageId ?? string.Empty,
-                    AcceptedRecipients = rejected.Length == 0
-                        ? envelope.Recipients.Select(r => r.Address).ToArray()
-                        : envelope.Recipients.Select(r => r.Address).Where(a => !rejected.Any(x => string.Equals(x.Address, a, StringComparison.OrdinalIgnoreCase))).ToArray(),
+                    AcceptedRecipients = Accepted(envelope, rejected),
                     RejectedRecipients = rejected,
                     ServerResponse = response,
                     Transport = Name,
@@ -97,6 +95,31 @@ internal sealed class SmtpTransport : IEmailTransport, ISizeAwareTransport, IAsy
     }
 
     public ValueTask DisposeAsync() => _pool.DisposeAsync();
+
+    private static string[] Accepted(MailEnvelope envelope, RejectedRecipient[] rejected)
+    {
+        if (rejected.Length == 0)
+        {
+            var all = new string[envelope.Recipients.Count];
+            for (var i = 0; i < all.Length; i++)
+            {
+                all[i] = envelope.Recipients[i].Address;
+            }
+
+            return all;
+        }
+
+        var accepted = new List<string>(envelope.Recipients.Count);
+        foreach (var recipient in envelope.Recipients)
+        {
+            if (Array.FindIndex(rejected, r => string.Equals(r.Address, recipient.Address, StringComparison.OrdinalIgnoreCase)) < 0)
+            {
+                accepted.Add(recipient.Address);
+            }
+        }
+
+        return [.. accepted];
+    }
 
     private async Task<ConnectionPool<SmtpConnection>.Lease> AcquireAsync(CancellationToken cancellationToken)
     {

@@ -54,10 +54,11 @@ internal sealed class RecordingSmtpClient : SmtpClient
     protected override void OnNoRecipientsAccepted(MimeMessage message) => throw new NoRecipientsAcceptedException();
 
     /// <summary>Thrown when every recipient was refused.</summary>
-    internal sealed class NoRecipientsAcceptedException : Exception
+    /// <remarks>A command exception, so MailKit resets the session (RSET) instead of dropping the connection.</remarks>
+    internal sealed class NoRecipientsAcceptedException : SmtpCommandException
     {
         public NoRecipientsAcceptedException()
-            : base("No recipient was accepted.")
+            : base(SmtpErrorCode.RecipientNotAccepted, SmtpStatusCode.MailboxUnavailable, "No recipient was accepted.")
         {
         }
     }

@@ -10,6 +10,7 @@ namespace MailSender.Tests.Support;
 /// A small SMTP server on 127.0.0.1 that follows a <see cref="SmtpScript"/>: chosen greeting, EHLO keywords and replies,
 /// and injected faults. It records every command line and the raw bytes of every DATA section, so tests can check
 /// exactly what a client put on the wire. One task per connection; pipelined commands are handled in order.
+/// It also keeps a log per connection and counts connections open at once, for connection-pool tests.
 /// </summary>
 internal sealed class ScriptedSmtpServer : IAsyncDisposable
 {
@@ -19,8 +20,11 @@ internal sealed class ScriptedSmtpServer : IAsyncDisposable
     private readonly List<string> _commands = [];
     private readonly List<ScriptedTransaction> _transactions = [];
     private readonly List<Task> _sessions = [];
+    private readonly List<ConnectionLog> _connectionLogs = [];
     private readonly Task _acceptLoop;
     private int _connections;
+    private int _active;
+    private int _maxActive;
 
     private ScriptedSmtpServer(SmtpScript script)
     {
@@ -37,6 +41,42 @@ internal sealed class ScriptedSmtpServer : IAsyncDisposable
 
     /// <summary>Gets how many connections were accepted.</summary>
     public int ConnectionCount => Volatile.Read(ref _connections);
+
+    /// <summary>Gets how many connections are open now: accepted, and neither closed nor answered QUIT (after 221 the session is over, whatever the socket still does).</summary>
+    public int ActiveConnections
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _active;
+            }
+        }
+    }
+
+    /// <summary>Gets the most connections that were open at once, counted as <see cref="ActiveConnections"/> is.</summary>
+    public int MaxConcurrentConnections
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _maxActive;
+            }
+        }
+    }
+
+    /// <summary>Gets every accepted connection with the lines received on it and whether it is closed, in accept order.</summary>
+    public IReadOnlyList<ScriptedConnection> Connections
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _connectionLogs.Select(c => new ScriptedConnection(c.Number, c.Commands.ToArray(), c.Closed)).ToArray();
+            }
+        }
+    }
 
     /// <summary>Gets every line received outside DATA, from all connections, in order (AUTH exchanges included).</summary>
     public IReadOnlyList<string> Commands
@@ -112,34 +152,67 @@ internal sealed class ScriptedSmtpServer : IAsyncDisposable
                 return;
             }
 
-            Interlocked.Increment(ref _connections);
+            // Replies are written one by one; without this, Nagle's algorithm and delayed ACKs stall pipelined exchanges by ~40 ms each.
+            client.NoDelay = true;
+            var log = new ConnectionLog(Interlocked.Increment(ref _connections));
             lock (_gate)
             {
-                _sessions.Add(Task.Run(() => RunSessionAsync(client, _stop.Token)));
+                _connectionLogs.Add(log);
+                _active++;
+                _maxActive = Math.Max(_maxActive, _active);
+                _sessions.Add(Task.Run(() => RunSessionAsync(client, log, _stop.Token)));
             }
         }
     }
 
-    private async Task RunSessionAsync(TcpClient client, CancellationToken cancellationToken)
+    private async Task RunSessionAsync(TcpClient client, ConnectionLog log, CancellationToken cancellationToken)
     {
-        using (client)
+        try
         {
-            try
+            using (client)
             {
-                await new Session(this, client).RunAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await new Session(this, client, log).RunAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException or AuthenticationException)
+                {
+                    // The client went away or the test ended; the transcript so far is what the test checks.
+                }
             }
-            catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException or AuthenticationException)
+        }
+        finally
+        {
+            lock (_gate)
             {
-                // The client went away or the test ended; the transcript so far is what the test checks.
+                log.Closed = true;
             }
+
+            _ = EndSession(log);
         }
     }
 
-    private void Record(string line)
+    /// <summary>Stops counting a connection as open; called before the 221 reply to QUIT, so a client that waits for it cannot be counted twice.</summary>
+    private bool EndSession(ConnectionLog log)
+    {
+        lock (_gate)
+        {
+            if (!log.Ended)
+            {
+                log.Ended = true;
+                _active--;
+            }
+        }
+
+        return true;
+    }
+
+    private void Record(ConnectionLog log, string line)
     {
         lock (_gate)
         {
             _commands.Add(line);
+            log.Commands.Add(line);
         }
     }
 
@@ -151,8 +224,20 @@ internal sealed class ScriptedSmtpServer : IAsyncDisposable
         }
     }
 
+    /// <summary>What one connection received; guarded by the server's lock.</summary>
+    private sealed class ConnectionLog(int number)
+    {
+        public int Number { get; } = number;
+
+        public List<string> Commands { get; } = [];
+
+        public bool Closed { get; set; }
+
+        public bool Ended { get; set; }
+    }
+
     /// <summary>One connection's conversation.</summary>
-    private sealed class Session(ScriptedSmtpServer server, TcpClient client)
+    private sealed class Session(ScriptedSmtpServer server, TcpClient client, ConnectionLog log)
     {
         private readonly SmtpScript _script = server.Script;
         private readonly List<string> _recipients = [];
@@ -160,6 +245,8 @@ internal sealed class ScriptedSmtpServer : IAsyncDisposable
         private SmtpWireReader _reader = new(client.GetStream());
         private bool _secure;
         private string? _mailCommand;
+        private int _transactionsStarted;
+        private int _transactionsCompleted;
 
         public async Task RunAsync(CancellationToken cancellationToken)
         {
@@ -169,9 +256,9 @@ internal sealed class ScriptedSmtpServer : IAsyncDisposable
             }
 
             await ReplyAsync(_script.Greeting, cancellationToken).ConfigureAwait(false);
-            while (await _reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+            while (await ReadCommandAsync(cancellationToken).ConfigureAwait(false) is { } line)
             {
-                server.Record(line);
+                server.Record(log, line);
                 if (_script.Fault == SmtpFault.CloseAfterGreeting)
                 {
                     return;
@@ -180,18 +267,40 @@ internal sealed class ScriptedSmtpServer : IAsyncDisposable
                 var space = line.IndexOf(' ', StringComparison.Ordinal);
                 var verb = (space < 0 ? line : line[..space]).ToUpperInvariant();
                 var argument = space < 0 ? string.Empty : line[(space + 1)..];
+                if (verb == "MAIL")
+                {
+                    _transactionsStarted++;
+                }
+
+                var intercepted = await InterceptAsync(line, cancellationToken).ConfigureAwait(false);
+                if (intercepted is SmtpScript.CloseSilently)
+                {
+                    return;
+                }
+
+                if (intercepted is not null && verb is not ("MAIL" or "RCPT" or "DATA"))
+                {
+                    await ReplyAsync(intercepted, cancellationToken).ConfigureAwait(false);
+                    if (ClosesConnection(intercepted))
+                    {
+                        return;
+                    }
+
+                    continue;
+                }
+
                 var keepGoing = verb switch
                 {
                     "EHLO" => await EhloAsync(argument, cancellationToken).ConfigureAwait(false),
                     "HELO" => await ReplyAsync("250 scripted.test", cancellationToken).ConfigureAwait(false),
                     "STARTTLS" => await StartTlsAsync(cancellationToken).ConfigureAwait(false),
                     "AUTH" => await AuthAsync(argument, cancellationToken).ConfigureAwait(false),
-                    "MAIL" => await MailAsync(line, cancellationToken).ConfigureAwait(false),
-                    "RCPT" => await RcptAsync(line, cancellationToken).ConfigureAwait(false),
-                    "DATA" => await DataAsync(cancellationToken).ConfigureAwait(false),
+                    "MAIL" => await MailAsync(line, intercepted, cancellationToken).ConfigureAwait(false),
+                    "RCPT" => await RcptAsync(line, intercepted, cancellationToken).ConfigureAwait(false),
+                    "DATA" => await DataAsync(intercepted, cancellationToken).ConfigureAwait(false),
                     "RSET" => Reset() && await ReplyAsync("250 2.0.0 Ok", cancellationToken).ConfigureAwait(false),
                     "NOOP" => await ReplyAsync("250 2.0.0 Ok", cancellationToken).ConfigureAwait(false),
-                    "QUIT" => !await ReplyAsync("221 2.0.0 Bye", cancellationToken).ConfigureAwait(false),
+                    "QUIT" => !(server.EndSession(log) && await ReplyAsync("221 2.0.0 Bye", cancellationToken).ConfigureAwait(false)),
                     _ => await ReplyAsync("502 5.5.2 Error: command not recognized", cancellationToken).ConfigureAwait(false),
                 };
                 if (!keepGoing)
@@ -268,24 +377,25 @@ internal sealed class ScriptedSmtpServer : IAsyncDisposable
                     return false;
                 }
 
-                server.Record(answer);
+                server.Record(log, answer);
             }
 
             return await ReplyAsync(_script.AuthReply, cancellationToken).ConfigureAwait(false);
         }
 
-        private async Task<bool> MailAsync(string line, CancellationToken cancellationToken)
+        private async Task<bool> MailAsync(string line, string? intercepted, CancellationToken cancellationToken)
         {
             Reset();
-            if (IsPositive(_script.MailReply))
+            var reply = intercepted ?? _script.MailReply;
+            if (IsPositive(reply))
             {
                 _mailCommand = line;
             }
 
-            return await ReplyAsync(_script.MailReply, cancellationToken).ConfigureAwait(false);
+            return await ReplyAsync(reply, cancellationToken).ConfigureAwait(false) && !ClosesConnection(intercepted);
         }
 
-        private async Task<bool> RcptAsync(string line, CancellationToken cancellationToken)
+        private async Task<bool> RcptAsync(string line, string? intercepted, CancellationToken cancellationToken)
         {
             if (_script.Fault == SmtpFault.CloseAfterRcpt)
             {
@@ -293,21 +403,27 @@ internal sealed class ScriptedSmtpServer : IAsyncDisposable
             }
 
             var address = AddressOf(line);
-            var reply = _script.RecipientReplies.TryGetValue(address, out var scripted) ? scripted : _script.RecipientReply;
+            var reply = intercepted ?? (_script.RecipientReplies.TryGetValue(address, out var scripted) ? scripted : _script.RecipientReply);
             if (_mailCommand is null)
             {
-                reply = "503 5.5.1 Error: need MAIL command";
+                reply = intercepted ?? "503 5.5.1 Error: need MAIL command";
             }
             else if (IsPositive(reply))
             {
                 _recipients.Add(address);
             }
 
-            return await ReplyAsync(reply, cancellationToken).ConfigureAwait(false);
+            return await ReplyAsync(reply, cancellationToken).ConfigureAwait(false) && !ClosesConnection(intercepted);
         }
 
-        private async Task<bool> DataAsync(CancellationToken cancellationToken)
+        private async Task<bool> DataAsync(string? intercepted, CancellationToken cancellationToken)
         {
+            if (intercepted is not null && !intercepted.StartsWith("354", StringComparison.Ordinal))
+            {
+                Reset();
+                return await ReplyAsync(intercepted, cancellationToken).ConfigureAwait(false) && !ClosesConnection(intercepted);
+            }
+
             if (_mailCommand is null || _recipients.Count == 0)
             {
                 return await ReplyAsync("554 5.5.1 Error: no valid recipients", cancellationToken).ConfigureAwait(false);
@@ -327,9 +443,59 @@ internal sealed class ScriptedSmtpServer : IAsyncDisposable
                 return false;
             }
 
-            server.Record(new ScriptedTransaction(_mailCommand, _recipients.ToArray(), data));
+            server.Record(new ScriptedTransaction(_mailCommand, _recipients.ToArray(), data) { Connection = log.Number });
             Reset();
-            return _script.Fault != SmtpFault.CloseAfterFinalDot && await ReplyAsync(_script.DataReply, cancellationToken).ConfigureAwait(false);
+            if (_script.Fault == SmtpFault.CloseAfterFinalDot)
+            {
+                return false;
+            }
+
+            var final = await InterceptAsync(".", cancellationToken).ConfigureAwait(false);
+            if (final is SmtpScript.CloseSilently)
+            {
+                return false;
+            }
+
+            var reply = final ?? _script.DataReply;
+            await ReplyAsync(reply, cancellationToken).ConfigureAwait(false);
+            if (IsPositive(reply))
+            {
+                _transactionsCompleted++;
+            }
+
+            return !ClosesConnection(final) && !(_transactionsCompleted >= _script.CloseAfterTransactions);
+        }
+
+        private bool ClosesConnection(string? intercepted) => !_script.KeepOpenAfter421 && intercepted?.StartsWith("421", StringComparison.Ordinal) == true;
+
+        private Task<string?> InterceptAsync(string command, CancellationToken cancellationToken) =>
+            _script.Intercept is { } intercept
+                ? intercept(new ScriptedExchange(log.Number, _transactionsStarted, command), cancellationToken)
+                : Task.FromResult<string?>(null);
+
+        private async Task<string?> ReadCommandAsync(CancellationToken cancellationToken)
+        {
+            // Only between transactions, once one has completed: a slow first exchange (JIT, a busy machine) is not "idle".
+            if (_script.IdleDisconnectAfter is not { } idle || _transactionsCompleted == 0 || _mailCommand is not null)
+            {
+                return await _reader.ReadLineAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(idle);
+            try
+            {
+                return await _reader.ReadLineAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                if (_script.IdleDisconnectReply is { } reply)
+                {
+                    await ReplyAsync(reply, cancellationToken).ConfigureAwait(false);
+                }
+
+                return null;
+            }
         }
 
         private bool Reset()

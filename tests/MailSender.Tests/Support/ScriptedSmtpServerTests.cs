@@ -83,6 +83,79 @@ public class ScriptedSmtpServerTests
         Assert.Empty(Assert.Single(server.Transactions).RawData);
     }
 
+    [Fact]
+    public async Task Connections_CountedWhileOpenAndNoLongerOnceQuitIsAnswered()
+    {
+        await using var server = ScriptedSmtpServer.Start();
+        await using var first = await RawClient.ConnectAsync(server.Port);
+        var second = await RawClient.ConnectAsync(server.Port);
+        await first.ReadReplyAsync();
+        await second.ReadReplyAsync();
+        Assert.Equal(2, server.ActiveConnections);
+
+        await first.WriteAsync("QUIT\r\n");
+        Assert.Equal("221 2.0.0 Bye", await first.ReadReplyAsync());
+
+        // Not counted from the moment QUIT is answered, so a client that waits for 221 before reconnecting is never counted twice.
+        Assert.Equal(1, server.ActiveConnections);
+        await second.DisposeAsync();
+        await Eventually.TrueAsync(() => server.ActiveConnections == 0, "the server noticing the second client left");
+        Assert.Equal(2, server.MaxConcurrentConnections);
+        Assert.Equal([(1, true, true), (2, false, true)], server.Connections.Select(c => (c.Number, c.QuitReceived, c.Closed)));
+    }
+
+    [Fact]
+    public async Task Intercept_421AtSecondMail_RepliesThenCloses()
+    {
+        await using var server = ScriptedSmtpServer.Start(new SmtpScript
+        {
+            Intercept = (e, _) => Task.FromResult(e is { Transaction: 2, Verb: "MAIL" } ? "421 4.3.2 shutting down" : null),
+        });
+        await using var client = await RawClient.ConnectAsync(server.Port);
+        await client.SendEnvelopeAsync();
+        await client.WriteAsync("Subject: x\r\n\r\nhi\r\n.\r\n");
+        Assert.StartsWith("250 ", await client.ReadReplyAsync(), StringComparison.Ordinal);
+
+        await client.WriteAsync("MAIL FROM:<a@example.com>\r\n");
+
+        Assert.Equal("421 4.3.2 shutting down", await client.ReadReplyAsync());
+        await Assert.ThrowsAsync<IOException>(client.ReadReplyAsync);
+        Assert.Equal(1, Assert.Single(server.Transactions).Connection);
+        Assert.Equal(["EHLO", "MAIL", "RCPT", "DATA", "MAIL"], Assert.Single(server.Connections).Verbs);
+    }
+
+    [Fact]
+    public async Task CloseAfterTransactions_ClosesRightAfterConfirmingTheMessage()
+    {
+        await using var server = ScriptedSmtpServer.Start(new SmtpScript { CloseAfterTransactions = 1 });
+        await using var client = await RawClient.ConnectAsync(server.Port);
+        await client.SendEnvelopeAsync();
+
+        await client.WriteAsync("Subject: x\r\n\r\nhi\r\n.\r\n");
+
+        Assert.StartsWith("250 ", await client.ReadReplyAsync(), StringComparison.Ordinal);
+        await Assert.ThrowsAsync<IOException>(client.ReadReplyAsync);
+        Assert.Single(server.Transactions);
+    }
+
+    [Fact]
+    public async Task IdleDisconnectAfter_IdleAfterATransaction_SaysWhyAndCloses()
+    {
+        await using var server = ScriptedSmtpServer.Start(new SmtpScript
+        {
+            IdleDisconnectAfter = TimeSpan.FromMilliseconds(100),
+            IdleDisconnectReply = "421 4.4.2 Error: timeout exceeded",
+        });
+        await using var client = await RawClient.ConnectAsync(server.Port);
+        await client.SendEnvelopeAsync();
+        await client.WriteAsync("Subject: x\r\n\r\nhi\r\n.\r\n");
+        Assert.StartsWith("250 ", await client.ReadReplyAsync(), StringComparison.Ordinal);
+
+        Assert.Equal("421 4.4.2 Error: timeout exceeded", await client.ReadReplyAsync());
+        await Assert.ThrowsAsync<IOException>(client.ReadReplyAsync);
+        await Eventually.TrueAsync(() => server.Connections[0].Closed, "the server closing the idle connection");
+    }
+
     /// <summary>A bare TCP client that writes exactly the given bytes and reads replies (continuation lines joined by LF).</summary>
     private sealed class RawClient : IAsyncDisposable
     {

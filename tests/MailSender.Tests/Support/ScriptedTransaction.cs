@@ -6,6 +6,9 @@ namespace MailSender.Tests.Support;
 /// <param name="RawData">The DATA section exactly as received: dot-stuffed, ending with the last line's CRLF, without the terminating <c>.CRLF</c>.</param>
 internal sealed record ScriptedTransaction(string MailCommand, IReadOnlyList<string> Recipients, byte[] RawData)
 {
+    /// <summary>Gets the number of the connection it arrived on (see <see cref="ScriptedConnection.Number"/>).</summary>
+    public int Connection { get; init; }
+
     /// <summary>Gets the envelope sender.</summary>
     public string From => ScriptedSmtpServer.AddressOf(MailCommand);
 

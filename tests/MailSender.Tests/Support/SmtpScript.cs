@@ -7,6 +7,9 @@ namespace MailSender.Tests.Support;
 /// </summary>
 internal sealed record SmtpScript
 {
+    /// <summary>What <see cref="Intercept"/> returns to close the connection at that point without replying (e.g. after the final dot: received, never confirmed).</summary>
+    public const string CloseSilently = "";
+
     /// <summary>Gets the greeting line, sent after <see cref="GreetingDelay"/>.</summary>
     public string Greeting { get; init; } = "220 scripted.test ESMTP ready";
 
@@ -45,4 +48,28 @@ internal sealed record SmtpScript
 
     /// <summary>Gets how many DATA bytes are read before <see cref="SmtpFault.CloseDuringData"/> resets the connection.</summary>
     public int FaultAfterDataBytes { get; init; } = 16 * 1024;
+
+    /// <summary>
+    /// Gets a hook called before the server answers each command line (not AUTH continuation lines) and each end of DATA.
+    /// It may wait (to hold a client, e.g. on a gate) and may return a reply to send instead of the scripted one;
+    /// <see langword="null"/> keeps the scripted reply, <see cref="CloseSilently"/> closes the connection without a reply.
+    /// After an intercepted reply starting with <c>421</c> the server closes the connection, as servers do, unless
+    /// <see cref="KeepOpenAfter421"/>; a non-354 reply to DATA refuses the message content.
+    /// </summary>
+    public Func<ScriptedExchange, CancellationToken, Task<string?>>? Intercept { get; init; }
+
+    /// <summary>Gets a value indicating whether the server keeps talking after an intercepted 421 reply (a misbehaving server), so only the client can decide to drop the connection.</summary>
+    public bool KeepOpenAfter421 { get; init; }
+
+    /// <summary>Gets after how many completed transactions (250 sent after the final dot) the server closes each connection, without a word; <see langword="null"/> never.</summary>
+    public int? CloseAfterTransactions { get; init; }
+
+    /// <summary>
+    /// Gets how long the server lets a connection sit without a command between transactions, once one has completed, before it
+    /// closes it (as Postfix's smtpd_timeout, or a provider dropping idle clients); <see langword="null"/> forever.
+    /// </summary>
+    public TimeSpan? IdleDisconnectAfter { get; init; }
+
+    /// <summary>Gets what the server says before an idle disconnect, e.g. <c>421 4.4.2 Error: timeout exceeded</c>; <see langword="null"/> closes silently.</summary>
+    public string? IdleDisconnectReply { get; init; }
 }

@@ -126,7 +126,7 @@ internal sealed class ConnectionPool<T> : IAsyncDisposable
             _discarded += idle.Count;
             waiters = [.. _waiters];
             _waiters.Clear();
-            drained = _inUse == 0;
+            drained = _total == 0;
         }
 
         await _reaper.DisposeAsync().ConfigureAwait(false);
@@ -137,7 +137,7 @@ internal sealed class ConnectionPool<T> : IAsyncDisposable
 
         await Task.WhenAll(idle.Select(e => CloseAsync(e.Connection))).ConfigureAwait(false);
 
-        // In-flight sends finish; their connections are closed as they come back.
+        // In-flight sends finish; their connections are closed (QUIT) as they come back.
         if (!drained)
         {
             await _drained.Task.ConfigureAwait(false);
@@ -167,10 +167,6 @@ internal sealed class ConnectionPool<T> : IAsyncDisposable
                 _idle.Add(entry);
             }
 
-            if (_disposed && _inUse == 0)
-            {
-                _drained.TrySetResult();
-            }
         }
 
         waiter?.TrySetResult(entry);
@@ -198,6 +194,8 @@ internal sealed class ConnectionPool<T> : IAsyncDisposable
                 {
                     _total++;
                 }
+
+                SignalIfDrained();
             }
 
             // The next waiter tries for itself: its own attempt reports its own error.
@@ -349,9 +347,20 @@ internal sealed class ConnectionPool<T> : IAsyncDisposable
             {
                 _total++;
             }
+
+            SignalIfDrained();
         }
 
         waiter?.TrySetResult(null);
+    }
+
+    /// <summary>Completes disposal once every connection, idle or lent, has been closed. Call under the lock.</summary>
+    private void SignalIfDrained()
+    {
+        if (_disposed && _total == 0)
+        {
+            _drained.TrySetResult();
+        }
     }
 
     private static async Task CloseAsync(T connection)

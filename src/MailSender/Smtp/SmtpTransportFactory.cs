@@ -72,7 +72,7 @@ internal sealed class SmtpTransportFactory : IEmailTransportFactory
             AllowInsecureAuthentication = SettingParser.Boolean(uri, "allowInsecureAuth", options.AllowInsecureAuthentication),
             TrustedCaFile = SettingParser.Text(uri, "caFile", options.TrustedCaFile),
             TrustedCertificateThumbprint = SettingParser.Text(uri, "thumbprint", options.TrustedCertificateThumbprint),
-            Pool = CreatePoolSettings(uri, options.Pool ?? new ConnectionPoolOptions()),
+            Pool = ResolvePoolOptions(uri, options.Pool ?? new ConnectionPoolOptions()),
         };
     }
 
@@ -99,7 +99,7 @@ internal sealed class SmtpTransportFactory : IEmailTransportFactory
         return security;
     }
 
-    internal static PoolSettings CreatePoolSettings(TransportUri uri, ConnectionPoolOptions options) => new()
+    internal static ConnectionPoolOptions ResolvePoolOptions(TransportUri uri, ConnectionPoolOptions options) => new()
     {
         MaxConnections = SettingParser.Integer(uri, "maxConnections", options.MaxConnections, 1, 1000),
         MaxMessagesPerConnection = SettingParser.Integer(uri, "maxMessagesPerConnection", options.MaxMessagesPerConnection, 1, int.MaxValue),

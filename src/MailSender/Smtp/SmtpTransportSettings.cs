@@ -27,7 +27,7 @@ internal sealed record SmtpTransportSettings
 
     public string? TrustedCertificateThumbprint { get; init; }
 
-    public PoolSettings Pool { get; init; } = new();
+    public ConnectionPoolOptions Pool { get; init; } = new();
 
     /// <summary>Gets the endpoint for results and logs: scheme, user, host, port and security, never the password.</summary>
     public string DisplayName => $"smtp://{(UserName is null ? string.Empty : Uri.EscapeDataString(UserName) + "@")}{(Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]" : Host)}:{Port}?security={Security.ToString().ToLowerInvariant()}";

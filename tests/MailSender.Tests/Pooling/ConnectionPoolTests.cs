@@ -44,7 +44,7 @@ public class ConnectionPoolTests
     [Fact]
     public async Task AcquireAsync_AtLimit_WaitersAreServedInOrder()
     {
-        await using var pool = Pool(new PoolSettings { MaxConnections = 1 });
+        await using var pool = Pool(new ConnectionPoolOptions { MaxConnections = 1 });
         var holder = await pool.AcquireAsync(default);
         var order = new List<int>();
 
@@ -76,7 +76,7 @@ public class ConnectionPoolTests
     [Fact]
     public async Task AcquireAsync_ManyConcurrentCallers_NeverExceedMaxConnections()
     {
-        await using var pool = Pool(new PoolSettings { MaxConnections = 4 });
+        await using var pool = Pool(new ConnectionPoolOptions { MaxConnections = 4 });
 
         await Task.WhenAll(Enumerable.Range(0, 1000).Select(_ => Task.Run(async () =>
         {
@@ -93,7 +93,7 @@ public class ConnectionPoolTests
     [Fact]
     public async Task Return_AfterMaxMessages_ReplacesTheConnection()
     {
-        await using var pool = Pool(new PoolSettings { MaxMessagesPerConnection = 3 });
+        await using var pool = Pool(new ConnectionPoolOptions { MaxMessagesPerConnection = 3 });
 
         var connections = new List<IPoolableConnection>();
         for (var i = 0; i < 7; i++)
@@ -112,7 +112,7 @@ public class ConnectionPoolTests
     [Fact]
     public async Task IdleTimeout_Elapsed_ReaperClosesIdleConnection()
     {
-        await using var pool = Pool(new PoolSettings { IdleTimeout = TimeSpan.FromSeconds(10) });
+        await using var pool = Pool(new ConnectionPoolOptions { IdleTimeout = TimeSpan.FromSeconds(10) });
         var lease = await pool.AcquireAsync(default);
         lease.Return(reusable: true);
 
@@ -130,7 +130,7 @@ public class ConnectionPoolTests
     [Fact]
     public async Task MaxLifetime_Exceeded_ConnectionIsNotReusedEvenIfBusy()
     {
-        await using var pool = Pool(new PoolSettings { MaxLifetime = TimeSpan.FromMinutes(1), IdleTimeout = TimeSpan.FromMinutes(10), CheckAfterIdle = TimeSpan.FromMinutes(10) });
+        await using var pool = Pool(new ConnectionPoolOptions { MaxLifetime = TimeSpan.FromMinutes(1), IdleTimeout = TimeSpan.FromMinutes(10), CheckAfterIdle = TimeSpan.FromMinutes(10) });
         var lease = await pool.AcquireAsync(default);
         _time.Advance(TimeSpan.FromSeconds(61));
         lease.Return(reusable: true);
@@ -145,7 +145,7 @@ public class ConnectionPoolTests
     [Fact]
     public async Task AcquireAsync_IdleLongerThanCheckThresholdAndDead_ReplacesTransparently()
     {
-        await using var pool = Pool(new PoolSettings { CheckAfterIdle = TimeSpan.FromSeconds(2) });
+        await using var pool = Pool(new ConnectionPoolOptions { CheckAfterIdle = TimeSpan.FromSeconds(2) });
         var lease = await pool.AcquireAsync(default);
         lease.Return(reusable: true);
         _created[0].Alive = false;
@@ -162,7 +162,7 @@ public class ConnectionPoolTests
     [Fact]
     public async Task AcquireAsync_RecentlyUsed_IsNotChecked()
     {
-        await using var pool = Pool(new PoolSettings { CheckAfterIdle = TimeSpan.FromSeconds(2) });
+        await using var pool = Pool(new ConnectionPoolOptions { CheckAfterIdle = TimeSpan.FromSeconds(2) });
         var lease = await pool.AcquireAsync(default);
         lease.Return(reusable: true);
         _time.Advance(TimeSpan.FromSeconds(1));
@@ -190,7 +190,7 @@ public class ConnectionPoolTests
     [Fact]
     public async Task AcquireAsync_CancelledWhileWaiting_ThrowsAndLeaksNothing()
     {
-        await using var pool = Pool(new PoolSettings { MaxConnections = 1 });
+        await using var pool = Pool(new ConnectionPoolOptions { MaxConnections = 1 });
         var holder = await pool.AcquireAsync(default);
         using var cancellation = new CancellationTokenSource();
 
@@ -210,7 +210,7 @@ public class ConnectionPoolTests
     [Fact]
     public async Task AcquireAsync_NothingFreeWithinTimeout_ThrowsPoolExhausted()
     {
-        await using var pool = Pool(new PoolSettings { MaxConnections = 1, AcquireTimeout = TimeSpan.FromSeconds(5) });
+        await using var pool = Pool(new ConnectionPoolOptions { MaxConnections = 1, AcquireTimeout = TimeSpan.FromSeconds(5) });
         var holder = await pool.AcquireAsync(default);
 
         var waiting = pool.AcquireAsync(default);
@@ -229,7 +229,7 @@ public class ConnectionPoolTests
         var failures = 1;
         await using var pool = new ConnectionPool<FakeConnection>(
             _ => Interlocked.Decrement(ref failures) >= 0 ? Task.FromException<FakeConnection>(new IOException("refused")) : Task.FromResult(Create()),
-            new PoolSettings { MaxConnections = 1 },
+            new ConnectionPoolOptions { MaxConnections = 1 },
             _time);
 
         await Assert.ThrowsAsync<IOException>(() => pool.AcquireAsync(default));
@@ -243,7 +243,7 @@ public class ConnectionPoolTests
     [Fact]
     public async Task DisposeAsync_WithSendInFlight_WaitsThenClosesEverything()
     {
-        var pool = Pool(new PoolSettings { MaxConnections = 2 });
+        var pool = Pool(new ConnectionPoolOptions { MaxConnections = 2 });
         var busy = await pool.AcquireAsync(default);
         var idle = await pool.AcquireAsync(default);
         idle.Return(reusable: true);
@@ -262,7 +262,7 @@ public class ConnectionPoolTests
     [Fact]
     public async Task DisposeAsync_WhileWaiting_FailsTheWaiter()
     {
-        var pool = Pool(new PoolSettings { MaxConnections = 1 });
+        var pool = Pool(new ConnectionPoolOptions { MaxConnections = 1 });
         var holder = await pool.AcquireAsync(default);
         var waiting = pool.AcquireAsync(default);
         await WaitUntil(() => pool.Statistics.Waiting == 1);
@@ -274,8 +274,8 @@ public class ConnectionPoolTests
         await disposing;
     }
 
-    private ConnectionPool<FakeConnection> Pool(PoolSettings? settings = null) =>
-        new(_ => Task.FromResult(Create()), settings ?? new PoolSettings(), _time);
+    private ConnectionPool<FakeConnection> Pool(ConnectionPoolOptions? settings = null) =>
+        new(_ => Task.FromResult(Create()), settings ?? new ConnectionPoolOptions(), _time);
 
 
     private FakeConnection Create()

@@ -4,7 +4,7 @@ namespace MailSender.Pooling.Internal;
 /// A pool of connections to one endpoint, shared safely by concurrent callers.
 /// </summary>
 /// <remarks>
-/// <para>At most <see cref="PoolSettings.MaxConnections"/> connections exist at once (open, opening or in use).
+/// <para>At most <see cref="ConnectionPoolOptions.MaxConnections"/> connections exist at once (open, opening or in use).
 /// Waiters are served first come, first served; an idle connection is reused most-recently-used first, so surplus
 /// connections go idle and are closed by the idle timeout.</para>
 /// <para>One lock guards the bookkeeping; connecting, checking and closing happen outside it.</para>
@@ -13,7 +13,7 @@ internal sealed class ConnectionPool<T> : IAsyncDisposable
     where T : class, IPoolableConnection
 {
     private readonly Func<CancellationToken, Task<T>> _connect;
-    private readonly PoolSettings _settings;
+    private readonly ConnectionPoolOptions _settings;
     private readonly TimeProvider _timeProvider;
     private readonly object _gate = new();
     private readonly List<Entry> _idle = [];
@@ -26,7 +26,7 @@ internal sealed class ConnectionPool<T> : IAsyncDisposable
     private long _discarded;
     private bool _disposed;
 
-    public ConnectionPool(Func<CancellationToken, Task<T>> connect, PoolSettings settings, TimeProvider timeProvider)
+    public ConnectionPool(Func<CancellationToken, Task<T>> connect, ConnectionPoolOptions settings, TimeProvider timeProvider)
     {
         _connect = connect;
         _settings = settings;
@@ -35,7 +35,7 @@ internal sealed class ConnectionPool<T> : IAsyncDisposable
         _reaper = timeProvider.CreateTimer(static state => ((ConnectionPool<T>)state!).Reap(), this, period, period);
     }
 
-    public PoolSettings Settings => _settings;
+    public ConnectionPoolOptions Settings => _settings;
 
     public PoolStatistics Statistics
     {
@@ -49,7 +49,7 @@ internal sealed class ConnectionPool<T> : IAsyncDisposable
     }
 
     /// <summary>Gets a connection: an idle one (checked with NOOP if it idled long), a new one, or the next one released.</summary>
-    /// <exception cref="PoolExhaustedException">No connection became free within <see cref="PoolSettings.AcquireTimeout"/>.</exception>
+    /// <exception cref="PoolExhaustedException">No connection became free within <see cref="ConnectionPoolOptions.AcquireTimeout"/>.</exception>
     public async Task<Lease> AcquireAsync(CancellationToken cancellationToken)
     {
         while (true)

@@ -3,6 +3,7 @@
 # local smtp-sink (and stunnel) the harness starts itself, and saves for each run:
 #   OUTDIR/throughput-{plain,tls}-{2048,102400}.json   the JSON array (stdout of --json)
 #   OUTDIR/throughput-{plain,tls}-{2048,102400}.txt    progress, the table with ratios and notes (stderr)
+#   OUTDIR/machine.txt                                  cores, CPU model, .NET SDK, load, commit (to quote with the results)
 #
 # Usage: scripts/bench/run-throughput.sh OUTDIR [extra harness arguments, e.g. --modes mailsender,mailkit-reuse]
 # Environment: MESSAGES_2048 (default 5000), MESSAGES_102400 (default 1000), REPEAT (default 5), MAX_SECONDS (default 10).
@@ -10,7 +11,7 @@
 set -euo pipefail
 
 if [[ $# -lt 1 ]]; then
-    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 fi
 
@@ -25,6 +26,18 @@ if [[ ! -x /usr/sbin/smtp-sink ]]; then
     echo "run-throughput.sh: /usr/sbin/smtp-sink is missing; run scripts/bench/install.sh as root first." >&2
     exit 1
 fi
+
+# What the numbers were measured on: quote it with them.
+{
+    echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    echo "nproc: $(nproc)"
+    echo "cpu: $(grep -m 1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+    echo "dotnet sdk: $(dotnet --version)"
+    echo "kernel: $(uname -r)"
+    echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "commit: $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$repo" diff --quiet HEAD -- src 2>/dev/null || echo ' (src/ has uncommitted changes)')"
+    echo "arguments: MESSAGES_2048=${MESSAGES_2048:-5000} MESSAGES_102400=${MESSAGES_102400:-1000} REPEAT=${REPEAT:-5} MAX_SECONDS=${MAX_SECONDS:-10} $*"
+} > "$out_dir/machine.txt"
 
 # Build once; each run below then starts the built harness without rebuilding.
 dotnet build "$project" -c Release --nologo -v quiet

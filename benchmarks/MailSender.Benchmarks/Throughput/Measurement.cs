@@ -4,9 +4,13 @@ namespace MailSender.Benchmarks.Throughput;
 /// <param name="Messages">Messages the server accepted.</param>
 /// <param name="Elapsed">Wall-clock time of the timed sends.</param>
 /// <param name="AllocatedBytes">Bytes allocated in this process meanwhile, or <see langword="null"/> for an external client.</param>
-internal sealed record Measurement(int Messages, TimeSpan Elapsed, long? AllocatedBytes)
+/// <param name="CpuTime">CPU time (user + system, all threads) this process used meanwhile, or <see langword="null"/> for an external client.</param>
+internal sealed record Measurement(int Messages, TimeSpan Elapsed, long? AllocatedBytes, TimeSpan? CpuTime = null)
 {
     public double MessagesPerSecond => Messages / Elapsed.TotalSeconds;
 
     public double? AllocatedBytesPerMessage => AllocatedBytes is { } bytes ? (double)bytes / Messages : null;
+
+    /// <summary>Gets the client's CPU time per message in microseconds (GC and JIT threads included).</summary>
+    public double? CpuMicrosecondsPerMessage => CpuTime is { } cpu ? cpu.TotalMicroseconds / Messages : null;
 }

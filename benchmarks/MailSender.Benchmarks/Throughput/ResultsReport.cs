@@ -18,7 +18,7 @@ internal static class ResultsReport
 
     public static string ToTable(IReadOnlyList<ThroughputResult> results, ThroughputContext context, ThroughputOptions options)
     {
-        string[] header = ["mode", "connections", "size", "msgs/s", "allocated bytes/msg", "vs mailkit-reuse"];
+        string[] header = ["mode", "connections", "size", "msgs/s", "allocated bytes/msg", "client CPU us/msg", "vs mailkit-reuse"];
         var rows = results.Select(r => new[]
         {
             r.Mode,
@@ -26,13 +26,17 @@ internal static class ResultsReport
             r.Size.ToString(CultureInfo.InvariantCulture),
             r.MsgsPerSec.ToString("N0", CultureInfo.InvariantCulture),
             r.AllocatedBytesPerMessage?.ToString("N0", CultureInfo.InvariantCulture) ?? "-",
+            r.CpuMicrosecondsPerMessage?.ToString("N0", CultureInfo.InvariantCulture) ?? "-",
             Ratio(r, results),
         }).ToList();
         var widths = header.Select((h, i) => rows.Select(row => row[i].Length).Append(h.Length).Max()).ToArray();
 
+        var primed = options.PrimeDuration > TimeSpan.Zero
+            ? string.Create(CultureInfo.InvariantCulture, $" (each in-process pair primed untimed for up to {options.PrimeDuration.TotalSeconds:0} s first)")
+            : string.Empty;
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"Throughput to {context.Target.Address} ({Describe(context.Target.Tls)}), " +
-            $"{options.Messages} messages per run, median of {options.Repeat}; compare ratios, not absolute numbers.");
+            $"{options.Messages} messages per run, median of {options.Repeat}{primed}; compare ratios, not absolute numbers.");
         AppendRow(text, header, widths);
         AppendRow(text, widths.Select(w => new string('-', w)).ToArray(), widths);
         foreach (var row in rows)
@@ -40,6 +44,7 @@ internal static class ResultsReport
             AppendRow(text, row, widths);
         }
 
+        text.AppendLine("* client CPU us/msg: this process's CPU time (user + system, all threads, GC and JIT included) per message; the sink's is not counted.");
         foreach (var note in context.Notes)
         {
             text.AppendLine("* " + note);

@@ -24,9 +24,10 @@ internal static class ThroughputCommand
         try
         {
             options = ThroughputOptions.Parse(args);
-            if (options.Modes?.Except(AllModes().Select(m => m.Name)).FirstOrDefault() is { } unknown)
+            var known = AllModes().Concat(OptInModes()).Select(m => m.Name).ToList();
+            if (options.Modes?.Except(known).FirstOrDefault() is { } unknown)
             {
-                throw new FormatException($"unknown mode '{unknown}'; known: {string.Join(", ", AllModes().Select(m => m.Name))}.");
+                throw new FormatException($"unknown mode '{unknown}'; known: {string.Join(", ", known)}.");
             }
         }
         catch (FormatException ex)
@@ -117,19 +118,27 @@ internal static class ThroughputCommand
 
     internal static void Progress(string line) => Console.Error.WriteLine("throughput: " + line);
 
-    private static IReadOnlyList<IThroughputMode> AllModes() =>
+    private static IReadOnlyList<IThroughputMode> AllModes(ThroughputOptions? options = null) =>
     [
-        new MailSenderMode(),
+        new MailSenderMode(options?.MailSenderParameters),
         new MailKitReuseMode(),
         new MailKitPerMessageMode(),
         new SystemNetMailMode(),
         new SmtpSourceMode(),
     ];
 
+    /// <summary>Modes run only when named in <c>--modes</c>: diagnostics rather than part of the comparison.</summary>
+    private static IReadOnlyList<IThroughputMode> OptInModes() =>
+    [
+        MailKitReuseMode.WithNagle(),
+    ];
+
     private static async Task<List<PairRuns>> MeasureAsync(
         ThroughputOptions options, ThroughputContext context, CancellationToken cancellationToken)
     {
-        var modes = AllModes().Where(m => options.Modes is null || options.Modes.Contains(m.Name)).ToList();
+        var modes = options.Modes is null
+            ? AllModes(options).ToList()
+            : AllModes(options).Concat(OptInModes()).Where(m => options.Modes.Contains(m.Name)).ToList();
 
         foreach (var mode in modes.ToList())
         {
@@ -141,6 +150,11 @@ internal static class ThroughputCommand
         }
 
         var pairs = modes.SelectMany(m => m.ConnectionCounts.Select(c => new PairRuns(m, c))).ToList();
+        if (options.PrimeDuration > TimeSpan.Zero)
+        {
+            await PrimeAsync(pairs, options, context, cancellationToken);
+        }
+
         for (var repetition = 1; repetition <= options.Repeat; repetition++)
         {
             // A pair that failed once is not tried again: it would most likely fail (or time out) the same way.
@@ -152,7 +166,8 @@ internal static class ThroughputCommand
                     var measurement = await pair.Mode.RunAsync(context, pair.Connections, cancellationToken);
                     pair.Measurements.Add(measurement);
                     Progress($"{label}: {measurement.MessagesPerSecond.ToString("N0", CultureInfo.InvariantCulture)} msg/s"
-                        + (measurement.AllocatedBytesPerMessage is { } bytes ? $", {bytes.ToString("N0", CultureInfo.InvariantCulture)} B/msg" : string.Empty));
+                        + (measurement.AllocatedBytesPerMessage is { } bytes ? $", {bytes.ToString("N0", CultureInfo.InvariantCulture)} B/msg" : string.Empty)
+                        + (measurement.CpuMicrosecondsPerMessage is { } cpu ? $", {cpu.ToString("N0", CultureInfo.InvariantCulture)} us CPU/msg" : string.Empty));
                 }
                 catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                 {
@@ -166,6 +181,32 @@ internal static class ThroughputCommand
         return pairs;
     }
 
+    /// <summary>One untimed run of every in-process pair, so no mode is timed while the JIT is still optimising its code.</summary>
+    private static async Task PrimeAsync(List<PairRuns> pairs, ThroughputOptions options, ThroughputContext context, CancellationToken cancellationToken)
+    {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        foreach (var pair in pairs)
+        {
+            if (pair.Mode is not InProcessMode mode)
+            {
+                continue;
+            }
+
+            try
+            {
+                context.CountSent(await mode.PrimeAsync(context, pair.Connections, options.PrimeDuration, cancellationToken));
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                pair.Failed = true;
+                context.Fail($"{pair.Mode.Name} x{pair.Connections} failed while priming: {Describe(ex)}");
+                Progress($"[prime] {pair.Mode.Name} x{pair.Connections}: FAILED {Describe(ex)}");
+            }
+        }
+
+        Progress($"primed the in-process modes (up to {options.PrimeDuration.TotalSeconds:0} s each) in {started.Elapsed.TotalSeconds:0.0} s");
+    }
+
     // MailKit's TLS errors span several lines; the first says what happened.
     private static string Describe(Exception exception) =>
         $"{exception.GetType().Name}: {exception.Message.Split('\n', 2)[0].Trim()}";
@@ -177,7 +218,10 @@ internal static class ThroughputCommand
                 r.Connections,
                 size,
                 Math.Round(Median(r.Measurements.Select(m => m.MessagesPerSecond)), 1),
-                r.Measurements[0].AllocatedBytesPerMessage is null ? null : (long)Math.Round(Median(r.Measurements.Select(m => m.AllocatedBytesPerMessage!.Value)))))
+                r.Measurements[0].AllocatedBytesPerMessage is null ? null : (long)Math.Round(Median(r.Measurements.Select(m => m.AllocatedBytesPerMessage!.Value))))
+            {
+                CpuMicrosecondsPerMessage = r.Measurements[0].CpuMicrosecondsPerMessage is null ? null : Math.Round(Median(r.Measurements.Select(m => m.CpuMicrosecondsPerMessage!.Value))),
+            })
             .ToList();
 
     private static double Median(IEnumerable<double> values)

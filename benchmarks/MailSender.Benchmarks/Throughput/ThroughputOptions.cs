@@ -7,7 +7,8 @@ internal sealed class ThroughputOptions
 {
     public const string Usage = """
         Usage: throughput [--server HOST:PORT] [--tls] --messages N --size BYTES [--json]
-                          [--repeat R] [--max-seconds S] [--modes a,b,...] [--starttls] [--ca-file PATH] [--thumbprint HEX]
+                          [--repeat R] [--max-seconds S] [--prime-seconds S] [--modes a,b,...] [--mailsender-params K=V&...]
+                          [--starttls] [--ca-file PATH] [--thumbprint HEX]
 
           --server HOST:PORT  SMTP server to send to. Without it, starts /usr/sbin/smtp-sink on a free
                               loopback port (and, with --tls, stunnel in front of it with a self-signed certificate).
@@ -17,7 +18,14 @@ internal sealed class ThroughputOptions
           --json              Print only a JSON array of {mode, connections, size, msgsPerSec, allocatedBytesPerMessage}.
           --repeat R          Timed runs per mode and connection count, interleaved; the median is reported (default 3).
           --max-seconds S     Stop a timed run after S seconds and rate what was sent (default 30): keeps slow modes bounded.
-          --modes LIST        Only these modes: mailsender, mailkit-reuse, mailkit-per-message, system-net-mail, smtp-source.
+          --prime-seconds S   Before the first repetition, run every in-process mode and connection count untimed for up
+                              to S seconds, so each is JIT-optimised before it is timed (default 2; 0 turns it off).
+          --modes LIST        Only these modes: mailsender, mailkit-reuse, mailkit-per-message, system-net-mail, smtp-source;
+                              or the opt-in mailkit-reuse-nagle (mailkit-reuse over MailKit's default socket, Nagle on,
+                              1 and 4 connections), which runs only when named here.
+          --mailsender-params Q
+                              Extra transport URI parameters for the mailsender mode, e.g.
+                              'maxMessagesPerConnection=1000000' (default: the library's pool defaults).
           --ca-file PATH      With --server --tls: a PEM certificate (authority) to trust for the server.
           --thumbprint HEX    With --server --tls: the SHA-256 thumbprint of the server certificate to trust.
         """;
@@ -38,9 +46,13 @@ internal sealed class ThroughputOptions
 
     public TimeSpan MaxDuration { get; private set; } = TimeSpan.FromSeconds(30);
 
+    public TimeSpan PrimeDuration { get; private set; } = TimeSpan.FromSeconds(2);
+
     public IReadOnlySet<string>? Modes { get; private set; }
 
     public string? CaFile { get; private set; }
+
+    public string? MailSenderParameters { get; private set; }
 
     public string? Thumbprint { get; private set; }
 
@@ -77,8 +89,14 @@ internal sealed class ThroughputOptions
                 case "--max-seconds":
                     options.MaxDuration = TimeSpan.FromSeconds(Number(args, ref i, min: 1));
                     break;
+                case "--prime-seconds":
+                    options.PrimeDuration = TimeSpan.FromSeconds(Number(args, ref i, min: 0));
+                    break;
                 case "--modes":
                     options.Modes = Value(args, ref i).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+                    break;
+                case "--mailsender-params":
+                    options.MailSenderParameters = Value(args, ref i);
                     break;
                 case "--ca-file":
                     options.CaFile = Path.GetFullPath(Value(args, ref i));

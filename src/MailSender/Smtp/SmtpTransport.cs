@@ -24,6 +24,7 @@ internal sealed class SmtpTransport : IEmailTransport, ISizeAwareTransport, IAsy
     public SmtpTransport(SmtpTransportSettings settings, TimeProvider timeProvider)
     {
         _settings = settings;
+        Name = settings.DisplayName;
 
         // Load the CA file now, so a bad path fails at start-up rather than at the first send.
         var certificates = new CertificateValidator(settings.TrustedCaFile, settings.TrustedCertificateThumbprint);
@@ -33,7 +34,7 @@ internal sealed class SmtpTransport : IEmailTransport, ISizeAwareTransport, IAsy
             timeProvider);
     }
 
-    public string Name => _settings.DisplayName;
+    public string Name { get; }
 
     internal SmtpTransportSettings Settings => _settings;
 
@@ -158,6 +159,36 @@ internal sealed class SmtpTransport : IEmailTransport, ISizeAwareTransport, IAsy
         }
     }
 
+    /// <summary>Finds an address whose local part needs SMTPUTF8; loops, as this runs for every message.</summary>
+    private static MailboxAddress? FindInternational(MailEnvelope envelope, MimeMessage message)
+    {
+        if (!AddressParser.IsAscii(envelope.Sender.LocalPart))
+        {
+            return envelope.Sender;
+        }
+
+        foreach (var recipient in envelope.Recipients)
+        {
+            if (!AddressParser.IsAscii(recipient.LocalPart))
+            {
+                return recipient;
+            }
+        }
+
+        foreach (var list in (ReadOnlySpan<InternetAddressList>)[message.From, message.To, message.Cc, message.ReplyTo])
+        {
+            foreach (var mailbox in list.Mailboxes)
+            {
+                if (!AddressParser.IsAscii(mailbox.LocalPart))
+                {
+                    return mailbox;
+                }
+            }
+        }
+
+        return null;
+    }
+
     private static bool IsConnectionLost(Exception exception) =>
         exception is IOException or SocketException or SmtpProtocolException or ServiceNotConnectedException ||
         (exception is SmtpCommandException { StatusCode: SmtpStatusCode.ServiceNotAvailable } && !exception.Message.Contains("rate", StringComparison.OrdinalIgnoreCase));
@@ -166,9 +197,7 @@ internal sealed class SmtpTransport : IEmailTransport, ISizeAwareTransport, IAsy
     {
         if (!client.Capabilities.HasFlag(SmtpCapabilities.UTF8))
         {
-            var international = envelope.Recipients.Append(envelope.Sender)
-                .Concat(message.From.Mailboxes).Concat(message.To.Mailboxes).Concat(message.Cc.Mailboxes).Concat(message.ReplyTo.Mailboxes)
-                .FirstOrDefault(m => !AddressParser.IsAscii(m.LocalPart));
+            var international = FindInternational(envelope, message);
             if (international is not null)
             {
                 throw new EmailSendException(EmailErrorKind.UnsupportedByServer, $"The address '{international.Address}' has non-ASCII characters before '@', but {_settings.Host}:{_settings.Port} does not support SMTPUTF8.")

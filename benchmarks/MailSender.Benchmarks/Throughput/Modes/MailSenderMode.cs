@@ -13,8 +13,16 @@ internal sealed class MailSenderMode : InProcessMode
 {
     private const string PoolParameter = "maxConnections";
 
+    // Extra transport URI parameters from --mailsender-params, e.g. "maxMessagesPerConnection=1000000".
+    private readonly string? _extraParameters;
+
     // Null until the first run finds out whether this build of the library has the connection pool.
     private bool? _poolAvailable;
+
+    public MailSenderMode(string? extraParameters = null)
+    {
+        _extraParameters = string.IsNullOrWhiteSpace(extraParameters) ? null : extraParameters.Trim().TrimStart('&', '?');
+    }
 
     public override string Name => "mailsender";
 
@@ -24,7 +32,7 @@ internal sealed class MailSenderMode : InProcessMode
     /// The transport URI. The connection pool's parameters live only here: until the pool lands, the library rejects
     /// unknown parameters and <see cref="OpenAsync"/> retries without them (one connection per message).
     /// </summary>
-    internal static string BuildTransportUri(SmtpTarget target, int connections, bool withPool)
+    internal static string BuildTransportUri(SmtpTarget target, int connections, bool withPool, string? extraParameters = null)
     {
         var uri = new StringBuilder().Append(CultureInfo.InvariantCulture, $"smtp://{target.Address}?security=");
         uri.Append(target.Tls switch
@@ -46,6 +54,10 @@ internal sealed class MailSenderMode : InProcessMode
         if (withPool)
         {
             uri.Append(CultureInfo.InvariantCulture, $"&{PoolParameter}={connections}");
+            if (extraParameters is not null)
+            {
+                uri.Append('&').Append(extraParameters);
+            }
         }
 
         return uri.ToString();
@@ -57,9 +69,9 @@ internal sealed class MailSenderMode : InProcessMode
         {
             try
             {
-                var pooled = Session.Create(context, BuildTransportUri(context.Target, connections, withPool: true));
+                var pooled = Session.Create(context, BuildTransportUri(context.Target, connections, withPool: true, _extraParameters));
                 _poolAvailable = true;
-                context.Note($"mailsender: used the connection pool, e.g. {BuildTransportUri(context.Target, connections, withPool: true)}");
+                context.Note($"mailsender: used the connection pool, e.g. {BuildTransportUri(context.Target, connections, withPool: true, _extraParameters)}");
                 return Task.FromResult<ISendSession>(pooled);
             }
             catch (Exception ex) when (RejectsPoolParameter(ex))

@@ -74,6 +74,21 @@ public class InMemoryEmailTransportTests
     }
 
     [Fact]
+    public async Task FailNext_WithBuiltInRetries_TransientFailureIsRetriedThenSent()
+    {
+        var transport = new InMemoryEmailTransport();
+        var services = new ServiceCollection();
+        services.AddMailSender(o => o.Resilience.BaseDelay = o.Resilience.MaxDelay = TimeSpan.FromMilliseconds(1)).UseTransport(_ => transport);
+        var sender = services.BuildServiceProvider().GetRequiredService<IEmailSender>();
+        transport.FailNext(1, EmailErrorKind.ServerBusy, statusCode: 421);
+
+        var result = await sender.SendAsync(Message("a@example.com", "1"));
+
+        Assert.Equal(2, result.Attempts);
+        Assert.Equal("1", transport.ShouldHaveSent().Subject);
+    }
+
+    [Fact]
     public async Task FailNext_PermanentOverride_IsNotTransient()
     {
         var transport = new InMemoryEmailTransport();
@@ -134,7 +149,8 @@ public class InMemoryEmailTransportTests
     private static IEmailSender Sender(InMemoryEmailTransport transport)
     {
         var services = new ServiceCollection();
-        services.AddMailSender(_ => { }).UseTransport(_ => transport);
+        // These tests check the transport itself; with retries on, FailNext would count attempts rather than sends.
+        services.AddMailSender(o => o.Resilience.Enabled = false).UseTransport(_ => transport);
         return services.BuildServiceProvider().GetRequiredService<IEmailSender>();
     }
 

@@ -180,7 +180,11 @@ internal sealed class SendCommand : Command, IHasHelpEpilog
         var transport = option ?? (fromEnvironment ? _context.GetEnvironmentVariable(CliDefaults.TransportVariable)! : CliDefaults.Transport);
         try
         {
-            TransportUri.Parse(transport);
+            // failover(A B) and roundrobin(A B) are checked, part by part, when the options are validated.
+            if (!transport.TrimStart().StartsWith("failover(", StringComparison.OrdinalIgnoreCase) && !transport.TrimStart().StartsWith("roundrobin(", StringComparison.OrdinalIgnoreCase))
+            {
+                TransportUri.Parse(transport);
+            }
         }
         catch (EmailSendException ex) when (fromEnvironment)
         {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using MailSender.Internal;
+using MailSender.Resilience.Internal;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -63,7 +64,16 @@ internal sealed class EmailSenderFactory : IEmailSenderFactory, IAsyncDisposable
         var options = _options.Get(name);
         var custom = _services.GetKeyedService<IEmailTransport>(name);
         var transport = custom ?? _resolver.Create(options.Transport!, options);
+        var ownsTransport = custom is null;
+        var hooks = _services.GetServices<ResilienceConfiguration>().Where(c => c.Name == name).Select(c => c.Configure).ToArray();
+        if (options.Resilience.Enabled || hooks.Length > 0)
+        {
+            // The wrapper disposes its own rate limiters, and the transport only if the sender owned it.
+            transport = new ResilientTransport(transport, ownsTransport, options.Resilience, _timeProvider, _services, hooks, _loggerFactory.CreateLogger("MailSender"));
+            ownsTransport = true;
+        }
+
         var defaultFrom = string.IsNullOrWhiteSpace(options.DefaultFrom) ? null : AddressParser.ParseMailbox(options.DefaultFrom, "DefaultFrom");
-        return new DefaultEmailSender(transport, ownsTransport: custom is null, defaultFrom, _timeProvider, _loggerFactory.CreateLogger("MailSender"));
+        return new DefaultEmailSender(transport, ownsTransport, defaultFrom, _timeProvider, _loggerFactory.CreateLogger("MailSender"));
     }
 }

@@ -88,6 +88,8 @@ internal sealed class MailSenderOptionsValidator(IEnumerable<IEmailTransportFact
             }
         }
 
+        ValidateResilience(options.Resilience, prefix + "Resilience:", errors);
+
         if (options.TrustedCertificateThumbprint is { Length: > 0 } thumbprint && !Smtp.SmtpTransportFactory.IsThumbprint(thumbprint))
         {
             errors.Add($"{prefix}TrustedCertificateThumbprint must be a SHA-256 (64 hex digits) or SHA-1 (40 hex digits) thumbprint.");
@@ -100,5 +102,67 @@ internal sealed class MailSenderOptionsValidator(IEnumerable<IEmailTransportFact
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void ValidateResilience(ResilienceOptions? resilience, string prefix, List<string> errors)
+    {
+        if (resilience is null)
+        {
+            errors.Add($"{prefix[..^1]} must not be null.");
+            return;
+        }
+
+        string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+        if (resilience.MaxRetryAttempts is < 0 or > 100)
+        {
+            errors.Add(Invariant($"{prefix}MaxRetryAttempts must be from 0 to 100 (it is {resilience.MaxRetryAttempts})."));
+        }
+
+        // Polly's own limits: delays up to a day, timeouts from 10 ms, circuit-breaker windows from 0.5 s.
+        var oneDay = TimeSpan.FromDays(1);
+        foreach (var (setting, value, min, lowest) in new[]
+        {
+            ("BaseDelay", resilience.BaseDelay, TimeSpan.Zero, "0"),
+            ("MaxDelay", resilience.MaxDelay, TimeSpan.FromMilliseconds(1), "1 ms"),
+            ("ThrottledDelay", resilience.ThrottledDelay, TimeSpan.Zero, "0"),
+            ("AttemptTimeout", resilience.AttemptTimeout, TimeSpan.FromMilliseconds(10), "10 ms"),
+            ("TotalTimeout", resilience.TotalTimeout, TimeSpan.FromMilliseconds(10), "10 ms"),
+            ("CircuitBreakerSamplingDuration", resilience.CircuitBreakerSamplingDuration, TimeSpan.FromMilliseconds(500), "0.5 s"),
+            ("CircuitBreakerBreakDuration", resilience.CircuitBreakerBreakDuration, TimeSpan.FromMilliseconds(500), "0.5 s"),
+        })
+        {
+            if (value < min || value > oneDay)
+            {
+                errors.Add(Invariant($"{prefix}{setting} must be from {lowest} to 1 day (it is {value})."));
+            }
+        }
+
+        if (resilience.MaxDelay < resilience.BaseDelay)
+        {
+            errors.Add(Invariant($"{prefix}MaxDelay must not be shorter than BaseDelay (it is {resilience.MaxDelay}, BaseDelay is {resilience.BaseDelay})."));
+        }
+
+        if (resilience.TotalTimeout < resilience.AttemptTimeout)
+        {
+            errors.Add(Invariant($"{prefix}TotalTimeout must not be shorter than AttemptTimeout (it is {resilience.TotalTimeout}, AttemptTimeout is {resilience.AttemptTimeout})."));
+        }
+
+        if (!(resilience.CircuitBreakerFailureRatio is > 0 and <= 1))
+        {
+            errors.Add(Invariant($"{prefix}CircuitBreakerFailureRatio must be greater than 0 and at most 1 (it is {resilience.CircuitBreakerFailureRatio})."));
+        }
+
+        if (resilience.CircuitBreakerMinimumThroughput < 2)
+        {
+            errors.Add(Invariant($"{prefix}CircuitBreakerMinimumThroughput must be at least 2 (it is {resilience.CircuitBreakerMinimumThroughput})."));
+        }
+
+        foreach (var (setting, value) in new[] { ("MaxMessagesPerSecond", resilience.MaxMessagesPerSecond), ("MaxMessagesPerMinute", resilience.MaxMessagesPerMinute) })
+        {
+            if (value is < 1)
+            {
+                errors.Add(Invariant($"{prefix}{setting} must be at least 1, or empty for no limit (it is {value})."));
+            }
+        }
     }
 }

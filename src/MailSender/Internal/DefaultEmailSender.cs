@@ -25,7 +25,8 @@ internal sealed class DefaultEmailSender : IEmailSender, IAsyncDisposable, IDisp
         _logger = logger;
     }
 
-    public IEmailTransport Transport => _transport;
+    /// <summary>Gets the transport that delivers, without the resilience wrapper.</summary>
+    public IEmailTransport Transport => _transport is Resilience.Internal.ResilientTransport resilient ? resilient.Inner : _transport;
 
     public async Task<SendResult> SendAsync(MimeMessage message, CancellationToken cancellationToken = default)
     {

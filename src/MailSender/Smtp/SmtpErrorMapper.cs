@@ -159,6 +159,9 @@ internal static class SmtpErrorMapper
             SmtpErrorCode.MessageNotAccepted when code == 552 || enhanced is "5.3.4" or "5.2.3" => EmailErrorKind.MessageTooLarge,
             SmtpErrorCode.MessageNotAccepted when code is 452 or 451 => EmailErrorKind.ServerBusy,
             SmtpErrorCode.MessageNotAccepted => EmailErrorKind.MessageRejected,
+
+            // A size refusal in reply to the DATA command itself reaches MailKit as an unexpected status code.
+            _ when phase == SmtpPhase.Data && (code == 552 || enhanced is "5.3.4" or "5.2.3") => EmailErrorKind.MessageTooLarge,
             _ when phase == SmtpPhase.Authenticate || code is 530 or 534 or 535 || enhanced is "5.7.139" => EmailErrorKind.AuthenticationFailed,
             _ when code is >= 400 and < 500 => EmailErrorKind.ServerBusy,
             _ => EmailErrorKind.ProtocolError,

@@ -256,6 +256,15 @@ public sealed class SendCommandTests : IDisposable
         Assert.Empty(_temp.WrittenFiles());
     }
 
+    [Fact]
+    public async Task Send_FailoverTransport_FirstRefusesTheConnection_WritesThroughTheSecond()
+    {
+        var run = await CliRun.RunAsync(["send", "--to", "you@example.com", "--from", "me@example.com", "--subject", "S", "--text", "x", "--transport", $"failover(smtp://127.0.0.1:1?security=none {_temp.PickupTransport})"]);
+
+        Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
+        Assert.Single(_temp.WrittenFiles());
+    }
+
     private Task<CliRun> RunAsync(params string[] args) => RunAsync(args, null);
 
     private Task<CliRun> RunAsync(string[] args, IReadOnlyDictionary<string, string>? environment) =>

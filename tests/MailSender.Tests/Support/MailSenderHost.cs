@@ -24,6 +24,9 @@ internal sealed class MailSenderHost : IAsyncDisposable
             .AddMailSender(o =>
             {
                 o.Transport = transport;
+
+                // Transport tests check what one attempt does; tests/Resilience covers retries.
+                o.Resilience.Enabled = false;
                 configure?.Invoke(o);
             })
             .Services.BuildServiceProvider());

@@ -248,6 +248,8 @@ internal sealed class ScriptedSmtpServer : IAsyncDisposable
         private int _transactionsStarted;
         private int _transactionsCompleted;
 
+        private SmtpFault Fault => _script.FaultOn?.Invoke(log.Number) ?? _script.Fault;
+
         public async Task RunAsync(CancellationToken cancellationToken)
         {
             if (_script.GreetingDelay > TimeSpan.Zero)
@@ -255,11 +257,11 @@ internal sealed class ScriptedSmtpServer : IAsyncDisposable
                 await Task.Delay(_script.GreetingDelay, cancellationToken).ConfigureAwait(false);
             }
 
-            await ReplyAsync(_script.Greeting, cancellationToken).ConfigureAwait(false);
+            await ReplyAsync(_script.GreetingOn?.Invoke(log.Number) ?? _script.Greeting, cancellationToken).ConfigureAwait(false);
             while (await ReadCommandAsync(cancellationToken).ConfigureAwait(false) is { } line)
             {
                 server.Record(log, line);
-                if (_script.Fault == SmtpFault.CloseAfterGreeting)
+                if (Fault == SmtpFault.CloseAfterGreeting)
                 {
                     return;
                 }
@@ -397,7 +399,7 @@ internal sealed class ScriptedSmtpServer : IAsyncDisposable
 
         private async Task<bool> RcptAsync(string line, string? intercepted, CancellationToken cancellationToken)
         {
-            if (_script.Fault == SmtpFault.CloseAfterRcpt)
+            if (Fault == SmtpFault.CloseAfterRcpt)
             {
                 return false;
             }
@@ -430,11 +432,11 @@ internal sealed class ScriptedSmtpServer : IAsyncDisposable
             }
 
             await ReplyAsync("354 End data with <CR><LF>.<CR><LF>", cancellationToken).ConfigureAwait(false);
-            var stopAfter = _script.Fault == SmtpFault.CloseDuringData ? _script.FaultAfterDataBytes : (int?)null;
+            var stopAfter = Fault == SmtpFault.CloseDuringData ? _script.FaultAfterDataBytes : (int?)null;
             var data = await _reader.ReadDataAsync(stopAfter, _script.LenientEndOfData, cancellationToken).ConfigureAwait(false);
             if (data is null)
             {
-                if (_script.Fault == SmtpFault.CloseDuringData)
+                if (Fault == SmtpFault.CloseDuringData)
                 {
                     // Reset rather than close: unread data is discarded and the client's next write fails, as when a server crashes.
                     client.Client.LingerState = new LingerOption(enable: true, seconds: 0);
@@ -445,7 +447,7 @@ internal sealed class ScriptedSmtpServer : IAsyncDisposable
 
             server.Record(new ScriptedTransaction(_mailCommand, _recipients.ToArray(), data) { Connection = log.Number });
             Reset();
-            if (_script.Fault == SmtpFault.CloseAfterFinalDot)
+            if (Fault == SmtpFault.CloseAfterFinalDot)
             {
                 return false;
             }

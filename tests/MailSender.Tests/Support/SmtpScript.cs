@@ -46,6 +46,12 @@ internal sealed record SmtpScript
     /// <summary>Gets the fault injected into every session.</summary>
     public SmtpFault Fault { get; init; } = SmtpFault.None;
 
+    /// <summary>Gets the fault for a connection by its number (from 1), e.g. only the first; <see langword="null"/> from it, or no hook, uses <see cref="Fault"/>.</summary>
+    public Func<int, SmtpFault?>? FaultOn { get; init; }
+
+    /// <summary>Gets the greeting for a connection by its number (from 1), e.g. a 421 on the first only; <see langword="null"/> from it, or no hook, uses <see cref="Greeting"/>.</summary>
+    public Func<int, string?>? GreetingOn { get; init; }
+
     /// <summary>Gets how many DATA bytes are read before <see cref="SmtpFault.CloseDuringData"/> resets the connection.</summary>
     public int FaultAfterDataBytes { get; init; } = 16 * 1024;
 

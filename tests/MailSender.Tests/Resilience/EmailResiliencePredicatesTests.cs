@@ -1,0 +1,77 @@
+using System.Net.Sockets;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
+
+namespace MailSender.Tests.Resilience;
+
+public sealed class EmailResiliencePredicatesTests
+{
+    public static TheoryData<string, Exception, bool> Failures => new()
+    {
+        { "421 busy", Reply(EmailErrorKind.ServerBusy, 421, "4.3.2", "Service not available, closing channel"), true },
+        { "450 mailbox busy", Reply(EmailErrorKind.RecipientsRejected, 450, "4.2.1", "Mailbox busy"), true },
+        { "451 greylisted", Reply(EmailErrorKind.RecipientsRejected, 451, "4.7.1", "Greylisted, try again later"), true },
+        { "452 too many recipients", Reply(EmailErrorKind.ServerBusy, 452, "4.5.3", "Too many recipients"), true },
+        { "454 auth temporary", Reply(EmailErrorKind.AuthenticationFailed, 454, "4.7.0", "Too many login attempts"), true },
+        { "connection refused", new EmailSendException(EmailErrorKind.ConnectionFailed, "refused", new SocketException((int)SocketError.ConnectionRefused)), true },
+        { "connection reset", new EmailSendException(EmailErrorKind.ProtocolError, "reset"), true },
+        { "timeout before hand-over", new EmailSendException(EmailErrorKind.Timeout, "slow"), true },
+        { "pool exhausted", new EmailSendException(EmailErrorKind.ServerBusy, "pool exhausted") { IsTransient = true }, true },
+        { "attempt timeout", new TimeoutRejectedException(), true },
+        { "delivery uncertain", new EmailSendException(EmailErrorKind.DeliveryUncertain, "after dot") { MayHaveBeenAccepted = true }, false },
+        { "uncertain even if flagged transient", new EmailSendException(EmailErrorKind.DeliveryUncertain, "after dot") { IsTransient = true }, false },
+        { "535 bad credentials", Reply(EmailErrorKind.AuthenticationFailed, 535, "5.7.8", "Authentication failed"), false },
+        { "auth refused without code", new EmailSendException(EmailErrorKind.AuthenticationFailed, "no") { IsTransient = true }, false },
+        { "invalid message", new EmailSendException(EmailErrorKind.InvalidMessage, "no recipient") { IsTransient = true }, false },
+        { "configuration", new EmailSendException(EmailErrorKind.Configuration, "bad uri") { IsTransient = true }, false },
+        { "550 no such user", Reply(EmailErrorKind.RecipientsRejected, 550, "5.1.1", "No such user"), false },
+        { "5xx flagged transient", Reply(EmailErrorKind.ServerBusy, 554, "5.7.1", "Rejected"), false },
+        { "552 too large", Reply(EmailErrorKind.MessageTooLarge, 552, "5.3.4", "Too big"), false },
+        { "TLS failed", new EmailSendException(EmailErrorKind.TlsFailed, "handshake"), false },
+        { "circuit open", new BrokenCircuitException(), false },
+        { "cancelled", new OperationCanceledException(), false },
+        { "other exception", new InvalidOperationException(), false },
+    };
+
+    [Theory]
+    [MemberData(nameof(Failures))]
+    public void IsTransient_ClassifiesFailure(string name, Exception exception, bool expected)
+    {
+        Assert.True(expected == EmailResiliencePredicates.IsTransient(exception), name);
+        Assert.Equal(expected, EmailResiliencePredicates.IsTransient(Outcome.FromException<SendResult>(exception)));
+    }
+
+    [Fact]
+    public void IsTransient_Result_TrueOnlyWhenSomeRecipientWasDeferredWith4xx()
+    {
+        static SendResult Result(params RejectedRecipient[] rejected) => new() { MessageId = "m", Transport = "t", AcceptedRecipients = ["a@example.com"], RejectedRecipients = rejected };
+
+        Assert.False(EmailResiliencePredicates.IsTransient(Outcome.FromResult(Result())));
+        Assert.False(EmailResiliencePredicates.IsTransient(Outcome.FromResult(Result(new RejectedRecipient("b@example.com", 550, "5.1.1", "no such user")))));
+        Assert.True(EmailResiliencePredicates.IsTransient(Outcome.FromResult(Result(new RejectedRecipient("b@example.com", 450, "4.2.1", "busy")))));
+    }
+
+    [Theory]
+    [InlineData(454, "4.7.0", "Too many login attempts, try again later", true)]
+    [InlineData(421, "4.7.0", "Rate limit exceeded, slow down", true)]
+    [InlineData(451, "4.7.1", "Too many messages, throttled", true)]
+    [InlineData(432, "4.7.12", "Sending limit reached", true)]
+    [InlineData(421, "4.3.2", "Service not available, closing channel", false)]
+    [InlineData(451, "4.7.1", "Greylisted, try again later", false)]
+    [InlineData(550, "5.7.1", "Rate limit exceeded", false)]
+    public void IsThrottling_RecognisesRepliesThatAskToSlowDown(int code, string enhanced, string text, bool expected)
+    {
+        var kind = code == 454 ? EmailErrorKind.AuthenticationFailed : EmailErrorKind.ServerBusy;
+        Assert.Equal(expected, EmailResiliencePredicates.IsThrottling(Reply(kind, code, enhanced, text)));
+    }
+
+    private static EmailSendException Reply(EmailErrorKind kind, int code, string enhanced, string text) =>
+        new(kind, $"replied {code}: {text}")
+        {
+            IsTransient = code is >= 400 and < 500 || text == "Rejected" || text == "Authentication failed",
+            StatusCode = code,
+            EnhancedStatusCode = enhanced,
+            ServerText = text,
+        };
+}

@@ -1,0 +1,89 @@
+using MailSender.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace MailSender.Tests.Resilience;
+
+/// <summary>
+/// A sender built with <c>AddMailSender</c> and resilience on, with millisecond back-offs so retries run fast, and a
+/// circuit breaker that stays closed unless a test lowers its threshold.
+/// </summary>
+internal sealed class ResilienceTestHost : IAsyncDisposable
+{
+    private ResilienceTestHost(ServiceProvider provider)
+    {
+        Provider = provider;
+        Sender = provider.GetRequiredService<IEmailSender>();
+    }
+
+    public ServiceProvider Provider { get; }
+
+    public IEmailSender Sender { get; }
+
+    public static ResilienceTestHost ForSmtp(ScriptedSmtpServer server, Action<ResilienceOptions>? configure = null, string query = "security=none", string? user = null, string? password = null) =>
+        Create(o => o.Transport = TestTransports.Smtp(server.Port, query, user, password), configure);
+
+    public static ResilienceTestHost ForTransport(IEmailTransport transport, Action<ResilienceOptions>? configure = null, TimeProvider? timeProvider = null, Action<IMailSenderBuilder>? build = null) =>
+        Create(_ => { }, configure, timeProvider, builder =>
+        {
+            builder.UseTransport(_ => transport);
+            build?.Invoke(builder);
+        });
+
+    public ValueTask DisposeAsync() => Provider.DisposeAsync();
+
+    private static ResilienceTestHost Create(Action<MailSenderOptions> options, Action<ResilienceOptions>? configure, TimeProvider? timeProvider = null, Action<IMailSenderBuilder>? build = null)
+    {
+        var services = new ServiceCollection();
+        if (timeProvider is not null)
+        {
+            services.AddSingleton(timeProvider);
+        }
+
+        var builder = services.AddMailSender(o =>
+        {
+            options(o);
+            o.Resilience.BaseDelay = TimeSpan.FromMilliseconds(1);
+            o.Resilience.MaxDelay = TimeSpan.FromMilliseconds(5);
+            o.Resilience.ThrottledDelay = TimeSpan.FromMilliseconds(5);
+            o.Resilience.CircuitBreakerMinimumThroughput = 1000;
+            configure?.Invoke(o.Resilience);
+        });
+        build?.Invoke(builder);
+        return new ResilienceTestHost(services.BuildServiceProvider());
+    }
+}
+
+/// <summary>A transport whose every attempt is decided by a function of the attempt number (from 1) and envelope; it records the envelopes.</summary>
+internal sealed class ScriptedTransport(Func<int, MailEnvelope, SendResult> attempt) : IEmailTransport
+{
+    private readonly List<string[]> _envelopes = [];
+
+    public string Name => "scripted:";
+
+    public IReadOnlyList<string[]> Envelopes
+    {
+        get
+        {
+            lock (_envelopes)
+            {
+                return _envelopes.ToArray();
+            }
+        }
+    }
+
+    public static SendResult Accepted(MailEnvelope envelope) =>
+        new() { MessageId = "id", Transport = "scripted:", AcceptedRecipients = envelope.Recipients.Select(r => r.Address).ToArray() };
+
+    public Task<SendResult> SendAsync(MimeKit.MimeMessage message, MailEnvelope envelope, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        int number;
+        lock (_envelopes)
+        {
+            _envelopes.Add(envelope.Recipients.Select(r => r.Address).ToArray());
+            number = _envelopes.Count;
+        }
+
+        return Task.FromResult(attempt(number, envelope));
+    }
+}

@@ -29,7 +29,7 @@ internal sealed class EmailSenderFactory : IEmailSenderFactory, IAsyncDisposable
     {
         _services = services;
         _options = options;
-        _resolver = new TransportResolver(transportFactories);
+        _resolver = new TransportResolver(transportFactories, timeProvider);
         _names = registrations.Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
         _timeProvider = timeProvider;
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;

@@ -3,7 +3,7 @@ using MailSender.Failover;
 namespace MailSender.DependencyInjection;
 
 /// <summary>Finds the factory for a transport URI's scheme and creates the transport.</summary>
-internal sealed class TransportResolver(IEnumerable<IEmailTransportFactory> factories)
+internal sealed class TransportResolver(IEnumerable<IEmailTransportFactory> factories, TimeProvider? timeProvider = null)
 {
     private readonly IEmailTransportFactory[] _factories = factories.ToArray();
 
@@ -67,7 +67,7 @@ internal sealed class TransportResolver(IEnumerable<IEmailTransportFactory> fact
             throw;
         }
 
-        return new FailoverTransport(transports, roundRobin);
+        return new FailoverTransport(transports, roundRobin, options.Resilience, timeProvider);
     }
 
     private static EmailSendException CompositeError(string message, string name) =>

@@ -82,6 +82,32 @@ public sealed class FailoverTransportTests
         Assert.Equal(4, b.Transactions.Count);
     }
 
+    [Fact]
+    public async Task SendAsync_RoundRobinWithOneServerDown_StopsTryingItOnceItsCircuitOpens()
+    {
+        await using var a = ScriptedSmtpServer.Start(new SmtpScript { Greeting = "421 4.3.2 Service not available" });
+        await using var b = ScriptedSmtpServer.Start();
+        await using var host = MailSenderHost.Create($"roundrobin({Smtp(a)} {Smtp(b)})", o =>
+        {
+            o.Resilience.Enabled = true;
+            o.Resilience.MaxRetryAttempts = 1;
+            o.Resilience.BaseDelay = TimeSpan.FromMilliseconds(1);
+            o.Resilience.CircuitBreakerMinimumThroughput = 2;
+            o.Resilience.CircuitBreakerFailureRatio = 0.5;
+            o.Resilience.CircuitBreakerBreakDuration = TimeSpan.FromMinutes(10);
+        });
+
+        for (var i = 0; i < 10; i++)
+        {
+            await host.Sender.SendAsync(TestMessages.Text());
+        }
+
+        // Messages 1 and 3 start at A and fail over; after those two failures A's own circuit is open and A is skipped
+        // (without a circuit per transport, every other message would knock on A again: 5 connections).
+        Assert.Equal(2, a.ConnectionCount);
+        Assert.Equal(10, b.Transactions.Count);
+    }
+
     [Theory]
     [InlineData("failover(smtp://a.example.com)", "at least two")]
     [InlineData("failover(smtp://a.example.com smtp://b.example.com", "must end with ')'")]

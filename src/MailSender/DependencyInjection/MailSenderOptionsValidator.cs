@@ -29,15 +29,7 @@ internal sealed class MailSenderOptionsValidator(IEnumerable<IEmailTransportFact
             try
             {
                 // Creating a transport is cheap and side-effect free (connections open on first send); it checks every URI option.
-                switch (_resolver.Create(options.Transport, options))
-                {
-                    case IAsyncDisposable asyncDisposable:
-                        asyncDisposable.DisposeAsync().AsTask().GetAwaiter().GetResult();
-                        break;
-                    case IDisposable disposable:
-                        disposable.Dispose();
-                        break;
-                }
+                TransportDisposal.DisposeAsync(_resolver.Create(options.Transport, options)).AsTask().GetAwaiter().GetResult();
             }
             catch (EmailSendException ex)
             {

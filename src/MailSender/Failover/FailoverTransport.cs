@@ -1,3 +1,4 @@
+using MailSender.Internal;
 using MimeKit;
 using Polly;
 using Polly.CircuitBreaker;
@@ -75,15 +76,7 @@ internal sealed class FailoverTransport : IEmailTransport, ISizeAwareTransport, 
     {
         foreach (var member in _members)
         {
-            switch (member.Transport)
-            {
-                case IAsyncDisposable asyncDisposable:
-                    await asyncDisposable.DisposeAsync().ConfigureAwait(false);
-                    break;
-                case IDisposable disposable:
-                    disposable.Dispose();
-                    break;
-            }
+            await TransportDisposal.DisposeAsync(member.Transport).ConfigureAwait(false);
         }
     }
 

@@ -65,15 +65,7 @@ internal sealed class DefaultEmailSender : IEmailSender, IAsyncDisposable, IDisp
             return;
         }
 
-        switch (_transport)
-        {
-            case IAsyncDisposable asyncDisposable:
-                await asyncDisposable.DisposeAsync().ConfigureAwait(false);
-                break;
-            case IDisposable disposable:
-                disposable.Dispose();
-                break;
-        }
+        await TransportDisposal.DisposeAsync(_transport).ConfigureAwait(false);
     }
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
+using MailSender.Internal;
 using Microsoft.Extensions.Logging;
 using MimeKit;
 using Polly;
@@ -177,15 +178,7 @@ internal sealed class ResilientTransport : IEmailTransport, ISizeAwareTransport,
             return;
         }
 
-        switch (_inner)
-        {
-            case IAsyncDisposable asyncDisposable:
-                await asyncDisposable.DisposeAsync().ConfigureAwait(false);
-                break;
-            case IDisposable disposable:
-                disposable.Dispose();
-                break;
-        }
+        await TransportDisposal.DisposeAsync(_inner).ConfigureAwait(false);
     }
 
     private static EmailSendException WithAttempts(EmailSendException error, int attempts) =>

@@ -7,5 +7,4 @@ internal static class MailSenderDefaults
     public static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(60);
     public const int SmtpPort = 587;
     public const int SmtpsPort = 465;
-    public const string CliPickupFolder = "outbox";
 }

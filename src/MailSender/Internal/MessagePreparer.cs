@@ -241,63 +241,28 @@ internal static class MessagePreparer
             return check.HasBareLineBreak;
         }
 
+        // Text parts' bare LFs become CRLF on the way out; elsewhere any unpaired CR or LF counts.
+        using var scan = new LineBreakCheckingStream(allowBareLineFeed: part is TextPart);
         var stream = content.Stream!;
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(8192);
+        stream.Position = 0;
         try
         {
-            stream.Position = 0;
-            var text = part is TextPart;
-            var previous = (byte)0;
-            int read;
-            while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
-            {
-                var span = buffer.AsSpan(0, read);
-                if (previous == '\r' && span[0] != '\n')
-                {
-                    return true;
-                }
-
-                for (var i = span.IndexOfAny((byte)'\r', (byte)'\n'); i >= 0 && i < span.Length; i++)
-                {
-                    var c = span[i];
-                    if (c == '\r' && i + 1 < span.Length && span[i + 1] != '\n')
-                    {
-                        return true;
-                    }
-
-                    if (c == '\n' && !text && (i == 0 ? previous : span[i - 1]) != '\r')
-                    {
-                        return true;
-                    }
-
-                    var next = span[(i + 1)..].IndexOfAny((byte)'\r', (byte)'\n');
-                    if (next < 0)
-                    {
-                        break;
-                    }
-
-                    i += next;
-                }
-
-                previous = span[^1];
-            }
-
-            return previous == '\r';
+            stream.CopyTo(scan);
         }
         finally
         {
             stream.Position = 0;
-            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
+
+        return scan.HasBareLineBreak;
     }
 
     private static EmailSendException Unreadable(MimePart part, Exception ex) =>
         new(EmailErrorKind.InvalidMessage, $"The attachment '{part.FileName ?? part.ContentType.MimeType}' could not be read: {ex.Message}", ex);
 
-    /// <summary>Counts the bytes written and notes any CR or LF that is not part of a CRLF pair.</summary>
-    private sealed class LineBreakCheckingStream : Stream
+    /// <summary>Notes any CR or LF written that is not part of a CRLF pair (optionally tolerating a bare LF).</summary>
+    private sealed class LineBreakCheckingStream(bool allowBareLineFeed = false) : Stream
     {
-        private long _length;
         private bool _pendingCr;
         private bool _bare;
 
@@ -309,11 +274,11 @@ internal static class MessagePreparer
 
         public override bool CanWrite => true;
 
-        public override long Length => _length;
+        public override long Length => throw new NotSupportedException();
 
         public override long Position
         {
-            get => _length;
+            get => throw new NotSupportedException();
             set => throw new NotSupportedException();
         }
 
@@ -321,7 +286,6 @@ internal static class MessagePreparer
 
         public override void Write(ReadOnlySpan<byte> buffer)
         {
-            _length += buffer.Length;
             if (_bare || buffer.IsEmpty)
             {
                 return;
@@ -347,9 +311,12 @@ internal static class MessagePreparer
                 if (buffer[i] == '\n')
                 {
                     // Every LF paired with a CR was skipped with it below.
-                    _bare = true;
+                    _bare = !allowBareLineFeed;
+                    i++;
+                    continue;
                 }
-                else if (i + 1 == buffer.Length)
+
+                if (i + 1 == buffer.Length)
                 {
                     _pendingCr = true;
                 }

@@ -67,8 +67,6 @@ internal sealed class CertificateValidator
         }
 
         using var leaf = certificate as X509Certificate2 is { } typed ? new X509Certificate2(typed) : new X509Certificate2(certificate);
-        check.Subject = leaf.Subject;
-        check.NotAfter = leaf.NotAfter;
         if (errors == SslPolicyErrors.None)
         {
             return true;
@@ -145,8 +143,4 @@ internal sealed class CertificateValidator
 internal sealed class CertificateCheck
 {
     public string? Problem { get; set; }
-
-    public string? Subject { get; set; }
-
-    public DateTime? NotAfter { get; set; }
 }

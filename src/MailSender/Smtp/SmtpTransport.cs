@@ -36,8 +36,6 @@ internal sealed class SmtpTransport : IEmailTransport, ISizeAwareTransport, IAsy
 
     public string Name { get; }
 
-    internal SmtpTransportSettings Settings => _settings;
-
     internal PoolStatistics PoolStatistics => _pool.Statistics;
 
     public Task<SendResult> SendAsync(MimeMessage message, MailEnvelope envelope, CancellationToken cancellationToken = default) =>

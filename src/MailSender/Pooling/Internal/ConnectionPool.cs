@@ -35,8 +35,6 @@ internal sealed class ConnectionPool<T> : IAsyncDisposable
         _reaper = timeProvider.CreateTimer(static state => ((ConnectionPool<T>)state!).Reap(), this, period, period);
     }
 
-    public ConnectionPoolOptions Settings => _settings;
-
     public PoolStatistics Statistics
     {
         get

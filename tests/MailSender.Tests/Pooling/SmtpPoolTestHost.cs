@@ -12,15 +12,16 @@ namespace MailSender.Tests.Pooling;
 /// </summary>
 internal sealed class SmtpPoolTestHost : IAsyncDisposable
 {
-    private SmtpPoolTestHost(ServiceProvider provider)
+    private readonly MailSenderHost _host;
+
+    private SmtpPoolTestHost(MailSenderHost host)
     {
-        Provider = provider;
-        Sender = provider.GetRequiredService<IEmailSender>();
+        _host = host;
     }
 
-    public ServiceProvider Provider { get; }
+    public ServiceProvider Provider => _host.Provider;
 
-    public IEmailSender Sender { get; }
+    public IEmailSender Sender => _host.Sender;
 
     /// <summary>
     /// Gets the pool's counters, read only to wait for a state the test cannot see from outside (e.g. "one send is queued");
@@ -29,24 +30,16 @@ internal sealed class SmtpPoolTestHost : IAsyncDisposable
     public PoolStatistics Statistics => ((SmtpTransport)((DefaultEmailSender)Sender).Transport).PoolStatistics;
 
     /// <summary>Builds a sender for <c>smtp://127.0.0.1:port?security=none&amp;</c><paramref name="pool"/>.</summary>
-    public static SmtpPoolTestHost Create(int port, string pool, TimeProvider? timeProvider = null)
-    {
-        var services = new ServiceCollection();
-        if (timeProvider is not null)
-        {
-            // Registered before AddMailSender, whose TryAdd then keeps it instead of TimeProvider.System.
-            services.AddSingleton(timeProvider);
-        }
+    public static SmtpPoolTestHost Create(int port, string pool, TimeProvider? timeProvider = null) =>
+        new(MailSenderHost.Build(
+            o =>
+            {
+                o.Transport = TestTransports.Smtp(port, "security=none&" + pool);
 
-        services.AddMailSender(o =>
-        {
-            o.Transport = TestTransports.Smtp(port, "security=none&" + pool);
-
-            // Pool tests check what one attempt does with a connection; tests/Resilience covers retries.
-            o.Resilience.Enabled = false;
-        });
-        return new SmtpPoolTestHost(services.BuildServiceProvider());
-    }
+                // Pool tests check what one attempt does with a connection; tests/Resilience covers retries.
+                o.Resilience.Enabled = false;
+            },
+            timeProvider));
 
     /// <summary>A message to rcpt@example.com (or <paramref name="to"/>) whose subject tells it apart.</summary>
     public static MimeMessage Message(string subject, string to = "rcpt@example.com")
@@ -64,5 +57,5 @@ internal sealed class SmtpPoolTestHost : IAsyncDisposable
 
     public Task<SendResult> SendAsync(string subject, CancellationToken cancellationToken = default) => Sender.SendAsync(Message(subject), cancellationToken);
 
-    public ValueTask DisposeAsync() => Provider.DisposeAsync();
+    public ValueTask DisposeAsync() => _host.DisposeAsync();
 }

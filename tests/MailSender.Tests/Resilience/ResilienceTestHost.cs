@@ -9,15 +9,16 @@ namespace MailSender.Tests.Resilience;
 /// </summary>
 internal sealed class ResilienceTestHost : IAsyncDisposable
 {
-    private ResilienceTestHost(ServiceProvider provider)
+    private readonly MailSenderHost _host;
+
+    private ResilienceTestHost(MailSenderHost host)
     {
-        Provider = provider;
-        Sender = provider.GetRequiredService<IEmailSender>();
+        _host = host;
     }
 
-    public ServiceProvider Provider { get; }
+    public ServiceProvider Provider => _host.Provider;
 
-    public IEmailSender Sender { get; }
+    public IEmailSender Sender => _host.Sender;
 
     public static ResilienceTestHost ForSmtp(ScriptedSmtpServer server, Action<ResilienceOptions>? configure = null, string query = "security=none", string? user = null, string? password = null) =>
         Create(o => o.Transport = TestTransports.Smtp(server.Port, query, user, password), configure);
@@ -29,28 +30,21 @@ internal sealed class ResilienceTestHost : IAsyncDisposable
             build?.Invoke(builder);
         });
 
-    public ValueTask DisposeAsync() => Provider.DisposeAsync();
+    public ValueTask DisposeAsync() => _host.DisposeAsync();
 
-    private static ResilienceTestHost Create(Action<MailSenderOptions> options, Action<ResilienceOptions>? configure, TimeProvider? timeProvider = null, Action<IMailSenderBuilder>? build = null)
-    {
-        var services = new ServiceCollection();
-        if (timeProvider is not null)
-        {
-            services.AddSingleton(timeProvider);
-        }
-
-        var builder = services.AddMailSender(o =>
-        {
-            options(o);
-            o.Resilience.BaseDelay = TimeSpan.FromMilliseconds(1);
-            o.Resilience.MaxDelay = TimeSpan.FromMilliseconds(5);
-            o.Resilience.ThrottledDelay = TimeSpan.FromMilliseconds(5);
-            o.Resilience.CircuitBreakerMinimumThroughput = 1000;
-            configure?.Invoke(o.Resilience);
-        });
-        build?.Invoke(builder);
-        return new ResilienceTestHost(services.BuildServiceProvider());
-    }
+    private static ResilienceTestHost Create(Action<MailSenderOptions> options, Action<ResilienceOptions>? configure, TimeProvider? timeProvider = null, Action<IMailSenderBuilder>? build = null) =>
+        new(MailSenderHost.Build(
+            o =>
+            {
+                options(o);
+                o.Resilience.BaseDelay = TimeSpan.FromMilliseconds(1);
+                o.Resilience.MaxDelay = TimeSpan.FromMilliseconds(5);
+                o.Resilience.ThrottledDelay = TimeSpan.FromMilliseconds(5);
+                o.Resilience.CircuitBreakerMinimumThroughput = 1000;
+                configure?.Invoke(o.Resilience);
+            },
+            timeProvider,
+            build));
 }
 
 /// <summary>A transport whose every attempt is decided by a function of the attempt number (from 1) and envelope; it records the envelopes.</summary>

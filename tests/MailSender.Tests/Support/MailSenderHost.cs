@@ -9,27 +9,40 @@ namespace MailSender.Tests.Support;
 /// </summary>
 internal sealed class MailSenderHost : IAsyncDisposable
 {
-    private readonly ServiceProvider _provider;
-
     private MailSenderHost(ServiceProvider provider)
     {
-        _provider = provider;
+        Provider = provider;
         Sender = provider.GetRequiredService<IEmailSender>();
     }
+
+    public ServiceProvider Provider { get; }
 
     public IEmailSender Sender { get; }
 
     public static MailSenderHost Create(string transport, Action<MailSenderOptions>? configure = null) =>
-        new(new ServiceCollection()
-            .AddMailSender(o =>
-            {
-                o.Transport = transport;
+        Build(o =>
+        {
+            o.Transport = transport;
 
-                // Transport tests check what one attempt does; tests/Resilience covers retries.
-                o.Resilience.Enabled = false;
-                configure?.Invoke(o);
-            })
-            .Services.BuildServiceProvider());
+            // Transport tests check what one attempt does; tests/Resilience covers retries.
+            o.Resilience.Enabled = false;
+            configure?.Invoke(o);
+        });
+
+    /// <summary>Builds a sender from options, optionally on <paramref name="timeProvider"/> and with further builder steps.</summary>
+    public static MailSenderHost Build(Action<MailSenderOptions> configure, TimeProvider? timeProvider = null, Action<IMailSenderBuilder>? build = null)
+    {
+        var services = new ServiceCollection();
+        if (timeProvider is not null)
+        {
+            // Registered before AddMailSender, whose TryAdd then keeps it instead of TimeProvider.System.
+            services.AddSingleton(timeProvider);
+        }
+
+        var builder = services.AddMailSender(configure);
+        build?.Invoke(builder);
+        return new MailSenderHost(services.BuildServiceProvider());
+    }
 
     /// <summary>Sends one message through a sender built for <paramref name="transport"/>.</summary>
     public static async Task<SendResult> SendAsync(string transport, MimeMessage message, Action<MailSenderOptions>? configure = null)
@@ -42,5 +55,5 @@ internal sealed class MailSenderHost : IAsyncDisposable
     public static Task<EmailSendException> SendFailingAsync(string transport, MimeMessage message, Action<MailSenderOptions>? configure = null) =>
         Assert.ThrowsAsync<EmailSendException>(() => SendAsync(transport, message, configure));
 
-    public ValueTask DisposeAsync() => _provider.DisposeAsync();
+    public ValueTask DisposeAsync() => Provider.DisposeAsync();
 }

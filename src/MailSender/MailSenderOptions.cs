@@ -66,4 +66,11 @@ public class MailSenderOptions
     /// <summary>Gets or sets a value indicating whether the pickup transport writes the envelope as <c>X-Sender</c> and <c>X-Receiver</c> lines before the message.</summary>
     /// <value>The default is <see langword="true"/>, as the IIS / System.Net.Mail pickup format does. URI parameter: <c>envelope</c>.</value>
     public bool PickupWritesEnvelope { get; set; } = true;
+
+    /// <summary>Gets or sets a value indicating whether log events may name recipients (accepted, refused, not sent to).</summary>
+    /// <value>
+    /// The default is <see langword="false"/>: addresses are personal data, so logs and traces carry the number of recipients only,
+    /// and addresses in error reasons are replaced by <c>[address]</c>. Turn it on where your logs may hold personal data (docs/telemetry.md).
+    /// </value>
+    public bool LogRecipients { get; set; }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using MailSender.Diagnostics;
 using MailSender.Internal;
 using MailSender.Resilience.Internal;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,6 +18,7 @@ internal sealed class EmailSenderFactory : IEmailSenderFactory, IAsyncDisposable
     private readonly HashSet<string> _names;
     private readonly TimeProvider _timeProvider;
     private readonly ILoggerFactory _loggerFactory;
+    private readonly MailSenderTelemetry _telemetry;
     private readonly ConcurrentDictionary<string, Lazy<DefaultEmailSender>> _senders = new(StringComparer.Ordinal);
 
     public EmailSenderFactory(
@@ -25,11 +27,13 @@ internal sealed class EmailSenderFactory : IEmailSenderFactory, IAsyncDisposable
         IEnumerable<IEmailTransportFactory> transportFactories,
         IEnumerable<MailSenderRegistration> registrations,
         TimeProvider timeProvider,
-        ILoggerFactory? loggerFactory = null)
+        ILoggerFactory? loggerFactory = null,
+        MailSenderTelemetry? telemetry = null)
     {
+        _telemetry = telemetry ?? MailSenderTelemetry.Shared;
         _services = services;
         _options = options;
-        _resolver = new TransportResolver(transportFactories, timeProvider);
+        _resolver = new TransportResolver(transportFactories, timeProvider, _telemetry);
         _names = registrations.Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
         _timeProvider = timeProvider;
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
@@ -69,11 +73,11 @@ internal sealed class EmailSenderFactory : IEmailSenderFactory, IAsyncDisposable
         if (options.Resilience.Enabled || hooks.Length > 0)
         {
             // The wrapper disposes its own rate limiters, and the transport only if the sender owned it.
-            transport = new ResilientTransport(transport, ownsTransport, options.Resilience, _timeProvider, _services, hooks, _loggerFactory.CreateLogger("MailSender"));
+            transport = new ResilientTransport(transport, ownsTransport, options.Resilience, _timeProvider, _services, hooks, _loggerFactory.CreateLogger("MailSender"), _telemetry);
             ownsTransport = true;
         }
 
         var defaultFrom = string.IsNullOrWhiteSpace(options.DefaultFrom) ? null : AddressParser.ParseMailbox(options.DefaultFrom, "DefaultFrom");
-        return new DefaultEmailSender(transport, ownsTransport, defaultFrom, _timeProvider, _loggerFactory.CreateLogger("MailSender"));
+        return new DefaultEmailSender(transport, ownsTransport, defaultFrom, _timeProvider, _loggerFactory.CreateLogger("MailSender"), _telemetry, options.LogRecipients);
     }
 }

@@ -1,9 +1,12 @@
+using System.Diagnostics.Metrics;
 using MailSender.DependencyInjection;
+using MailSender.Diagnostics;
 using MailSender.Pickup;
 using MailSender.Smtp;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace MailSender;
@@ -60,6 +63,7 @@ public static class MailSenderServiceCollectionExtensions
 
         services.AddOptions();
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(provider => MailSenderTelemetry.Create(provider.GetService<IMeterFactory>(), provider.GetService<ILoggerFactory>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IEmailTransportFactory, SmtpTransportFactory>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IEmailTransportFactory, PickupTransportFactory>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MailSenderOptions>, MailSenderOptionsValidator>());

@@ -1,9 +1,10 @@
+using MailSender.Diagnostics;
 using MailSender.Failover;
 
 namespace MailSender.DependencyInjection;
 
 /// <summary>Finds the factory for a transport URI's scheme and creates the transport.</summary>
-internal sealed class TransportResolver(IEnumerable<IEmailTransportFactory> factories, TimeProvider? timeProvider = null)
+internal sealed class TransportResolver(IEnumerable<IEmailTransportFactory> factories, TimeProvider? timeProvider = null, MailSenderTelemetry? telemetry = null)
 {
     private readonly IEmailTransportFactory[] _factories = factories.ToArray();
 
@@ -67,7 +68,7 @@ internal sealed class TransportResolver(IEnumerable<IEmailTransportFactory> fact
             throw;
         }
 
-        return new FailoverTransport(transports, roundRobin, options.Resilience, timeProvider);
+        return new FailoverTransport(transports, roundRobin, options.Resilience, timeProvider, telemetry);
     }
 
     private static EmailSendException CompositeError(string message, string name) =>

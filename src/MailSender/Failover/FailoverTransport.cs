@@ -1,3 +1,4 @@
+using MailSender.Diagnostics;
 using MailSender.Internal;
 using MimeKit;
 using Polly;
@@ -19,10 +20,12 @@ internal sealed class FailoverTransport : IEmailTransport, ISizeAwareTransport, 
 {
     private readonly Member[] _members;
     private readonly bool _roundRobin;
+    private readonly MailSenderTelemetry _telemetry;
     private int _next = -1;
 
-    public FailoverTransport(IReadOnlyList<IEmailTransport> transports, bool roundRobin, ResilienceOptions? resilience = null, TimeProvider? timeProvider = null)
+    public FailoverTransport(IReadOnlyList<IEmailTransport> transports, bool roundRobin, ResilienceOptions? resilience = null, TimeProvider? timeProvider = null, MailSenderTelemetry? telemetry = null)
     {
+        _telemetry = telemetry ?? MailSenderTelemetry.Shared;
         _members = [.. transports.Select(t => new Member(t, resilience is { Enabled: true } ? resilience : null, timeProvider ?? TimeProvider.System))];
         _roundRobin = roundRobin;
         Name = (roundRobin ? "roundrobin(" : "failover(") + string.Join(' ', _members.Select(m => m.Transport.Name)) + ")";
@@ -68,6 +71,7 @@ internal sealed class FailoverTransport : IEmailTransport, ISizeAwareTransport, 
             catch (EmailSendException ex) when (i < candidates.Count - 1 && EmailResiliencePredicates.IsTransient(ex))
             {
                 // Nothing was accepted (a transient failure is never one after the hand-over): the next transport may do better.
+                _telemetry.FailingOver(candidates[i].Transport.Name, candidates[i + 1].Transport.Name, ex);
             }
         }
     }

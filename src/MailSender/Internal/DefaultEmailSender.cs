@@ -1,3 +1,4 @@
+using MailSender.Diagnostics;
 using MailSender.Internal;
 using Microsoft.Extensions.Logging;
 using MimeKit;
@@ -14,15 +15,19 @@ internal sealed class DefaultEmailSender : IEmailSender, IAsyncDisposable, IDisp
     private readonly MailboxAddress? _defaultFrom;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly MailSenderTelemetry _telemetry;
+    private readonly bool _logRecipients;
     private int _disposed;
 
-    public DefaultEmailSender(IEmailTransport transport, bool ownsTransport, MailboxAddress? defaultFrom, TimeProvider timeProvider, ILogger logger)
+    public DefaultEmailSender(IEmailTransport transport, bool ownsTransport, MailboxAddress? defaultFrom, TimeProvider timeProvider, ILogger logger, MailSenderTelemetry? telemetry = null, bool logRecipients = false)
     {
         _transport = transport;
         _ownsTransport = ownsTransport;
         _defaultFrom = defaultFrom;
         _timeProvider = timeProvider;
         _logger = logger;
+        _telemetry = telemetry ?? MailSenderTelemetry.Shared;
+        _logRecipients = logRecipients;
     }
 
     /// <summary>Gets the transport that delivers, without the resilience wrapper.</summary>
@@ -35,9 +40,14 @@ internal sealed class DefaultEmailSender : IEmailSender, IAsyncDisposable, IDisp
         cancellationToken.ThrowIfCancellationRequested();
 
         var started = _timeProvider.GetTimestamp();
+        using var activity = MailSenderTelemetry.StartSend(_transport.Name);
+        MailEnvelope? envelope = null;
         try
         {
             var prepared = MessagePreparer.Prepare(message, _defaultFrom);
+            envelope = prepared.Envelope;
+            MailSenderTelemetry.Prepared(activity, envelope);
+            SenderLog.SendStarting(_logger, message.MessageId, _transport.Name, envelope.Recipients.Count);
             var result = await (_transport is ISizeAwareTransport sized
                 ? sized.SendAsync(message, prepared.Envelope, prepared.SizeBound, cancellationToken)
                 : _transport.SendAsync(message, prepared.Envelope, cancellationToken)).ConfigureAwait(false);
@@ -48,12 +58,21 @@ internal sealed class DefaultEmailSender : IEmailSender, IAsyncDisposable, IDisp
             }
 
             Log.MessageSent(_logger, result.MessageId, _transport.Name, result.AcceptedRecipients.Count, (long)elapsed.TotalMilliseconds);
+            _telemetry.Sent(activity, _transport.Name, elapsed, result, _logRecipients);
             result.Elapsed = elapsed;
             return result;
         }
         catch (EmailSendException ex)
         {
-            Log.SendFailed(_logger, message.MessageId, _transport.Name, ex.Kind, ex.Message);
+            // The reason may quote recipients (a server echoing <bob@example.com>): addresses are logged only by the opt-in events.
+            Log.SendFailed(_logger, message.MessageId, _transport.Name, ex.Kind, Redaction.Addresses(ex.Message));
+            _telemetry.Failed(activity, _transport.Name, _timeProvider.GetElapsedTime(started), ex, message.MessageId, envelope, _logRecipients);
+            throw;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Cancellation, disposal: counted as failures with the exception type as error.type.
+            _telemetry.Failed(activity, _transport.Name, _timeProvider.GetElapsedTime(started), ex, message.MessageId, envelope: null, logRecipients: false);
             throw;
         }
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using MailSender.Diagnostics;
 using MailSender.Internal;
 using MimeKit;
 
@@ -34,6 +35,9 @@ internal sealed class PickupTransport : IEmailTransport
 
     public string Folder => _folder;
 
+    /// <summary>Gets where the transport reports written files and their size.</summary>
+    internal MailSenderTelemetry Telemetry { get; init; } = MailSenderTelemetry.Shared;
+
     public async Task<SendResult> SendAsync(MimeMessage message, MailEnvelope envelope, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -46,6 +50,7 @@ internal sealed class PickupTransport : IEmailTransport
 
         // Same folder, so the rename is atomic; the leading dot and .tmp keep pickup readers away from it.
         var temporary = Path.Combine(_folder, "." + name + ".tmp");
+        long size;
         try
         {
             var file = _createFile(temporary);
@@ -62,6 +67,8 @@ internal sealed class PickupTransport : IEmailTransport
                 {
                     fileStream.Flush(flushToDisk: true);
                 }
+
+                size = file.CanSeek ? file.Position : 0;
             }
 
             File.Move(temporary, final, overwrite: false);
@@ -76,6 +83,9 @@ internal sealed class PickupTransport : IEmailTransport
 
             throw Map(ex, final);
         }
+
+        Telemetry.MessageMeasured(Name, size);
+        TransportLog.PickupFileWritten(Telemetry.Logger, message.MessageId ?? string.Empty, final, size);
 
         return new SendResult
         {

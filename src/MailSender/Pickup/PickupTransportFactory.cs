@@ -1,3 +1,4 @@
+using MailSender.Diagnostics;
 using MailSender.Internal;
 
 namespace MailSender.Pickup;
@@ -7,10 +8,12 @@ internal sealed class PickupTransportFactory : IEmailTransportFactory
 {
     private static readonly string[] KnownParameters = ["envelope"];
     private readonly TimeProvider _timeProvider;
+    private readonly MailSenderTelemetry _telemetry;
 
-    public PickupTransportFactory(TimeProvider timeProvider)
+    public PickupTransportFactory(TimeProvider timeProvider, MailSenderTelemetry? telemetry = null)
     {
         _timeProvider = timeProvider;
+        _telemetry = telemetry ?? MailSenderTelemetry.Shared;
     }
 
     public IReadOnlyCollection<string> Schemes { get; } = ["pickup"];
@@ -24,6 +27,6 @@ internal sealed class PickupTransportFactory : IEmailTransportFactory
             throw SettingParser.Bad(uri, "path", "expected a folder, e.g. pickup:./outbox or pickup:/var/mail/outbox");
         }
 
-        return new PickupTransport(folder, SettingParser.Boolean(uri, "envelope", options.PickupWritesEnvelope), _timeProvider);
+        return new PickupTransport(folder, SettingParser.Boolean(uri, "envelope", options.PickupWritesEnvelope), _timeProvider) { Telemetry = _telemetry };
     }
 }

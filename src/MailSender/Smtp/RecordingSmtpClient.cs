@@ -31,6 +31,21 @@ internal sealed class RecordingSmtpClient : SmtpClient
     /// <summary>Gets a value indicating whether the DATA command of the current transaction was written, so a failure belongs to the message transfer.</summary>
     public bool DataStarted => _tracker.DataStarted;
 
+    /// <summary>Gets the bytes of message content written after the server's 354, for the message-size metric.</summary>
+    public long DataBytes => _tracker.DataBytes;
+
+    /// <summary>Gets or sets when the TCP connection was established: an implicit-TLS handshake starts then.</summary>
+    public DateTimeOffset? TcpConnected { get; set; }
+
+    /// <summary>Gets when the first server bytes (the greeting) arrived: an implicit-TLS handshake has ended by then.</summary>
+    public DateTimeOffset? FirstServerReply => _tracker.FirstServerReply;
+
+    /// <summary>Gets when the server accepted STARTTLS, so the handshake started.</summary>
+    public DateTimeOffset? StartTlsStarted => _tracker.TlsStarted;
+
+    /// <summary>Gets when the client first wrote over the STARTTLS-secured stream, so the handshake had ended.</summary>
+    public DateTimeOffset? StartTlsEnded => _tracker.TlsEnded;
+
     /// <summary>Forgets the previous message's refused recipients and phase, before the next message on this connection.</summary>
     public void BeginMessage()
     {
@@ -74,8 +89,19 @@ internal sealed class RecordingSmtpClient : SmtpClient
         private int _tailLength;
         private bool _inData;
         private bool _awaitingDataReply;
+        private bool _startTlsSent;
+        private bool _tlsRunning;
 
         public bool EndOfDataWritten { get; private set; }
+
+        public long DataBytes { get; private set; }
+
+        // Span timestamps use the real clock, as Activity does.
+        public DateTimeOffset? FirstServerReply { get; private set; }
+
+        public DateTimeOffset? TlsStarted { get; private set; }
+
+        public DateTimeOffset? TlsEnded { get; private set; }
 
         public bool DataStarted { get; private set; }
 
@@ -88,6 +114,7 @@ internal sealed class RecordingSmtpClient : SmtpClient
             _awaitingDataReply = false;
             EndOfDataWritten = false;
             DataStarted = false;
+            DataBytes = 0;
         }
 
         public void LogConnect(Uri uri)
@@ -97,8 +124,22 @@ internal sealed class RecordingSmtpClient : SmtpClient
         public void LogClient(byte[] buffer, int offset, int count)
         {
             var span = buffer.AsSpan(offset, count);
+            if (_tlsRunning)
+            {
+                // The first write after STARTTLS's 220 (EHLO) goes over the finished TLS session.
+                _tlsRunning = false;
+                TlsEnded = TimeProvider.System.GetUtcNow();
+            }
+
+            if (_inData && !_awaitingDataReply)
+            {
+                DataBytes += count;
+            }
+
             if (!_inData)
             {
+                _startTlsSent |= span.SequenceEqual("STARTTLS\r\n"u8);
+
                 // Commands are only looked at between messages: message content may hold any text.
                 // Not RSET: MailKit sends it after a refused message, and the failure still belongs to DATA.
                 if (span.StartsWith("MAIL FROM:"u8))
@@ -131,6 +172,14 @@ internal sealed class RecordingSmtpClient : SmtpClient
 
         public void LogServer(byte[] buffer, int offset, int count)
         {
+            FirstServerReply ??= TimeProvider.System.GetUtcNow();
+            if (_startTlsSent && count > 0)
+            {
+                _startTlsSent = false;
+                _tlsRunning = buffer[offset] == '2';
+                TlsStarted = _tlsRunning ? TimeProvider.System.GetUtcNow() : null;
+            }
+
             if (_awaitingDataReply && count > 0)
             {
                 // Anything but 354 refuses DATA: no message content follows.

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using MailKit.Net.Smtp;
 using MailKit.Security;
+using MailSender.Diagnostics;
 using MailSender.Pooling.Internal;
 
 namespace MailSender.Smtp;
@@ -11,10 +12,15 @@ namespace MailSender.Smtp;
 /// </summary>
 internal sealed class SmtpConnection : IPoolableConnection
 {
-    private SmtpConnection(RecordingSmtpClient client, CertificateCheck certificate)
+    private readonly SmtpTransportSettings? _settings;
+    private readonly MailSenderTelemetry? _telemetry;
+
+    private SmtpConnection(RecordingSmtpClient client, CertificateCheck certificate, SmtpTransportSettings? settings = null, MailSenderTelemetry? telemetry = null)
     {
         Client = client;
         Certificate = certificate;
+        _settings = settings;
+        _telemetry = telemetry;
     }
 
     public RecordingSmtpClient Client { get; }
@@ -26,33 +32,48 @@ internal sealed class SmtpConnection : IPoolableConnection
 
     /// <summary>Opens and authenticates a connection within the connect timeout.</summary>
     /// <exception cref="EmailSendException">The connection, TLS or authentication failed.</exception>
-    public static async Task<SmtpConnection> OpenAsync(SmtpTransportSettings settings, CertificateValidator certificates, TimeProvider timeProvider, CancellationToken cancellationToken)
+    public static Task<SmtpConnection> OpenAsync(SmtpTransportSettings settings, CertificateValidator certificates, TimeProvider timeProvider, CancellationToken cancellationToken) =>
+        OpenAsync(settings, certificates, timeProvider, MailSenderTelemetry.Shared, cancellationToken);
+
+    /// <summary>Opens and authenticates a connection within the connect timeout, with spans for connect, TLS and authenticate.</summary>
+    /// <exception cref="EmailSendException">The connection, TLS or authentication failed.</exception>
+    public static async Task<SmtpConnection> OpenAsync(SmtpTransportSettings settings, CertificateValidator certificates, TimeProvider timeProvider, MailSenderTelemetry telemetry, CancellationToken cancellationToken)
     {
         var client = new RecordingSmtpClient();
         var certificate = new CertificateCheck();
         var phase = SmtpPhase.Connect;
+        var started = timeProvider.GetTimestamp();
+        var span = MailSenderTelemetry.StartSmtp(TelemetryNames.ConnectSpan, settings.Host, settings.Port);
         try
         {
             await ConnectAsync(client, certificate, settings, certificates, timeProvider, cancellationToken).ConfigureAwait(false);
+            SmtpTelemetry.TlsHandshake(client, ToMailKit(settings) == SecureSocketOptions.SslOnConnect, error: null);
+            span = SmtpTelemetry.Authenticating(span, settings);
             phase = SmtpPhase.Authenticate;
             await AuthenticateAsync(client, settings, cancellationToken).ConfigureAwait(false);
-            return new SmtpConnection(client, certificate);
+            telemetry.Opened(span, settings, client, timeProvider.GetElapsedTime(started));
+            return new SmtpConnection(client, certificate, settings, telemetry);
         }
         catch (Exception ex)
         {
             client.Dispose();
+            if (phase == SmtpPhase.Connect)
+            {
+                SmtpTelemetry.TlsHandshake(client, ToMailKit(settings) == SecureSocketOptions.SslOnConnect, ex);
+            }
+
             if (ex is EmailSendException)
             {
+                telemetry.OpenFailed(span, settings, ex);
                 throw;
             }
 
-            if (cancellationToken.IsCancellationRequested)
-            {
-                // The caller gave up (e.g. during the TLS handshake): nothing was sent.
-                throw new OperationCanceledException("The send was cancelled while connecting; nothing was sent.", ex, cancellationToken);
-            }
-
-            throw SmtpErrorMapper.Map(ex, phase, settings, client, certificate);
+            // The caller gave up (e.g. during the TLS handshake): nothing was sent.
+            Exception error = cancellationToken.IsCancellationRequested
+                ? new OperationCanceledException("The send was cancelled while connecting; nothing was sent.", ex, cancellationToken)
+                : SmtpErrorMapper.Map(ex, phase, settings, client, certificate);
+            telemetry.OpenFailed(span, settings, error);
+            throw error;
         }
     }
 
@@ -85,6 +106,10 @@ internal sealed class SmtpConnection : IPoolableConnection
         finally
         {
             Client.Dispose();
+            if (_settings is not null && _telemetry is not null)
+            {
+                SmtpLog.ConnectionClosed(_telemetry.Logger, _settings.Host, _settings.Port);
+            }
         }
     }
 
@@ -113,6 +138,7 @@ internal sealed class SmtpConnection : IPoolableConnection
         try
         {
             await socket.ConnectAsync(settings.Host, settings.Port, linked.Token).ConfigureAwait(false);
+            client.TcpConnected = TimeProvider.System.GetUtcNow();
             await client.ConnectAsync(socket, settings.Host, settings.Port, ToMailKit(settings), linked.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)

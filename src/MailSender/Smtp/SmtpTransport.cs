@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Net.Sockets;
 using MailKit;
 using MailKit.Net.Smtp;
+using MailSender.Diagnostics;
 using MailSender.Internal;
 using MailSender.Pooling.Internal;
 using MimeKit;
@@ -20,18 +22,22 @@ internal sealed class SmtpTransport : IEmailTransport, ISizeAwareTransport, IAsy
 {
     private readonly SmtpTransportSettings _settings;
     private readonly ConnectionPool<SmtpConnection> _pool;
+    private readonly MailSenderTelemetry _telemetry;
+    private readonly IDisposable _poolTracking;
 
-    public SmtpTransport(SmtpTransportSettings settings, TimeProvider timeProvider)
+    public SmtpTransport(SmtpTransportSettings settings, TimeProvider timeProvider, MailSenderTelemetry? telemetry = null)
     {
         _settings = settings;
+        _telemetry = telemetry ?? MailSenderTelemetry.Shared;
         Name = settings.DisplayName;
 
         // Load the CA file now, so a bad path fails at start-up rather than at the first send.
         var certificates = new CertificateValidator(settings.TrustedCaFile, settings.TrustedCertificateThumbprint);
         _pool = new ConnectionPool<SmtpConnection>(
-            cancellationToken => SmtpConnection.OpenAsync(settings, certificates, timeProvider, cancellationToken),
+            cancellationToken => SmtpConnection.OpenAsync(settings, certificates, timeProvider, _telemetry, cancellationToken),
             settings.Pool,
             timeProvider);
+        _poolTracking = _telemetry.Instruments.TrackPool(settings.Host, settings.Port, () => _pool.Statistics);
     }
 
     public string Name { get; }
@@ -45,6 +51,7 @@ internal sealed class SmtpTransport : IEmailTransport, ISizeAwareTransport, IAsy
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(envelope);
+        MailSenderTelemetry.TagServer(_settings.Host, _settings.Port);
 
         for (var attempt = 0; ; attempt++)
         {
@@ -52,10 +59,13 @@ internal sealed class SmtpTransport : IEmailTransport, ISizeAwareTransport, IAsy
             var client = lease.Connection.Client;
             client.BeginMessage();
             lease.CountMessage();
+            Activity? data = null;
             try
             {
                 CheckCapabilities(client, message, envelope, sizeBound);
+                data = MailSenderTelemetry.StartSmtp(TelemetryNames.DataSpan, _settings.Host, _settings.Port);
                 var response = await client.SendAsync(MessagePreparer.WireFormat, message, envelope.Sender, envelope.Recipients, cancellationToken).ConfigureAwait(false);
+                _telemetry.MessageMeasured(Name, client.DataBytes);
                 var rejected = client.Rejected.Count == 0 ? [] : client.Rejected.ToArray();
                 lease.Return(reusable: true);
                 return new SendResult
@@ -83,17 +93,27 @@ internal sealed class SmtpTransport : IEmailTransport, ISizeAwareTransport, IAsy
             {
                 // The server closed this idle connection: the message cannot have been accepted, so send it on a fresh one.
                 lease.Return(reusable: false);
+                SmtpLog.StaleConnectionReplaced(_telemetry.Logger, _settings.Host, _settings.Port);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 var error = SmtpErrorMapper.Map(ex, SmtpPhase.Envelope, _settings, client, lease.Connection.Certificate);
+                MailSenderTelemetry.Fail(data, error);
                 lease.Return(await TryResetAsync(client, ex, error).ConfigureAwait(false));
                 throw error;
+            }
+            finally
+            {
+                data?.Dispose();
             }
         }
     }
 
-    public ValueTask DisposeAsync() => _pool.DisposeAsync();
+    public ValueTask DisposeAsync()
+    {
+        _poolTracking.Dispose();
+        return _pool.DisposeAsync();
+    }
 
     private static string[] Accepted(MailEnvelope envelope, RejectedRecipient[] rejected)
     {
@@ -128,6 +148,8 @@ internal sealed class SmtpTransport : IEmailTransport, ISizeAwareTransport, IAsy
         }
         catch (PoolExhaustedException ex)
         {
+            var statistics = _pool.Statistics;
+            SmtpLog.PoolExhausted(_telemetry.Logger, _settings.Host, _settings.Port, statistics.InUse, statistics.Waiting);
             throw new EmailSendException(EmailErrorKind.ServerBusy, $"Sending through {_settings.Host}:{_settings.Port}: {ex.Message}", ex)
             {
                 IsTransient = true,

@@ -1,3 +1,4 @@
+using MailSender.Diagnostics;
 using MailSender.Internal;
 using MailSender.Pooling.Internal;
 
@@ -13,16 +14,18 @@ internal sealed class SmtpTransportFactory : IEmailTransportFactory
     ];
 
     private readonly TimeProvider _timeProvider;
+    private readonly MailSenderTelemetry? _telemetry;
 
-    public SmtpTransportFactory(TimeProvider timeProvider)
+    public SmtpTransportFactory(TimeProvider timeProvider, MailSenderTelemetry? telemetry = null)
     {
         _timeProvider = timeProvider;
+        _telemetry = telemetry;
     }
 
     public IReadOnlyCollection<string> Schemes { get; } = ["smtp", "smtps"];
 
     public IEmailTransport Create(TransportUri uri, MailSenderOptions options) =>
-        new SmtpTransport(CreateSettings(uri, options, Environment.GetEnvironmentVariable(MailSenderOptions.PasswordEnvironmentVariable)), _timeProvider);
+        new SmtpTransport(CreateSettings(uri, options, Environment.GetEnvironmentVariable(MailSenderOptions.PasswordEnvironmentVariable)), _timeProvider, _telemetry);
 
     internal static SmtpTransportSettings CreateSettings(TransportUri uri, MailSenderOptions options, string? environmentPassword)
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
+using MailSender.Diagnostics;
 using MailSender.Internal;
 using Microsoft.Extensions.Logging;
 using MimeKit;
@@ -31,8 +32,10 @@ internal sealed class ResilientTransport : IEmailTransport, ISizeAwareTransport,
         TimeProvider timeProvider,
         IServiceProvider services,
         IReadOnlyList<Action<ResiliencePipelineBuilder<SendResult>, IServiceProvider>> configure,
-        ILogger logger)
+        ILogger logger,
+        MailSenderTelemetry? telemetry = null)
     {
+        telemetry ??= MailSenderTelemetry.Shared;
         _inner = inner;
         _ownsInner = ownsInner;
         _options = options;
@@ -55,6 +58,7 @@ internal sealed class ResilientTransport : IEmailTransport, ISizeAwareTransport,
                     OnRetry = args =>
                     {
                         Log.Retrying(logger, inner.Name, (long)args.RetryDelay.TotalMilliseconds, args.AttemptNumber + 1, Describe(args.Outcome));
+                        telemetry.Retrying(inner.Name, args.AttemptNumber + 1, args.Outcome.Exception);
                         return default;
                     },
                     DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(
@@ -196,7 +200,7 @@ internal sealed class ResilientTransport : IEmailTransport, ISizeAwareTransport,
 
     private static string Describe(Outcome<SendResult> outcome) => outcome.Exception switch
     {
-        EmailSendException error => $"{error.Kind}: {error.Message}",
+        EmailSendException error => $"{error.Kind}: {Redaction.Addresses(error.Message)}",
         { } exception => exception.GetType().Name,
         null => $"{outcome.Result?.RejectedRecipients.Count(r => r.IsTransient)} recipient(s) deferred",
     };

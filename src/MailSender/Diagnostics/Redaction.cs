@@ -15,6 +15,6 @@ internal static partial class Redaction
     /// </summary>
     public static string Addresses(string text) => text.Contains('@', StringComparison.Ordinal) ? Address().Replace(text, Placeholder) : text;
 
-    [GeneratedRegex(@"(?<![\w.%+/=-])[\w.!#$&'*+=?^`{|}~-]+@(?:\[[^\]\s]+\]|[\w-]+(?:\.[\w-]+)*)", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(?<![\w.%+/=-])[\w.!#$&*+=?^`{|}~-][\w.!#$&'*+=?^`{|}~-]*@(?:\[[^\]\s]+\]|[\w-]+(?:\.[\w-]+)*)", RegexOptions.CultureInvariant)]
     private static partial Regex Address();
 }

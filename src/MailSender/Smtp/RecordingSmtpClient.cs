@@ -31,8 +31,8 @@ internal sealed class RecordingSmtpClient : SmtpClient
     /// <summary>Gets a value indicating whether the DATA command of the current transaction was written, so a failure belongs to the message transfer.</summary>
     public bool DataStarted => _tracker.DataStarted;
 
-    /// <summary>Gets the bytes of message content written after the server's 354, for the message-size metric.</summary>
-    public long DataBytes => _tracker.DataBytes;
+    /// <summary>Gets the bytes of message content written after the server's 354 (dot-stuffed, without the final "."), for the message-size metric.</summary>
+    public long DataBytes => _tracker.EndOfDataWritten ? _tracker.DataBytes - 3 : _tracker.DataBytes;
 
     /// <summary>Gets or sets when the TCP connection was established: an implicit-TLS handshake starts then.</summary>
     public DateTimeOffset? TcpConnected { get; set; }

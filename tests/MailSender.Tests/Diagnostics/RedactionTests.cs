@@ -9,6 +9,7 @@ public sealed class RedactionTests
     [InlineData("refused for: a.b+tag@example.co.uk (550), c@[192.0.2.1] (551)", "refused for: [address] (550), [address] (551)")]
     [InlineData("The address 'jöran@exämple.se' has non-ASCII characters", "The address '[address]' has non-ASCII characters")]
     [InlineData("no address here", "no address here")]
+    [InlineData("user o'brien@example.com refused", "user [address] refused")]
     public void Addresses_ReplacesEveryAddress(string text, string expected) =>
         Assert.Equal(expected, Redaction.Addresses(text));
 

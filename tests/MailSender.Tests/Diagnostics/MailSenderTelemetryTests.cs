@@ -194,6 +194,31 @@ public sealed class MailSenderTelemetryTests
     }
 
     [Fact]
+    public async Task SendAsync_FailoverPastAnUnreachableServer_LogsAndMarksTheFailover()
+    {
+        var closed = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        closed.Start();
+        var closedPort = ((System.Net.IPEndPoint)closed.LocalEndpoint).Port;
+        closed.Stop();
+        await using var server = await InProcessSmtpServer.StartAsync();
+        await using var capture = TelemetryCapture.WithoutRetries(
+            $"failover({TestTransports.Smtp(closedPort, "security=none")} {TestTransports.Smtp(server.Port, "security=none")})");
+
+        await capture.Sender.SendAsync(TestMessages.Text());
+
+        var failover = Assert.Single(capture.Logs.Events, e => e.Id == 140);
+        Assert.Equal("FailingOver", failover.Name);
+        Assert.Contains($":{closedPort}", failover.Message, StringComparison.Ordinal);
+        Assert.Contains($":{server.Port}", failover.Message, StringComparison.Ordinal);
+        var send = capture.Span("mailsender.send");
+        Assert.Equal("failover", send.GetTagItem("mailsender.transport"));
+        Assert.Equal(server.Port, send.GetTagItem("server.port"));
+        var marked = Assert.Single(send.Events, e => e.Name == "mailsender.failover");
+        Assert.Contains(marked.Tags, t => t.Key == "error.type" && Equals(t.Value, "connection_failed"));
+        Assert.Equal("failover", Assert.Single(capture.Of("mailsender.messages.sent")).Tags["mailsender.transport"]);
+    }
+
+    [Fact]
     public async Task SendAsync_Pickup_RecordsTheFileSize()
     {
         var folder = Path.Combine(Path.GetTempPath(), "mailsender-telemetry-" + Guid.NewGuid().ToString("N"));

@@ -56,11 +56,12 @@ internal sealed class SmtpConnection : IPoolableConnection
         }
         catch (Exception ex)
         {
-            client.Dispose();
             if (phase == SmtpPhase.Connect)
             {
                 SmtpTelemetry.TlsHandshake(client, ToMailKit(settings) == SecureSocketOptions.SslOnConnect, ex);
             }
+
+            client.Dispose();
 
             if (ex is EmailSendException)
             {

@@ -117,6 +117,37 @@ public sealed class LoggingTests
     }
 
     [Fact]
+    public async Task SendAsync_PoolExhausted_LogsAWarningWithThePoolState()
+    {
+        using var release = new SemaphoreSlim(0);
+        await using var server = ScriptedSmtpServer.Start(new SmtpScript
+        {
+            // The first MAIL waits, holding the only connection, until the second send has given up.
+            Intercept = async (e, ct) =>
+            {
+                if (e.Verb == "MAIL")
+                {
+                    await release.WaitAsync(ct);
+                }
+
+                return null;
+            },
+        });
+        await using var capture = TelemetryCapture.WithoutRetries(TestTransports.Smtp(server.Port, "security=none&maxConnections=1&acquireTimeout=200ms"));
+
+        var first = capture.Sender.SendAsync(TestMessages.Text());
+        await Eventually.TrueAsync(() => server.CommandsStartingWith("MAIL").Count == 1, "the first send to reach MAIL");
+        var error = await Assert.ThrowsAsync<EmailSendException>(() => capture.Sender.SendAsync(TestMessages.Text()));
+        release.Release();
+        await first;
+
+        Assert.Equal(EmailErrorKind.ServerBusy, error.Kind);
+        var exhausted = Assert.Single(capture.Logs.Events, e => e.Id == 120);
+        Assert.Equal(LogLevel.Warning, exhausted.Level);
+        Assert.Contains("(1 in use, ", exhausted.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SendAsync_Pickup_LogsTheWrittenFile()
     {
         var folder = Path.Combine(Path.GetTempPath(), "mailsender-logging-" + Guid.NewGuid().ToString("N"));

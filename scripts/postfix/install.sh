@@ -43,7 +43,7 @@ else
         chmod 755 "$policy"
         created_policy=true
     fi
-    trap '[[ $created_policy == true ]] && rm -f "$policy"' EXIT
+    trap '[[ $created_policy != true ]] || rm -f "$policy"' EXIT
 
     apt-get "${apt_options[@]}" install -y --no-install-recommends "${missing[@]}"
 fi

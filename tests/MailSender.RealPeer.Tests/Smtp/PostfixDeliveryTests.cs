@@ -148,6 +148,23 @@ public sealed class PostfixDeliveryTests(PostfixFixture postfix) : IClassFixture
         Assert.Contains(Text, raw, StringComparison.Ordinal);
     }
 
+    [SkippableFact]
+    public async Task SendAsync_ManyConcurrentMessagesThroughThePool_EachDeliveredExactlyOnce()
+    {
+        var peer = postfix.Require();
+        var tokens = Enumerable.Range(0, 40).Select(_ => TestMessage.NewToken()).ToArray();
+        await using var host = PeerSender.Create(peer.Uri("smtp", peer.StartTlsPort, "security=starttls&maxConnections=4"));
+
+        var results = await Task.WhenAll(tokens.Select(token => host.Sender.SendAsync(TestMessage.Text(token, peer.Address("to", token)))));
+
+        Assert.All(results, r => Assert.True(r.AllRecipientsAccepted));
+        foreach (var token in tokens)
+        {
+            var delivered = Assert.Single(await peer.Maildir.WaitForAsync(token));
+            Assert.Equal(peer.Address("to", token), delivered.DeliveredTo);
+        }
+    }
+
     private static string Transport(PostfixPeer peer, Listener listener) => listener switch
     {
         Listener.Plain => peer.Uri("smtp", peer.PlainPort, "security=none", withCredentials: false, trustCa: false),

@@ -156,6 +156,63 @@ public sealed class PostfixFailureTests(PostfixFixture postfix) : IClassFixture<
         await AssertNothingDeliveredAsync(peer, token);
     }
 
+    [SkippableFact]
+    public async Task SendAsync_InsecureAuthAllowedButAuthOnlyAfterStartTls_AuthenticationFailedAuthNotOffered()
+    {
+        var peer = postfix.Require();
+        var token = TestMessage.NewToken();
+
+        // allowInsecureAuth lets the library try, but Postfix (smtpd_tls_auth_only) offers no AUTH before STARTTLS.
+        var error = await PeerSender.SendFailingAsync(
+            peer.Uri("smtp", peer.OptionalTlsPort, "security=none&allowInsecureAuth=true", trustCa: false),
+            TestMessage.Text(token, peer.Address("to", token)));
+
+        Assert.Equal(EmailErrorKind.AuthenticationFailed, error.Kind);
+        Assert.Contains("does not offer authentication (AUTH)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("only offer AUTH after STARTTLS", error.Hint, StringComparison.Ordinal);
+        Assert.DoesNotContain(peer.Password, error.ToString(), StringComparison.Ordinal);
+        await AssertNothingDeliveredAsync(peer, token);
+    }
+
+    [SkippableFact]
+    public async Task SendAsync_SubmissionPortWithoutCredentials_RecipientRefusedByPolicyWithHint()
+    {
+        var peer = postfix.Require();
+        var token = TestMessage.NewToken();
+
+        // Encrypted but anonymous: the submission listener only lets authenticated senders through (smtpd_relay_restrictions).
+        var error = await PeerSender.SendFailingAsync(
+            peer.Uri("smtp", peer.StartTlsPort, "security=starttls", withCredentials: false),
+            TestMessage.Text(token, peer.Address("to", token)));
+
+        Assert.Equal(EmailErrorKind.RecipientsRejected, error.Kind);
+        Assert.False(error.IsTransient);
+        Assert.Equal(554, error.StatusCode);
+        Assert.Equal("5.7.1", error.EnhancedStatusCode);
+        Assert.Contains("check that you are authenticated", error.Hint, StringComparison.Ordinal);
+        await AssertNothingDeliveredAsync(peer, token);
+    }
+
+    [SkippableFact]
+    public async Task SendAsync_MessageLargerThanAnnouncedSize_MessageTooLargeBeforeMailFrom()
+    {
+        var peer = postfix.Require();
+        var token = TestMessage.NewToken();
+        var message = TestMessage.Text(token, peer.Address("to", token));
+        var body = new MimeKit.BodyBuilder { TextBody = "Too large." };
+
+        // Postfix announces SIZE 10240000 (message_size_limit); 8 MiB in base64 is about 11 MB.
+        body.Attachments.Add("large.bin", new byte[8 * 1024 * 1024]);
+        message.Body = body.ToMessageBody();
+
+        var error = await PeerSender.SendFailingAsync(peer.Uri("smtps", peer.ImplicitTlsPort), message);
+
+        Assert.Equal(EmailErrorKind.MessageTooLarge, error.Kind);
+        Assert.Contains("accepts at most 10,240,000 bytes (SIZE)", error.Message, StringComparison.Ordinal);
+        Assert.False(error.MayHaveBeenAccepted);
+        await AssertNothingDeliveredAsync(peer, token);
+    }
+
     private static async Task AssertNothingDeliveredAsync(PostfixPeer peer, string token)
     {
         await Task.Delay(NothingDeliveredWait);

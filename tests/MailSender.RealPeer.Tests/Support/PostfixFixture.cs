@@ -17,10 +17,15 @@ public sealed class PostfixFixture
 
     /// <summary>Initializes a new instance of the <see cref="PostfixFixture"/> class, looking for Postfix once.</summary>
     public PostfixFixture()
+        : this(Environment.GetEnvironmentVariable(DirectoryVariable) is { Length: > 0 } configured ? configured : DefaultDirectory, IsCiEnvironment())
     {
-        var directory = Environment.GetEnvironmentVariable(DirectoryVariable) is { Length: > 0 } configured ? configured : DefaultDirectory;
-        var file = Path.Combine(directory, PostfixPeer.PeerFileName);
-        (Peer, UnavailableReason) = Find(file);
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="PostfixFixture"/> class for a given folder and CI setting (for tests of the fixture).</summary>
+    internal PostfixFixture(string directory, bool isCi)
+    {
+        IsCi = isCi;
+        (Peer, UnavailableReason) = Find(Path.Combine(directory, PostfixPeer.PeerFileName));
     }
 
     /// <summary>Gets the running Postfix, or <see langword="null"/> when it was not found.</summary>
@@ -29,8 +34,8 @@ public sealed class PostfixFixture
     /// <summary>Gets why <see cref="Peer"/> is <see langword="null"/>.</summary>
     public string? UnavailableReason { get; }
 
-    /// <summary>Gets a value indicating whether the environment variable CI is <c>true</c>.</summary>
-    public static bool IsCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+    /// <summary>Gets a value indicating whether the tests run under CI (environment variable <c>CI=true</c>), where an absent Postfix fails them.</summary>
+    public bool IsCi { get; }
 
     /// <summary>Returns the running Postfix; skips the calling test when there is none, or fails it under <c>CI=true</c>.</summary>
     /// <exception cref="SkipException">Postfix is not running and CI is not <c>true</c>.</exception>
@@ -49,6 +54,8 @@ public sealed class PostfixFixture
 
         throw new SkipException(UnavailableReason);
     }
+
+    private static bool IsCiEnvironment() => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
 
     private static (PostfixPeer? Peer, string? Reason) Find(string file)
     {

@@ -1,4 +1,5 @@
 using MailSender.DependencyInjection;
+using MailSender.Direct;
 using MailSender.Pickup;
 using MailSender.Smtp;
 using Microsoft.Extensions.Configuration;
@@ -62,6 +63,7 @@ public static class MailSenderServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IEmailTransportFactory, SmtpTransportFactory>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IEmailTransportFactory, PickupTransportFactory>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IEmailTransportFactory, DirectTransportFactory>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MailSenderOptions>, MailSenderOptionsValidator>());
         services.TryAddSingleton<IEmailSenderFactory, EmailSenderFactory>();
 

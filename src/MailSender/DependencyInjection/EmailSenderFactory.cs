@@ -74,6 +74,6 @@ internal sealed class EmailSenderFactory : IEmailSenderFactory, IAsyncDisposable
         }
 
         var defaultFrom = string.IsNullOrWhiteSpace(options.DefaultFrom) ? null : AddressParser.ParseMailbox(options.DefaultFrom, "DefaultFrom");
-        return new DefaultEmailSender(transport, ownsTransport, defaultFrom, _timeProvider, _loggerFactory.CreateLogger("MailSender"));
+        return new DefaultEmailSender(transport, ownsTransport, defaultFrom, _timeProvider, _loggerFactory.CreateLogger("MailSender"), Dkim.DkimMessageSigner.Create(options.Dkim));
     }
 }

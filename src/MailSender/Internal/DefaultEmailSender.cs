@@ -14,10 +14,12 @@ internal sealed class DefaultEmailSender : IEmailSender, IAsyncDisposable, IDisp
     private readonly MailboxAddress? _defaultFrom;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly Dkim.DkimMessageSigner? _signer;
     private int _disposed;
 
-    public DefaultEmailSender(IEmailTransport transport, bool ownsTransport, MailboxAddress? defaultFrom, TimeProvider timeProvider, ILogger logger)
+    public DefaultEmailSender(IEmailTransport transport, bool ownsTransport, MailboxAddress? defaultFrom, TimeProvider timeProvider, ILogger logger, Dkim.DkimMessageSigner? signer = null)
     {
+        _signer = signer;
         _transport = transport;
         _ownsTransport = ownsTransport;
         _defaultFrom = defaultFrom;
@@ -38,6 +40,9 @@ internal sealed class DefaultEmailSender : IEmailSender, IAsyncDisposable, IDisp
         try
         {
             var prepared = MessagePreparer.Prepare(message, _defaultFrom);
+
+            // Once per send, after the message is final and before any transport (or retry) writes it.
+            _signer?.Sign(message);
             var result = await (_transport is ISizeAwareTransport sized
                 ? sized.SendAsync(message, prepared.Envelope, prepared.SizeBound, cancellationToken)
                 : _transport.SendAsync(message, prepared.Envelope, cancellationToken)).ConfigureAwait(false);

@@ -54,10 +54,15 @@ internal sealed class DirectTransportFactory : IEmailTransportFactory
             throw SettingParser.Bad(uri, "thumbprint", "expected a SHA-256 (64 hex digits) or SHA-1 (40 hex digits) certificate thumbprint");
         }
 
+        var port = SettingParser.Integer(uri, "port", DirectDefaults.Port, 1, 65535);
+        var nameServers = ParseNameServers(uri);
+        var name = string.Create(CultureInfo.InvariantCulture, $"direct:?port={port}")
+            + (nameServers.Length == 0 ? string.Empty : "&dns=" + string.Join(",", nameServers.Select(s => s.ToString())))
+            + (requireTls ? "&requireTls=true" : string.Empty);
         return new DirectTransportSettings
         {
-            NameServers = ParseNameServers(uri),
-            Port = SettingParser.Integer(uri, "port", DirectDefaults.Port, 1, 65535),
+            NameServers = nameServers,
+            Port = port,
             RequireTls = requireTls,
             ValidateCertificates = validate,
             ConnectTimeout = SettingParser.Duration(uri, "connectTimeout", options.ConnectTimeout),
@@ -68,7 +73,7 @@ internal sealed class DirectTransportFactory : IEmailTransportFactory
             MaxConnections = SettingParser.Integer(uri, "maxConnections", DirectDefaults.MaxConnections, 1, 1000),
             TrustedCaFile = SettingParser.Text(uri, "caFile", options.TrustedCaFile),
             TrustedCertificateThumbprint = thumbprint,
-            DisplayName = uri.ToString(),
+            DisplayName = name,
         };
     }
 

@@ -95,7 +95,8 @@ internal sealed class DkimMessageSigner
 
         // 7-bit content only: a relay that converts 8-bit content (or MailKit, for a server without 8BITMIME) would break the body hash.
         message.Prepare(EncodingConstraint.SevenBit);
-        var present = Array.FindAll(_headers, h => h.Equals("From", StringComparison.OrdinalIgnoreCase) || message.Headers.Contains(h));
+        // The body's own headers (Content-Type, ...) are written in the message's header block, so they can be signed too.
+        var present = Array.FindAll(_headers, h => h.Equals("From", StringComparison.OrdinalIgnoreCase) || message.Headers.Contains(h) || message.Body?.Headers.Contains(h) == true);
         _signer.Sign(MessagePreparer.WireFormat, message, present);
     }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using MailSender.Tests.Direct;
 using MailSender.Tests.Support;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using MimeKit;
@@ -137,6 +138,57 @@ public class DkimMessageSignerTests
 
         Assert.Equal(2, server.Messages.Count);
         Assert.All(server.Messages, m => Assert.True(key.Verify(m.Data)));
+    }
+
+    [Fact]
+    public async Task SendAsync_Ed25519Key_SignsWithEd25519AndVerifies()
+    {
+        using var key = new DkimTestKey();
+        var generator = new Org.BouncyCastle.Crypto.Generators.Ed25519KeyPairGenerator();
+        generator.Init(new Org.BouncyCastle.Crypto.Parameters.Ed25519KeyGenerationParameters(new Org.BouncyCastle.Security.SecureRandom()));
+        var pair = generator.GenerateKeyPair();
+        using var pem = new StringWriter();
+        var writer = new Org.BouncyCastle.OpenSsl.PemWriter(pem);
+        writer.WriteObject(new Org.BouncyCastle.OpenSsl.Pkcs8Generator(pair.Private));
+        writer.Writer.Flush();
+        var publicKey = Convert.ToBase64String(((Org.BouncyCastle.Crypto.Parameters.Ed25519PublicKeyParameters)pair.Public).GetEncoded());
+
+        var data = await SendThroughPickupAsync(key, TestMessages.Text("Ed25519.", "ann@example.org"), o =>
+        {
+            o.Dkim.PrivateKeyFile = null;
+            o.Dkim.PrivateKey = pem.ToString();
+        });
+
+        Assert.Contains("a=ed25519-sha256", MimeMessage.Load(new MemoryStream(data)).Headers[HeaderId.DkimSignature], StringComparison.Ordinal);
+        Assert.True(key.Verify(data, "v=DKIM1; k=ed25519; p=" + publicKey));
+    }
+
+    [Fact]
+    public async Task AddMailSender_DkimFromConfiguration_Signs()
+    {
+        using var key = new DkimTestKey();
+        var folder = Path.Combine(key.Folder, "configured");
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["MailSender:Transport"] = "pickup:" + folder + "?envelope=false",
+                ["MailSender:Resilience:Enabled"] = "false",
+                ["MailSender:Dkim:Domain"] = DkimTestKey.Domain,
+                ["MailSender:Dkim:Selector"] = DkimTestKey.Selector,
+                ["MailSender:Dkim:PrivateKeyFile"] = key.PemFile,
+                ["MailSender:Dkim:Headers:0"] = "Subject",
+                ["MailSender:Dkim:Headers:1"] = "Date",
+            })
+            .Build();
+        var services = new ServiceCollection();
+        services.AddMailSender(configuration.GetSection("MailSender"));
+        await using var provider = services.BuildServiceProvider();
+
+        await provider.GetRequiredService<IEmailSender>().SendAsync(TestMessages.Text("Configured.", "ann@example.org"));
+
+        var data = File.ReadAllBytes(Assert.Single(Directory.GetFiles(folder)));
+        Assert.Equal(["from", "subject", "date"], SignedHeaders(data));
+        Assert.True(key.Verify(data));
     }
 
     [SkippableFact]

@@ -43,12 +43,14 @@ internal sealed class DkimTestKey : IDisposable
     }
 
     /// <summary>Verifies the first DKIM-Signature of <paramref name="data"/> with MimeKit, the public key served by this key's "DNS".</summary>
-    public bool Verify(byte[] data)
+    /// <param name="data">The message as written.</param>
+    /// <param name="txtRecord">The TXT record to serve instead of this key's, e.g. for another algorithm.</param>
+    public bool Verify(byte[] data, string? txtRecord = null)
     {
         var message = MimeMessage.Load(new MemoryStream(data, writable: false));
         var index = message.Headers.IndexOf(HeaderId.DkimSignature);
         Assert.True(index >= 0, "the message has no DKIM-Signature header");
-        return new DkimVerifier(new Locator(this)).Verify(message, message.Headers[index]);
+        return new DkimVerifier(new Locator(txtRecord ?? TxtRecord)).Verify(message, message.Headers[index]);
     }
 
     public void Dispose()
@@ -62,11 +64,11 @@ internal sealed class DkimTestKey : IDisposable
         }
     }
 
-    private sealed class Locator(DkimTestKey key) : DkimPublicKeyLocatorBase
+    private sealed class Locator(string txtRecord) : DkimPublicKeyLocatorBase
     {
         public override AsymmetricKeyParameter LocatePublicKey(string methods, string domain, string selector, CancellationToken cancellationToken = default) =>
             domain == Domain && selector == Selector
-                ? GetPublicKey(key.TxtRecord)
+                ? GetPublicKey(txtRecord)
                 : throw new InvalidOperationException($"no DKIM key published for {selector}._domainkey.{domain}");
 
         public override Task<AsymmetricKeyParameter> LocatePublicKeyAsync(string methods, string domain, string selector, CancellationToken cancellationToken = default) =>

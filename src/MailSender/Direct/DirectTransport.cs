@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using MailSender.Internal;
 using MailSender.Smtp;
@@ -26,7 +25,7 @@ internal sealed class DirectTransport : IEmailTransport, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly CertificateValidator _certificates;
     private readonly SemaphoreSlim _connections;
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> _domainGates = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DomainGate> _domainGates = new(StringComparer.Ordinal);
 
     public DirectTransport(DirectTransportSettings settings, TimeProvider timeProvider, ILogger? logger = null)
         : this(settings, new DnsMxResolver(settings.NameServers, settings.DnsTimeout), timeProvider, Random.Shared, logger)
@@ -51,6 +50,18 @@ internal sealed class DirectTransport : IEmailTransport, IAsyncDisposable
 
     internal DirectTransportSettings Settings => _settings;
 
+    /// <summary>Gets how many domains have a gate now: only those being delivered to, so the table does not grow with every domain ever seen.</summary>
+    internal int OpenDomainGates
+    {
+        get
+        {
+            lock (_domainGates)
+            {
+                return _domainGates.Count;
+            }
+        }
+    }
+
     public async Task<SendResult> SendAsync(MimeMessage message, MailEnvelope envelope, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -70,11 +81,6 @@ internal sealed class DirectTransport : IEmailTransport, IAsyncDisposable
     public ValueTask DisposeAsync()
     {
         _connections.Dispose();
-        foreach (var gate in _domainGates.Values)
-        {
-            gate.Dispose();
-        }
-
         return ValueTask.CompletedTask;
     }
 
@@ -110,15 +116,51 @@ internal sealed class DirectTransport : IEmailTransport, IAsyncDisposable
             return Failed(message, group, Permanent(group, $"Cannot deliver to '{group.Domain}': {group.Problem}.", "Check the recipient's address."), 553, "5.1.2");
         }
 
-        var gate = _domainGates.GetOrAdd(group.Domain, _ => new SemaphoreSlim(_settings.MaxConnectionsPerDomain, _settings.MaxConnectionsPerDomain));
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var gate = EnterGate(group.Domain);
         try
         {
-            return await DeliverToDomainAsync(message, sender, group, cancellationToken).ConfigureAwait(false);
+            await gate.Semaphore.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await DeliverToDomainAsync(message, sender, group, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                gate.Semaphore.Release();
+            }
         }
         finally
         {
-            gate.Release();
+            LeaveGate(group.Domain, gate);
+        }
+    }
+
+    /// <summary>Gets the domain's gate, counting this caller as a user (waiting or delivering).</summary>
+    private DomainGate EnterGate(string domain)
+    {
+        lock (_domainGates)
+        {
+            if (!_domainGates.TryGetValue(domain, out var gate))
+            {
+                gate = new DomainGate(_settings.MaxConnectionsPerDomain);
+                _domainGates.Add(domain, gate);
+            }
+
+            gate.Users++;
+            return gate;
+        }
+    }
+
+    /// <summary>Stops counting this caller; the last user removes the gate.</summary>
+    private void LeaveGate(string domain, DomainGate gate)
+    {
+        lock (_domainGates)
+        {
+            if (--gate.Users == 0)
+            {
+                _domainGates.Remove(domain);
+                gate.Semaphore.Dispose();
+            }
         }
     }
 
@@ -360,6 +402,14 @@ internal sealed class DirectTransport : IEmailTransport, IAsyncDisposable
             Transport = Name,
             Hint = failures.Select(f => f.Error!.Hint).FirstOrDefault(h => h is not null),
         };
+    }
+
+    /// <summary>The per-domain connection cap, shared by every send to that domain while any is in progress.</summary>
+    private sealed class DomainGate(int limit)
+    {
+        public SemaphoreSlim Semaphore { get; } = new(limit, limit);
+
+        public int Users { get; set; }
     }
 
     /// <summary>What happened to one domain: a result, or the error that stopped it with the code to report for its recipients.</summary>

@@ -249,6 +249,48 @@ public class DirectTransportTests
         Assert.All(results, r => Assert.Single(r.AcceptedRecipients));
         Assert.Equal(6, server.Transactions.Count);
         Assert.Equal(2, server.MaxConcurrentConnections);
+        Assert.Equal(0, transport.OpenDomainGates);
+    }
+
+    [Fact]
+    public async Task SendAsync_StartTlsHandshakeFails_DeliversWithoutEncryptionOnANewConnection()
+    {
+        var script = new SmtpScript
+        {
+            // Offers STARTTLS, agrees, then answers the TLS handshake with plain text.
+            Capabilities = ["PIPELINING", "STARTTLS"],
+            Intercept = (exchange, _) => Task.FromResult(exchange.Verb == "STARTTLS" ? "220 2.0.0 Ready\r\nTHIS IS NOT TLS" : null),
+        };
+        await using var server = ScriptedSmtpServer.Start(script);
+        var resolver = new FakeMxResolver().Mx("mx-ok.test", ("mx1.mx-ok.test", 10)).Address("mx1.mx-ok.test", "127.0.0.1");
+        await using var transport = Create(resolver, server.Port);
+
+        var result = await SendAsync(transport, TestMessages.Text("Plain after all.", "ann@mx-ok.test"));
+
+        Assert.Equal(["ann@mx-ok.test"], result.AcceptedRecipients);
+        Assert.Equal(2, server.ConnectionCount);
+        Assert.Contains("STARTTLS", server.Connections[0].Commands);
+        Assert.DoesNotContain("STARTTLS", server.Connections[1].Commands);
+        Assert.Single(server.Transactions);
+    }
+
+    [Fact]
+    public async Task SendAsync_StartTlsHandshakeFailsAndCertificatesMustValidate_NoPlainTextFallback()
+    {
+        var script = new SmtpScript
+        {
+            Capabilities = ["PIPELINING", "STARTTLS"],
+            Intercept = (exchange, _) => Task.FromResult(exchange.Verb == "STARTTLS" ? "220 2.0.0 Ready\r\nTHIS IS NOT TLS" : null),
+        };
+        await using var server = ScriptedSmtpServer.Start(script);
+        var resolver = new FakeMxResolver().Mx("mx-ok.test", ("mx1.mx-ok.test", 10)).Address("mx1.mx-ok.test", "127.0.0.1");
+        await using var transport = Create(resolver, server.Port, s => s with { ValidateCertificates = true });
+
+        var error = await Assert.ThrowsAsync<EmailSendException>(() => SendAsync(transport, TestMessages.Text("No.", "ann@mx-ok.test")));
+
+        Assert.Equal(EmailErrorKind.TlsFailed, error.Kind);
+        Assert.Equal(1, server.ConnectionCount);
+        Assert.Empty(server.Transactions);
     }
 
     [Fact]

@@ -255,7 +255,8 @@ internal sealed class DirectTransport : IEmailTransport, IAsyncDisposable
             }
         }
 
-        return Failed(message, group, last!, 0, null);
+        last ??= new EmailSendException(EmailErrorKind.ConnectionFailed, $"'{domain}' has no usable MX host.") { IsTransient = true, Transport = Name };
+        return Failed(message, group, last, 0, null);
     }
 
     private async Task<SendResult> SendThroughAsync(MimeMessage message, MailboxAddress sender, DomainGroup group, string host, IPAddress address, CancellationToken cancellationToken)

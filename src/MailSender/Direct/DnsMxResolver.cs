@@ -9,9 +9,15 @@ internal sealed class DnsMxResolver : IMxResolver
 {
     private static readonly QueryType[] AddressTypes = [QueryType.A, QueryType.AAAA];
 
-    private readonly LookupClient _client;
+    private readonly Lazy<LookupClient> _client;
 
     public DnsMxResolver(IReadOnlyList<IPEndPoint> nameServers, TimeSpan timeout)
+    {
+        // Created on first use: finding the system's name servers reads files, and start-up validation creates transports it never uses.
+        _client = new Lazy<LookupClient>(() => CreateClient(nameServers, timeout));
+    }
+
+    private static LookupClient CreateClient(IReadOnlyList<IPEndPoint> nameServers, TimeSpan timeout)
     {
         var options = nameServers.Count == 0
             ? new LookupClientOptions()
@@ -24,7 +30,7 @@ internal sealed class DnsMxResolver : IMxResolver
 
         // An empty answer (no MX) is an answer: asking the next server would not change it.
         options.ContinueOnEmptyResponse = false;
-        _client = new LookupClient(options);
+        return new LookupClient(options);
     }
 
     public async Task<MxLookup> LookupMxAsync(string domain, CancellationToken cancellationToken)
@@ -32,10 +38,11 @@ internal sealed class DnsMxResolver : IMxResolver
         IDnsQueryResponse response;
         try
         {
-            response = await _client.QueryAsync(domain, QueryType.MX, QueryClass.IN, cancellationToken).ConfigureAwait(false);
+            response = await _client.Value.QueryAsync(domain, QueryType.MX, QueryClass.IN, cancellationToken).ConfigureAwait(false);
         }
-        catch (DnsResponseException ex)
+        catch (Exception ex) when (ex is DnsResponseException or InvalidOperationException or System.Net.Sockets.SocketException)
         {
+            // InvalidOperationException: no name server configured or found on this machine.
             return MxLookup.Failed(ex.Message);
         }
 
@@ -60,9 +67,9 @@ internal sealed class DnsMxResolver : IMxResolver
             IDnsQueryResponse response;
             try
             {
-                response = await _client.QueryAsync(host, type, QueryClass.IN, cancellationToken).ConfigureAwait(false);
+                response = await _client.Value.QueryAsync(host, type, QueryClass.IN, cancellationToken).ConfigureAwait(false);
             }
-            catch (DnsResponseException ex)
+            catch (Exception ex) when (ex is DnsResponseException or InvalidOperationException or System.Net.Sockets.SocketException)
             {
                 throw new DnsLookupException($"the {type} lookup of '{host}' failed: {ex.Message}", ex);
             }

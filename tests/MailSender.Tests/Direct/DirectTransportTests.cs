@@ -186,6 +186,20 @@ public class DirectTransportTests
     }
 
     [Fact]
+    public async Task SendAsync_NameServerDoesNotAnswer_TransientFailure()
+    {
+        // A real resolver pointed at a port where no DNS server listens.
+        var port = LoopbackPorts.FreeOn(IPAddress.Loopback);
+
+        var error = await MailSenderHost.SendFailingAsync($"direct:?dns=127.0.0.1:{port}&dnsTimeout=200ms&port=2525", TestMessages.Text("No DNS.", "ann@example.test"));
+
+        Assert.Equal(EmailErrorKind.ConnectionFailed, error.Kind);
+        Assert.True(error.IsTransient);
+        Assert.Contains("The MX lookup of 'example.test' failed", error.Message, StringComparison.Ordinal);
+        Assert.Equal((451, "4.4.3"), (error.Recipients[0].StatusCode, error.Recipients[0].EnhancedStatusCode));
+    }
+
+    [Fact]
     public async Task SendAsync_TwoDomainsOneFailing_DeliversToTheOtherAndMergesTheResults()
     {
         await using var server = await InProcessSmtpServer.StartAsync();

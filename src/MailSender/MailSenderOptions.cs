@@ -63,6 +63,10 @@ public class MailSenderOptions
     /// <value>Defaults: 3 retries from 2 s (exponential, jitter, at most 1 min; 30 s after throttling replies), 2 min per attempt, 5 min in all, no rate limit.</value>
     public ResilienceOptions Resilience { get; set; } = new();
 
+    /// <summary>Gets the DKIM signing options (section <c>MailSender:Dkim</c>), applied to every message whatever the transport.</summary>
+    /// <value>The default signs nothing.</value>
+    public DkimOptions Dkim { get; set; } = new();
+
     /// <summary>Gets or sets a value indicating whether the pickup transport writes the envelope as <c>X-Sender</c> and <c>X-Receiver</c> lines before the message.</summary>
     /// <value>The default is <see langword="true"/>, as the IIS / System.Net.Mail pickup format does. URI parameter: <c>envelope</c>.</value>
     public bool PickupWritesEnvelope { get; set; } = true;

@@ -78,6 +78,6 @@ internal sealed class EmailSenderFactory : IEmailSenderFactory, IAsyncDisposable
         }
 
         var defaultFrom = string.IsNullOrWhiteSpace(options.DefaultFrom) ? null : AddressParser.ParseMailbox(options.DefaultFrom, "DefaultFrom");
-        return new DefaultEmailSender(transport, ownsTransport, defaultFrom, _timeProvider, _loggerFactory.CreateLogger("MailSender"), _telemetry, options.LogRecipients);
+        return new DefaultEmailSender(transport, ownsTransport, defaultFrom, _timeProvider, _loggerFactory.CreateLogger("MailSender"), _telemetry, options.LogRecipients, Dkim.DkimMessageSigner.Create(options.Dkim));
     }
 }

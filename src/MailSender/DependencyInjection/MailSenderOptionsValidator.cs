@@ -82,6 +82,16 @@ internal sealed class MailSenderOptionsValidator(IEnumerable<IEmailTransportFact
 
         ValidateResilience(options.Resilience, prefix + "Resilience:", errors);
 
+        try
+        {
+            // Loads the key now, so a missing or bad key file stops start-up instead of the first send.
+            Dkim.DkimMessageSigner.Create(options.Dkim);
+        }
+        catch (EmailSendException ex)
+        {
+            errors.Add($"{prefix}Dkim: {ex.Message}" + (ex.Hint is null ? string.Empty : " " + ex.Hint));
+        }
+
         if (options.TrustedCertificateThumbprint is { Length: > 0 } thumbprint && !Smtp.SmtpTransportFactory.IsThumbprint(thumbprint))
         {
             errors.Add($"{prefix}TrustedCertificateThumbprint must be a SHA-256 (64 hex digits) or SHA-1 (40 hex digits) thumbprint.");

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using MailSender.DependencyInjection;
 using MailSender.Diagnostics;
+using MailSender.Direct;
 using MailSender.Pickup;
 using MailSender.Smtp;
 using Microsoft.Extensions.Configuration;
@@ -66,6 +67,7 @@ public static class MailSenderServiceCollectionExtensions
         services.TryAddSingleton(provider => MailSenderTelemetry.Create(provider.GetService<IMeterFactory>(), provider.GetService<ILoggerFactory>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IEmailTransportFactory, SmtpTransportFactory>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IEmailTransportFactory, PickupTransportFactory>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IEmailTransportFactory, DirectTransportFactory>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MailSenderOptions>, MailSenderOptionsValidator>());
         services.TryAddSingleton<IEmailSenderFactory, EmailSenderFactory>();
 

@@ -17,10 +17,12 @@ internal sealed class DefaultEmailSender : IEmailSender, IAsyncDisposable, IDisp
     private readonly ILogger _logger;
     private readonly MailSenderTelemetry _telemetry;
     private readonly bool _logRecipients;
+    private readonly Dkim.DkimMessageSigner? _signer;
     private int _disposed;
 
-    public DefaultEmailSender(IEmailTransport transport, bool ownsTransport, MailboxAddress? defaultFrom, TimeProvider timeProvider, ILogger logger, MailSenderTelemetry? telemetry = null, bool logRecipients = false)
+    public DefaultEmailSender(IEmailTransport transport, bool ownsTransport, MailboxAddress? defaultFrom, TimeProvider timeProvider, ILogger logger, MailSenderTelemetry? telemetry = null, bool logRecipients = false, Dkim.DkimMessageSigner? signer = null)
     {
+        _signer = signer;
         _transport = transport;
         _ownsTransport = ownsTransport;
         _defaultFrom = defaultFrom;
@@ -46,6 +48,9 @@ internal sealed class DefaultEmailSender : IEmailSender, IAsyncDisposable, IDisp
         {
             var prepared = MessagePreparer.Prepare(message, _defaultFrom);
             envelope = prepared.Envelope;
+
+            // Once per send, after the message is final and before any transport (or retry) writes it.
+            _signer?.Sign(message);
             MailSenderTelemetry.Prepared(activity, envelope);
             SenderLog.SendStarting(_logger, message.MessageId, _transport.Name, envelope.Recipients.Count);
             var result = await (_transport is ISizeAwareTransport sized

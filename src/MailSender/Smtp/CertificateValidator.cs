@@ -13,15 +13,22 @@ internal sealed class CertificateValidator
     private readonly X509Certificate2Collection? _trustedAuthorities;
     private readonly string? _thumbprint;
 
-    public CertificateValidator(string? trustedCaFile, string? thumbprint)
+    private readonly bool _acceptInvalid;
+
+    public CertificateValidator(string? trustedCaFile, string? thumbprint, bool acceptInvalid = false)
     {
         _trustedAuthorities = trustedCaFile is null ? null : LoadAuthorities(trustedCaFile);
         _thumbprint = thumbprint?.Replace(":", string.Empty, StringComparison.Ordinal).Replace(" ", string.Empty, StringComparison.Ordinal).ToUpperInvariant();
+        _acceptInvalid = acceptInvalid;
     }
 
     /// <summary>Creates the callback for one connection; <paramref name="check"/> receives what was wrong, for the error message.</summary>
+    /// <remarks>
+    /// Only opportunistic direct-to-MX delivery accepts an invalid certificate (<c>acceptInvalid</c>): MX certificates often do
+    /// not match, and encrypting without authentication still beats the plain text the sender would otherwise fall back to.
+    /// </remarks>
     public RemoteCertificateValidationCallback CreateCallback(CertificateCheck check) =>
-        (_, certificate, chain, errors) => Validate(certificate, chain, errors, check);
+        (_, certificate, chain, errors) => Validate(certificate, chain, errors, check) || (_acceptInvalid && certificate is not null);
 
     internal static X509Certificate2Collection LoadAuthorities(string path)
     {

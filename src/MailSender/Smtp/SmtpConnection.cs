@@ -138,7 +138,16 @@ internal sealed class SmtpConnection : IPoolableConnection
         };
         try
         {
-            await socket.ConnectAsync(settings.Host, settings.Port, linked.Token).ConfigureAwait(false);
+            if (settings.ConnectAddress is { } address)
+            {
+                // Direct delivery resolved the MX host itself (with its own name servers); TLS still checks the host name.
+                await socket.ConnectAsync(address, settings.Port, linked.Token).ConfigureAwait(false);
+            }
+            else
+            {
+                await socket.ConnectAsync(settings.Host, settings.Port, linked.Token).ConfigureAwait(false);
+            }
+
             client.TcpConnected = TimeProvider.System.GetUtcNow();
             await client.ConnectAsync(socket, settings.Host, settings.Port, ToMailKit(settings), linked.Token).ConfigureAwait(false);
         }

@@ -21,6 +21,9 @@ internal sealed record SmtpTransportSettings
 
     public string? EhloName { get; init; }
 
+    /// <summary>Gets the address to connect to instead of resolving <see cref="Host"/>, which is still used for TLS (direct delivery).</summary>
+    public System.Net.IPAddress? ConnectAddress { get; init; }
+
     public bool AllowInsecureAuthentication { get; init; }
 
     public string? TrustedCaFile { get; init; }

@@ -71,7 +71,7 @@ internal sealed class InProcessSmtpServer : IAsyncDisposable
             .Endpoint(endpoint =>
             {
                 // Port 0: the OS picks a free port, reported by EndpointStarted, so parallel tests never collide.
-                endpoint.Endpoint(new IPEndPoint(IPAddress.Loopback, 0))
+                endpoint.Endpoint(new IPEndPoint(options.Address, options.Port))
                     .IsSecure(options.Security == InProcessSecurity.Implicit)
                     .AuthenticationRequired(options.RequireAuthentication)
                     .AllowUnsecureAuthentication(false)

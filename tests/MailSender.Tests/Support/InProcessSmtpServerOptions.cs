@@ -21,6 +21,12 @@ internal sealed record InProcessSmtpServerOptions
 {
     public InProcessSecurity Security { get; init; } = InProcessSecurity.None;
 
+    /// <summary>Gets the loopback address to listen on (direct-delivery tests give each MX host its own, e.g. 127.0.0.3).</summary>
+    public System.Net.IPAddress Address { get; init; } = System.Net.IPAddress.Loopback;
+
+    /// <summary>Gets the port to listen on; 0 lets the OS pick a free one.</summary>
+    public int Port { get; init; }
+
     /// <summary>Gets the server certificate for STARTTLS or implicit TLS; the default is <see cref="TestCertificates.Server"/>.</summary>
     public X509Certificate2? Certificate { get; init; }
 

@@ -26,10 +26,10 @@ internal sealed class ScriptedSmtpServer : IAsyncDisposable
     private int _active;
     private int _maxActive;
 
-    private ScriptedSmtpServer(SmtpScript script)
+    private ScriptedSmtpServer(SmtpScript script, IPAddress address, int port)
     {
         Script = script;
-        _listener = new TcpListener(IPAddress.Loopback, 0);
+        _listener = new TcpListener(address, port);
         _listener.Start();
         Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
         _acceptLoop = AcceptLoopAsync();
@@ -102,7 +102,10 @@ internal sealed class ScriptedSmtpServer : IAsyncDisposable
         }
     }
 
-    public static ScriptedSmtpServer Start(SmtpScript? script = null) => new(script ?? new SmtpScript());
+    public static ScriptedSmtpServer Start(SmtpScript? script = null) => new(script ?? new SmtpScript(), IPAddress.Loopback, 0);
+
+    /// <summary>Starts a server on a given loopback address and port (direct-delivery tests give each MX host its own address).</summary>
+    public static ScriptedSmtpServer Start(SmtpScript script, IPAddress address, int port) => new(script, address, port);
 
     /// <summary>Gets the commands that start with <paramref name="verb"/> (e.g. <c>MAIL</c>, <c>AUTH</c>), case-insensitively.</summary>
     public IReadOnlyList<string> CommandsStartingWith(string verb) =>

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using MailSender.Internal;
+using MailSender.Providers;
 using MailSender.Resilience.Internal;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -69,7 +70,7 @@ internal sealed class EmailSenderFactory : IEmailSenderFactory, IAsyncDisposable
         if (options.Resilience.Enabled || hooks.Length > 0)
         {
             // The wrapper disposes its own rate limiters, and the transport only if the sender owned it.
-            transport = new ResilientTransport(transport, ownsTransport, options.Resilience, _timeProvider, _services, hooks, _loggerFactory.CreateLogger("MailSender"));
+            transport = new ResilientTransport(transport, ownsTransport, ProviderRateLimits.Apply(options.Resilience, transport), _timeProvider, _services, hooks, _loggerFactory.CreateLogger("MailSender"));
             ownsTransport = true;
         }
 

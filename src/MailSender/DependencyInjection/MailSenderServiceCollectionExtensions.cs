@@ -1,5 +1,6 @@
 using MailSender.DependencyInjection;
 using MailSender.Pickup;
+using MailSender.Providers;
 using MailSender.Smtp;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -62,6 +63,7 @@ public static class MailSenderServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IEmailTransportFactory, SmtpTransportFactory>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IEmailTransportFactory, PickupTransportFactory>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IEmailTransportFactory, RelayTransportFactory>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MailSenderOptions>, MailSenderOptionsValidator>());
         services.TryAddSingleton<IEmailSenderFactory, EmailSenderFactory>();
 

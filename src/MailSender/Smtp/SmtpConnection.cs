@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using MailKit.Net.Smtp;
 using MailKit.Security;
+using MailSender.Authentication;
 using MailSender.Pooling.Internal;
 
 namespace MailSender.Smtp;
@@ -155,6 +156,13 @@ internal sealed class SmtpConnection : IPoolableConnection
             };
         }
 
+        if (settings.AccessTokenProvider is { } tokens)
+        {
+            await OAuthAuthenticator.AuthenticateAsync(client, settings, tokens, settings.UserName, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        OAuthAuthenticator.ThrowIfOnlyOAuthOffered(client, settings);
         var password = settings.Password ?? throw new EmailSendException(EmailErrorKind.Configuration, $"No password is configured for user '{settings.UserName}'.")
         {
             Transport = settings.DisplayName,

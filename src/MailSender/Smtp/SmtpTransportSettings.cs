@@ -29,6 +29,12 @@ internal sealed record SmtpTransportSettings
 
     public ConnectionPoolOptions Pool { get; init; } = new();
 
+    /// <summary>Gets the provider preset matching the endpoint, for hints and OAuth; <see langword="null"/> for other servers.</summary>
+    public SmtpProviderContext? Provider { get; init; }
+
+    /// <summary>Gets the OAuth 2.0 token source; when set, the connection authenticates with a token instead of the password.</summary>
+    public ISmtpAccessTokenProvider? AccessTokenProvider { get; init; }
+
     /// <summary>Gets the endpoint for results and logs: scheme, user, host, port and security, never the password.</summary>
     public string DisplayName => $"smtp://{(UserName is null ? string.Empty : Uri.EscapeDataString(UserName) + "@")}{(Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]" : Host)}:{Port}?security={Security.ToString().ToLowerInvariant()}";
 

@@ -15,6 +15,8 @@ OAUTH_REQUIRED = {"outlook"}
 # Literal user names fixed by the provider (the reference's auth.username says so word for word).
 FIXED_USER = {"sendgrid": "apikey", "sparkpost": "SMTP_Injection", "mailtrap": "api", "resend": "resend"}
 PASSWORD_IS_USER = {"postmark"}
+# Short names people type, beyond the reference's aliases (names only, no facts).
+EXTRA_ALIASES = {"ses": ["amazon-ses"], "scaleway-tem": ["scaleway"], "microsoft365": ["m365"], "google-smtp-relay": ["google-relay"]}
 LIMIT_KEYS = {
     "maxRecipientsPerMessage": "maxRecipientsPerMessage",
     "maxMessageSizeMB": "maxMessageSizeMB",
@@ -64,7 +66,7 @@ def main(path):
         oauth = "required" if p["id"] in OAUTH_REQUIRED else ("supported" if "oauth" in text or "xoauth2" in text else "none")
         refs = p.get("sourceRefs", {})
         ordered = sorted(refs.items(), key=lambda kv: (TIER_ORDER.get(kv[1]["tier"], 9), not kv[0].lower().startswith(p["id"].split("-")[0][:4]), kv[0]))
-        sources = [v["url"] for _, v in ordered]
+        sources = [v["url"] for _, v in ordered if v["url"].startswith(("https://", "http://"))]
         domains = p["emailDomains"]["value"] if verified(p.get("emailDomains")) else []
         regions = regions_of(p)
         for r in regions:
@@ -97,7 +99,7 @@ def main(path):
         entry = {
             "id": p["id"],
             "name": p["displayName"],
-            "aliases": p.get("aliases", []),
+            "aliases": [re.sub(r" \(.*\)$", "", a) for a in p.get("aliases", [])] + EXTRA_ALIASES.get(p["id"], []),
             "category": p.get("category"),
             "emailDomains": domains,
             "host": host,

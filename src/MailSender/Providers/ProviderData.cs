@@ -6,17 +6,18 @@ namespace MailSender.Providers;
 internal sealed record ProviderDocument(string Source, IReadOnlyList<ProviderEntry> Providers);
 
 /// <summary>One provider as stored in <c>providers.json</c>; only values the reference marks verified, except the recommended endpoint (see <see cref="Verified"/>).</summary>
+/// <remarks>Properties with defaults have setters: the source-generated reader sets every init-only property, a missing one to <see langword="null"/>.</remarks>
 internal sealed record ProviderEntry
 {
     public required string Id { get; init; }
 
     public required string Name { get; init; }
 
-    public IReadOnlyList<string> Aliases { get; init; } = [];
+    public IReadOnlyList<string> Aliases { get; set; } = [];
 
     public string? Category { get; init; }
 
-    public IReadOnlyList<string> EmailDomains { get; init; } = [];
+    public IReadOnlyList<string> EmailDomains { get; set; } = [];
 
     /// <summary>Gets the recommended host; <see langword="null"/> when a region must be chosen (Amazon SES).</summary>
     public string? Host { get; init; }
@@ -34,9 +35,9 @@ internal sealed record ProviderEntry
 
     public string? DefaultRegion { get; init; }
 
-    public IReadOnlyList<RegionEntry> Regions { get; init; } = [];
+    public IReadOnlyList<RegionEntry> Regions { get; set; } = [];
 
-    public IReadOnlyList<EndpointEntry> Endpoints { get; init; } = [];
+    public IReadOnlyList<EndpointEntry> Endpoints { get; set; } = [];
 
     /// <summary>Gets the literal user name the provider fixes (e.g. SendGrid's <c>apikey</c>), used when none is configured.</summary>
     public string? UserName { get; init; }
@@ -49,13 +50,14 @@ internal sealed record ProviderEntry
     public string? PasswordNote { get; init; }
 
     /// <summary>Gets <c>required</c>, <c>supported</c> or <c>none</c>.</summary>
-    public string OAuth { get; init; } = "none";
+    [JsonPropertyName("oauth")]
+    public string OAuth { get; set; } = "none";
 
-    public LimitsEntry Limits { get; init; } = new();
+    public LimitsEntry Limits { get; set; } = new();
 
     public required string Documentation { get; init; }
 
-    public IReadOnlyList<string> Sources { get; init; } = [];
+    public IReadOnlyList<string> Sources { get; set; } = [];
 }
 
 /// <summary>A region (or national variant) of a provider with its own host.</summary>
@@ -63,7 +65,7 @@ internal sealed record RegionEntry(string Id, string Host)
 {
     public string? Name { get; init; }
 
-    public IReadOnlyList<string> EmailDomains { get; init; } = [];
+    public IReadOnlyList<string> EmailDomains { get; set; } = [];
 }
 
 /// <summary>A verified alternative endpoint (another port or security).</summary>
@@ -91,7 +93,7 @@ internal sealed record LimitsEntry
 }
 
 /// <summary>Source-generated (reflection-free, trim-safe) reader of <c>providers.json</c>.</summary>
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, ReadCommentHandling = System.Text.Json.JsonCommentHandling.Skip)]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ProviderDocument))]
 internal sealed partial class ProviderJsonContext : JsonSerializerContext
 {

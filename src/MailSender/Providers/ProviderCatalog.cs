@@ -115,6 +115,12 @@ internal static class ProviderCatalog
             var hosts = provider.Regions.Select(r => r.Host).Concat(provider.Endpoints.Select(e => e.Host));
             foreach (var host in provider.Host is null ? hosts : hosts.Prepend(provider.Host))
             {
+                if (System.Net.IPAddress.TryParse(host, out _))
+                {
+                    // Proton Bridge listens on 127.0.0.1: any local server would otherwise look like it.
+                    continue;
+                }
+
                 // Several presets share a host (Gmail and Google Workspace): the first, more common one answers.
                 byHost.TryAdd(host.ToLowerInvariant(), provider);
             }

@@ -27,6 +27,7 @@ internal static class ProviderPresets
     public static SmtpProviderContext Context(ProviderEntry preset, bool withLimits) =>
         new(preset.Id, preset.Name, preset.OAuth == "required", preset.UserNameNote, preset.PasswordNote)
         {
+            UserNameIsSecret = preset.PasswordIsUserName,
             MaxMessagesPerSecond = withLimits ? preset.Limits.MessagesPerSecond : null,
             MaxMessagesPerMinute = withLimits ? preset.Limits.MessagesPerMinute : null,
         };

@@ -138,7 +138,7 @@ internal sealed class SmtpConnection : IPoolableConnection
         var endpoint = $"{settings.Host}:{settings.Port}";
         if (!client.IsSecure && !settings.AllowInsecureAuthentication)
         {
-            throw new EmailSendException(EmailErrorKind.TlsFailed, $"Refusing to send the credentials of user '{settings.UserName}' to {endpoint} over an unencrypted connection.")
+            throw new EmailSendException(EmailErrorKind.TlsFailed, $"Refusing to send the credentials of user '{settings.DisplayUserName}' to {endpoint} over an unencrypted connection.")
             {
                 IsTransient = false,
                 Transport = settings.DisplayName,
@@ -163,7 +163,7 @@ internal sealed class SmtpConnection : IPoolableConnection
         }
 
         OAuthAuthenticator.ThrowIfOnlyOAuthOffered(client, settings);
-        var password = settings.Password ?? throw new EmailSendException(EmailErrorKind.Configuration, $"No password is configured for user '{settings.UserName}'.")
+        var password = settings.Password ?? throw new EmailSendException(EmailErrorKind.Configuration, $"No password is configured for user '{settings.DisplayUserName}'.")
         {
             Transport = settings.DisplayName,
             Hint = "Set MailSender:Password, the MAILSENDER_PASSWORD environment variable, or put it in the URI (smtp://user:password@host).",

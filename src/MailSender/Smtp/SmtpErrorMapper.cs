@@ -55,7 +55,7 @@ internal static class SmtpErrorMapper
                 var (replyCode, text) = SmtpReply.SplitStatusCode(auth.Message);
                 var enhanced = SmtpReply.EnhancedStatusCode(text);
                 var code = replyCode ?? (enhanced is "5.7.8" ? 535 : null);
-                return new EmailSendException(EmailErrorKind.AuthenticationFailed, $"{endpoint} refused the credentials of user '{settings.UserName}': {auth.Message}", auth)
+                return new EmailSendException(EmailErrorKind.AuthenticationFailed, $"{endpoint} refused the credentials of user '{settings.DisplayUserName}': {auth.Message}", auth)
                 {
                     // 454 (e.g. too many login attempts) is temporary; 535 and friends are not.
                     IsTransient = code is >= 400 and < 500,

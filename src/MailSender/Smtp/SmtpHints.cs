@@ -45,7 +45,7 @@ internal static class SmtpHints
 
         if (settings.AccessTokenProvider is not null)
         {
-            return $"{provider.Name} refused the OAuth 2.0 access token for '{settings.UserName}': it may be expired, issued for another user, or lack the SMTP scope (Microsoft 365: https://outlook.office365.com/SMTP.Send; Google: https://mail.google.com/).";
+            return $"{provider.Name} refused the OAuth 2.0 access token for '{settings.DisplayUserName}': it may be expired, issued for another user, or lack the SMTP scope (Microsoft 365: https://outlook.office365.com/SMTP.Send; Google: https://mail.google.com/).";
         }
 
         if (provider.OAuthRequired)
@@ -60,7 +60,7 @@ internal static class SmtpHints
             ("gmail" or "google-workspace", 534, _) or ("gmail" or "google-workspace", _, "5.7.9") => "Google wants an app password: turn on 2-Step Verification for the account, create a 16-character app password and use it instead of the account password (or use OAuth 2.0 with UseAccessTokenProvider).",
             ("gmail" or "google-workspace", _, _) => "Google refused the user name or password: the user name is the full address, and the password must be a 16-character app password (2-Step Verification on), not the account password; or use OAuth 2.0 (UseAccessTokenProvider).",
             ("ses", _, _) => "Amazon SES needs SMTP credentials, not IAM access keys: create SMTP credentials in the SES console (or derive the SMTP password from the IAM secret key for this region). SMTP credentials are unique to each AWS Region: use the set created for this region.",
-            ("sendgrid", _, _) => $"SendGrid's SMTP user name must be the literal 'apikey'{(settings.UserName is "apikey" ? string.Empty : $" (not '{settings.UserName}')")} and the password an API key with at least 'Mail Send' permission.",
+            ("sendgrid", _, _) => $"SendGrid's SMTP user name must be the literal 'apikey'{(settings.UserName is "apikey" ? string.Empty : $" (not '{settings.DisplayUserName}')")} and the password an API key with at least 'Mail Send' permission.",
             ("postmark", _, _) => "Postmark takes the Server API Token as both user name and password.",
             _ when provider.UserNameNote is not null || provider.PasswordNote is not null =>
                 $"{provider.Name} refused the credentials. User name: {provider.UserNameNote ?? "see the provider's documentation"}. Password: {provider.PasswordNote ?? "see the provider's documentation"}.",

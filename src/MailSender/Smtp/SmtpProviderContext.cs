@@ -8,6 +8,9 @@ namespace MailSender.Smtp;
 /// <param name="PasswordNote">What the provider wants as password, in words, if documented.</param>
 internal sealed record SmtpProviderContext(string Id, string Name, bool OAuthRequired, string? UserNameNote, string? PasswordNote)
 {
+    /// <summary>Gets a value indicating whether the user name is itself a secret (Postmark's server token), so it is never displayed.</summary>
+    public bool UserNameIsSecret { get; init; }
+
     /// <summary>Gets the documented send rate per second, applied to the rate limiter unless the user set one.</summary>
     public int? MaxMessagesPerSecond { get; init; }
 

@@ -176,6 +176,7 @@ public class ProviderCatalogTests
     [InlineData("smtp.example.com")]
     [InlineData("email-smtp.amazonaws.com")]
     [InlineData("email-smtp.a.b.amazonaws.com")]
+    [InlineData("127.0.0.1")]
     public void FindByHost_OtherHost_ReturnsNull(string host)
     {
         Assert.Null(ProviderCatalog.FindByHost(host));

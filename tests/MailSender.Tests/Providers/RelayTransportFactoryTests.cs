@@ -53,6 +53,16 @@ public class RelayTransportFactoryTests
         Assert.Equal("smtp.postmarkapp.com", settings.Host);
     }
 
+    [Fact]
+    public void CreateSettings_PostmarkToken_NeverAppearsInTheDisplayName()
+    {
+        var settings = Create("relay://TOKEN-123@postmark");
+
+        Assert.DoesNotContain("TOKEN-123", settings.DisplayName, StringComparison.Ordinal);
+        Assert.DoesNotContain("TOKEN-123", settings.ToString(), StringComparison.Ordinal);
+        Assert.Equal("***", settings.DisplayUserName);
+    }
+
     [Theory]
     [InlineData("relay://ses?region=eu-west-1", "email-smtp.eu-west-1.amazonaws.com")]
     [InlineData("relay://ses?region=us-gov-west-1", "email-smtp.us-gov-west-1.amazonaws.com")]

@@ -43,6 +43,29 @@ internal static class ProviderCatalog
         return Data.Value.ByDomain.GetValueOrDefault(key);
     }
 
+    /// <summary>
+    /// For auto-detection: the recommended endpoint of the preset owning <paramref name="host"/>, else of the mailbox provider
+    /// serving <paramref name="senderDomain"/> (with its regional host, e.g. <c>gmx.com</c> uses <c>mail.gmx.com</c>).
+    /// </summary>
+    /// <returns>The endpoint and the preset's id as its source, or <see langword="null"/> when no preset matches.</returns>
+    public static (string Host, int Port, SmtpSecurity Security, string Source)? FindEndpoint(string host, string? senderDomain)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        if (FindByHost(host) is { } byHost)
+        {
+            // The host the caller names (e.g. a SES region's) with the preset's port and security.
+            return (host.Trim().TrimEnd('.').ToLowerInvariant(), byHost.Port, ProviderPresets.Security(byHost.Security), "preset:" + byHost.Id);
+        }
+
+        if (senderDomain is not null && FindByEmailDomain(senderDomain) is { Host: not null } byDomain)
+        {
+            var domain = senderDomain[(senderDomain.LastIndexOf('@') + 1)..].Trim().TrimEnd('.');
+            return (HostForEmailDomain(byDomain, domain)!, byDomain.Port, ProviderPresets.Security(byDomain.Security), "preset:" + byDomain.Id);
+        }
+
+        return null;
+    }
+
     /// <summary>Gets the host a preset uses for <paramref name="region"/> (or its default region), or <see langword="null"/> when the region is unknown or one is required.</summary>
     public static string? HostFor(ProviderEntry provider, string? region)
     {

@@ -209,6 +209,15 @@ public class ProviderCatalogTests
     }
 
     [Fact]
+    public void FindEndpoint_KnownHostOrSenderDomain_GivesThePresetsEndpoint()
+    {
+        Assert.Equal(("email-smtp.eu-west-1.amazonaws.com", 587, SmtpSecurity.StartTls, "preset:ses"), ProviderCatalog.FindEndpoint("email-smtp.eu-west-1.amazonaws.com", null));
+        Assert.Equal(("mail.gmx.com", 587, SmtpSecurity.StartTls, "preset:gmx"), ProviderCatalog.FindEndpoint("mail.example.com", "erin@gmx.com"));
+        Assert.Equal(("smtp.gmail.com", 465, SmtpSecurity.Implicit, "preset:gmail"), ProviderCatalog.FindEndpoint("localhost", "gmail.com"));
+        Assert.Null(ProviderCatalog.FindEndpoint("mail.example.com", "ann@example.com"));
+    }
+
+    [Fact]
     public void SmtpProvider_All_MirrorsTheCatalog()
     {
         Assert.Equal(ProviderCatalog.All.Select(p => p.Id), SmtpProvider.All.Select(p => p.Id));

@@ -66,11 +66,12 @@ internal sealed class EmailSenderFactory : IEmailSenderFactory, IAsyncDisposable
         var custom = _services.GetKeyedService<IEmailTransport>(name);
         var transport = custom ?? _resolver.Create(options.Transport!, options);
         var ownsTransport = custom is null;
+        var resilience = ProviderRateLimits.Apply(options.Resilience, transport, _loggerFactory.CreateLogger("MailSender"));
         var hooks = _services.GetServices<ResilienceConfiguration>().Where(c => c.Name == name).Select(c => c.Configure).ToArray();
         if (options.Resilience.Enabled || hooks.Length > 0)
         {
             // The wrapper disposes its own rate limiters, and the transport only if the sender owned it.
-            transport = new ResilientTransport(transport, ownsTransport, ProviderRateLimits.Apply(options.Resilience, transport), _timeProvider, _services, hooks, _loggerFactory.CreateLogger("MailSender"));
+            transport = new ResilientTransport(transport, ownsTransport, resilience, _timeProvider, _services, hooks, _loggerFactory.CreateLogger("MailSender"));
             ownsTransport = true;
         }
 

@@ -83,7 +83,19 @@ internal sealed class RelayTransportFactory : IEmailTransportFactory
 
         var smtpUri = TransportUri.ForHost("smtp", host ?? presetHost!, port, userName, password, parameters);
         var settings = SmtpTransportFactory.CreateSettings(smtpUri, options, environmentPassword, tokens, ProviderPresets.Context(preset, withLimits: true));
-        return settings with { Pool = ApplyLimits(uri, options.Pool ?? new ConnectionPoolOptions(), settings.Pool, preset.Limits) };
+        var pool = ApplyLimits(uri, options.Pool ?? new ConnectionPoolOptions(), settings.Pool, preset.Limits);
+        var applied = new List<string>();
+        if (pool.MaxMessagesPerConnection != settings.Pool.MaxMessagesPerConnection)
+        {
+            applied.Add(string.Create(CultureInfo.InvariantCulture, $"maxMessagesPerConnection={pool.MaxMessagesPerConnection}"));
+        }
+
+        if (pool.MaxConnections != settings.Pool.MaxConnections)
+        {
+            applied.Add(string.Create(CultureInfo.InvariantCulture, $"maxConnections={pool.MaxConnections}"));
+        }
+
+        return settings with { Pool = pool, Provider = settings.Provider! with { AppliedLimits = applied } };
     }
 
     /// <summary>

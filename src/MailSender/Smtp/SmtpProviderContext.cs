@@ -11,6 +11,9 @@ internal sealed record SmtpProviderContext(string Id, string Name, bool OAuthReq
     /// <summary>Gets a value indicating whether the user name is itself a secret (Postmark's server token), so it is never displayed.</summary>
     public bool UserNameIsSecret { get; init; }
 
+    /// <summary>Gets the pool settings the preset chose (e.g. <c>maxMessagesPerConnection=5000</c>), for the log.</summary>
+    public IReadOnlyList<string> AppliedLimits { get; init; } = [];
+
     /// <summary>Gets the documented send rate per second, applied to the rate limiter unless the user set one.</summary>
     public int? MaxMessagesPerSecond { get; init; }
 

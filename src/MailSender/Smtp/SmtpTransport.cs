@@ -40,6 +40,10 @@ internal sealed class SmtpTransport : IEmailTransport, ISizeAwareTransport, IPro
 
     internal SmtpTransportSettings Settings => _settings;
 
+    string? IProviderRateLimits.ProviderId => _settings.Provider?.Id;
+
+    IReadOnlyList<string> IProviderRateLimits.AppliedLimits => _settings.Provider?.AppliedLimits ?? [];
+
     int? IProviderRateLimits.MaxMessagesPerSecond => _settings.Provider?.MaxMessagesPerSecond;
 
     int? IProviderRateLimits.MaxMessagesPerMinute => _settings.Provider?.MaxMessagesPerMinute;

@@ -1,5 +1,7 @@
 using MailSender.Smtp;
 using MailSender.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace MailSender.Tests.Providers;
@@ -97,6 +99,24 @@ public class RelayTransportIntegrationTests
     }
 
     [Fact]
+    public async Task Sender_PresetLimits_AreLoggedOnceWithEventId220()
+    {
+        var logs = new CapturingLoggerProvider();
+        await using var host = MailSenderHost.Build(
+            o =>
+            {
+                Microsoft365(o, 2525);
+                o.Transport = "relay://sendgrid?host=127.0.0.1&port=2525";
+            },
+            build: b => b.Services.AddLogging(l => l.AddProvider(logs)));
+
+        var entry = Assert.Single(logs.Entries, e => e.EventId.Id == 220);
+        Assert.Equal(LogLevel.Information, entry.Level);
+        Assert.Contains("sendgrid", entry.Message, StringComparison.Ordinal);
+        Assert.Contains("maxMessagesPerConnection=5000", entry.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task UseProvider_WithHostAndPortOverride_SendsThroughThePreset()
     {
         await using var server = await InProcessSmtpServer.StartAsync(new() { Security = InProcessSecurity.StartTls, UserName = "postmaster@mg.example.com", Password = "mg-pass", RequireAuthentication = true });
@@ -124,7 +144,7 @@ public class RelayTransportIntegrationTests
     [Fact]
     public void UseProvider_UnknownProvider_ThrowsListingTheKnownOnes()
     {
-        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+        var services = new ServiceCollection();
         var builder = services.AddMailSender(_ => { });
 
         var error = Assert.Throws<EmailSendException>(() => builder.UseProvider("sendgird"));
@@ -181,6 +201,41 @@ public class RelayTransportIntegrationTests
         var error = Assert.ThrowsAny<Exception>(() => MailSenderHost.Build(o => o.Transport = "relay://mailgun?region=mars"));
 
         Assert.Contains("unknown region 'mars'", error.Message, StringComparison.Ordinal);
+    }
+
+    private sealed class CapturingLoggerProvider : ILoggerProvider, ILogger
+    {
+        private readonly List<(LogLevel Level, EventId EventId, string Message)> _entries = [];
+
+        public IReadOnlyList<(LogLevel Level, EventId EventId, string Message)> Entries
+        {
+            get
+            {
+                lock (_entries)
+                {
+                    return _entries.ToArray();
+                }
+            }
+        }
+
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (_entries)
+            {
+                _entries.Add((logLevel, eventId, formatter(state, exception)));
+            }
+        }
+
+        public void Dispose()
+        {
+        }
     }
 
     private static void Microsoft365(MailSenderOptions options, int port)

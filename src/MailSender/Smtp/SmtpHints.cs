@@ -38,14 +38,20 @@ internal static class SmtpHints
 
     private static string? ForProvider(int code, string? enhanced, SmtpTransportSettings settings)
     {
-        if (settings.Provider is not { } provider || !IsAuthenticationFailure(code, enhanced))
+        if (!IsAuthenticationFailure(code, enhanced))
         {
             return null;
         }
 
         if (settings.AccessTokenProvider is not null)
         {
-            return $"{provider.Name} refused the OAuth 2.0 access token for '{settings.DisplayUserName}': it may be expired, issued for another user, or lack the SMTP scope (Microsoft 365: https://outlook.office365.com/SMTP.Send; Google: https://mail.google.com/).";
+            // Whatever the server, a refusal of a token is about the token, not a password.
+            return $"{settings.Provider?.Name ?? "The server"} refused the OAuth 2.0 access token for '{settings.DisplayUserName}': it may be expired, issued for another user, or lack the SMTP scope (Microsoft 365: https://outlook.office365.com/SMTP.Send; Google: https://mail.google.com/).";
+        }
+
+        if (settings.Provider is not { } provider)
+        {
+            return null;
         }
 
         if (provider.OAuthRequired)

@@ -70,7 +70,8 @@ public class OAuthAuthenticatorTests
         Assert.Equal(string.Empty, commands[auth + 1]);
         Assert.Empty(server.Transactions);
         Assert.DoesNotContain("SECRET-TOKEN", error.ToString(), StringComparison.Ordinal);
-        Assert.DoesNotContain("SECRET-TOKEN", error.Hint ?? string.Empty, StringComparison.Ordinal);
+        Assert.Contains("refused the OAuth 2.0 access token", error.Hint, StringComparison.Ordinal);
+        Assert.DoesNotContain("SECRET-TOKEN", error.Hint, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using System.CommandLine.Help;
 using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
 using MailSender.Cli.Output;
+using MailSender.Cli.Providers;
 using MailSender.Cli.Send;
 
 namespace MailSender.Cli;
@@ -72,6 +73,7 @@ internal static class CliApplication
         root.Options.Add(help);
         root.Options.Add(new VersionOption());
         root.Subcommands.Add(new SendCommand(context));
+        root.Subcommands.Add(new ProvidersCommand(context));
         return root;
     }
 

@@ -39,6 +39,13 @@ public class MailSenderOptions
     /// <value>The default is 60 seconds. URI parameter: <c>timeout</c>.</value>
     public TimeSpan CommandTimeout { get; set; } = MailSenderDefaults.CommandTimeout;
 
+    /// <summary>Gets or sets the source of OAuth 2.0 access tokens; when set, SMTP authenticates with a token (OAUTHBEARER or XOAUTH2) for <see cref="UserName"/> instead of a password.</summary>
+    /// <value>
+    /// The default is <see langword="null"/>: a password is used, or, when none is configured, an <see cref="ISmtpAccessTokenProvider"/>
+    /// registered in the service collection. Set it in code or with <c>UseAccessTokenProvider</c>; it cannot come from configuration files.
+    /// </value>
+    public ISmtpAccessTokenProvider? AccessTokenProvider { get; set; }
+
     /// <summary>Gets or sets the host name sent in <c>EHLO</c>.</summary>
     /// <value>The default is <see langword="null"/>: the machine's host name. URI parameter: <c>ehlo</c>.</value>
     public string? EhloName { get; set; }

@@ -8,6 +8,7 @@ namespace MailSender.Cli.Output;
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(SendResultDocument))]
 [JsonSerializable(typeof(ErrorDocument))]
+[JsonSerializable(typeof(Providers.ProviderDocument[]))]
 internal sealed partial class CliJsonContext : JsonSerializerContext
 {
     /// <summary>Gets the context used for output: camelCase, and '&lt;', '&gt;', '+' and non-ASCII left readable, since the output is not HTML.</summary>

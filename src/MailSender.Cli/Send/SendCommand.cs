@@ -55,7 +55,7 @@ internal sealed class SendCommand : Command, IHasHelpEpilog
 
     private readonly Option<string> _transport = new("--transport")
     {
-        Description = $"Where to send: smtp://[user@]host[:port][?security=auto|starttls|implicit|none], smtps://[user@]host[:port], or pickup:FOLDER. " +
+        Description = $"Where to send: smtp://[user@]host[:port][?security=auto|starttls|implicit|none], smtps://[user@]host[:port], relay://PROVIDER[?region=R] (see 'mailsender providers'), or pickup:FOLDER. " +
             $"Default: ${CliDefaults.TransportVariable}, else {CliDefaults.Transport} (the folder ./outbox, no server needed). " +
             $"When the URI has a user but no password, the password is read from ${MailSenderOptions.PasswordEnvironmentVariable}.",
         HelpName = "URI",

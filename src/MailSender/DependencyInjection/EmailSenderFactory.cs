@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using MailSender.Diagnostics;
 using MailSender.Internal;
+using MailSender.Providers;
 using MailSender.Resilience.Internal;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -69,11 +70,12 @@ internal sealed class EmailSenderFactory : IEmailSenderFactory, IAsyncDisposable
         var custom = _services.GetKeyedService<IEmailTransport>(name);
         var transport = custom ?? _resolver.Create(options.Transport!, options);
         var ownsTransport = custom is null;
+        var resilience = ProviderRateLimits.Apply(options.Resilience, transport, _loggerFactory.CreateLogger("MailSender"));
         var hooks = _services.GetServices<ResilienceConfiguration>().Where(c => c.Name == name).Select(c => c.Configure).ToArray();
         if (options.Resilience.Enabled || hooks.Length > 0)
         {
             // The wrapper disposes its own rate limiters, and the transport only if the sender owned it.
-            transport = new ResilientTransport(transport, ownsTransport, options.Resilience, _timeProvider, _services, hooks, _loggerFactory.CreateLogger("MailSender"), _telemetry);
+            transport = new ResilientTransport(transport, ownsTransport, resilience, _timeProvider, _services, hooks, _loggerFactory.CreateLogger("MailSender"), _telemetry);
             ownsTransport = true;
         }
 

@@ -1,3 +1,4 @@
+using MailSender.Providers;
 using MailSender.Resilience.Internal;
 using Microsoft.Extensions.DependencyInjection;
 using Polly;
@@ -18,6 +19,45 @@ public static class MailSenderBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(factory);
         builder.Services.AddKeyedSingleton(builder.Name, (provider, _) => factory(provider));
+        return builder;
+    }
+
+    /// <summary>Sends through a provider preset (e.g. <c>sendgrid</c>, <c>mailgun</c>, <c>ses</c>): the same as <c>Transport = "relay://ID"</c>.</summary>
+    /// <param name="builder">The sender's builder.</param>
+    /// <param name="provider">The preset's id or alias; <see cref="SmtpProvider.All"/> lists them.</param>
+    /// <param name="configure">Sets the region, or a host and port that replace the preset's (e.g. a local test server).</param>
+    /// <returns>The builder.</returns>
+    /// <remarks>
+    /// The user name and password come from <see cref="MailSenderOptions.UserName"/> and <see cref="MailSenderOptions.Password"/> (or
+    /// <c>MAILSENDER_PASSWORD</c>); a provider that fixes the user name (SendGrid's <c>apikey</c>) needs only the password. The preset's
+    /// documented limits configure the pool and the rate limiter unless those options are set.
+    /// </remarks>
+    /// <exception cref="EmailSendException">The provider is unknown (<see cref="EmailErrorKind.Configuration"/>); the message lists the known ones.</exception>
+    public static IMailSenderBuilder UseProvider(this IMailSenderBuilder builder, string provider, Action<SmtpProviderOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(provider);
+        var preset = ProviderCatalog.FindById(provider) ?? throw new EmailSendException(EmailErrorKind.Configuration, $"Unknown provider '{provider}'.")
+        {
+            Hint = "Known providers: " + string.Join(", ", ProviderCatalog.All.Select(p => p.Id)) + ".",
+        };
+        var options = new SmtpProviderOptions();
+        configure?.Invoke(options);
+        var transport = RelayTransportFactory.BuildUri(preset.Id, options);
+        builder.Services.Configure<MailSenderOptions>(builder.Name, o => o.Transport = transport);
+        return builder;
+    }
+
+    /// <summary>Authenticates this sender with OAuth 2.0 access tokens (OAUTHBEARER or XOAUTH2) instead of a password.</summary>
+    /// <param name="builder">The sender's builder.</param>
+    /// <param name="factory">Creates the token provider from the container, once for the sender; it is asked for a token on each new connection.</param>
+    /// <returns>The builder.</returns>
+    /// <remarks>The user name (the mailbox) still comes from the URI or <see cref="MailSenderOptions.UserName"/>.</remarks>
+    public static IMailSenderBuilder UseAccessTokenProvider(this IMailSenderBuilder builder, Func<IServiceProvider, ISmtpAccessTokenProvider> factory)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(factory);
+        builder.Services.AddOptions<MailSenderOptions>(builder.Name).Configure<IServiceProvider>((o, services) => o.AccessTokenProvider = factory(services));
         return builder;
     }
 

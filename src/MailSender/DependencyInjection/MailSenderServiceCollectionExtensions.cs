@@ -3,6 +3,7 @@ using MailSender.DependencyInjection;
 using MailSender.Diagnostics;
 using MailSender.Direct;
 using MailSender.Pickup;
+using MailSender.Providers;
 using MailSender.Smtp;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -68,6 +69,7 @@ public static class MailSenderServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IEmailTransportFactory, SmtpTransportFactory>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IEmailTransportFactory, PickupTransportFactory>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IEmailTransportFactory, DirectTransportFactory>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IEmailTransportFactory, RelayTransportFactory>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MailSenderOptions>, MailSenderOptionsValidator>());
         services.TryAddSingleton<IEmailSenderFactory, EmailSenderFactory>();
 

@@ -76,4 +76,7 @@ public class ResilienceOptions
     /// With <see langword="true"/>, an <see cref="EmailSendException"/> of kind <see cref="EmailErrorKind.RecipientsRejected"/> is thrown after the message was delivered to the accepted ones.
     /// </value>
     public bool ThrowOnPartialRejection { get; set; }
+
+    /// <summary>A copy, so defaults from a provider preset never change the options instance shared through <c>IOptionsMonitor</c>.</summary>
+    internal ResilienceOptions Clone() => (ResilienceOptions)MemberwiseClone();
 }

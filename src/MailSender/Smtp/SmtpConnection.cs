@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using MailSender.Diagnostics;
+using MailSender.Authentication;
 using MailSender.Pooling.Internal;
 
 namespace MailSender.Smtp;
@@ -173,7 +174,7 @@ internal sealed class SmtpConnection : IPoolableConnection
         var endpoint = $"{settings.Host}:{settings.Port}";
         if (!client.IsSecure && !settings.AllowInsecureAuthentication)
         {
-            throw new EmailSendException(EmailErrorKind.TlsFailed, $"Refusing to send the credentials of user '{settings.UserName}' to {endpoint} over an unencrypted connection.")
+            throw new EmailSendException(EmailErrorKind.TlsFailed, $"Refusing to send the credentials of user '{settings.DisplayUserName}' to {endpoint} over an unencrypted connection.")
             {
                 IsTransient = false,
                 Transport = settings.DisplayName,
@@ -191,7 +192,14 @@ internal sealed class SmtpConnection : IPoolableConnection
             };
         }
 
-        var password = settings.Password ?? throw new EmailSendException(EmailErrorKind.Configuration, $"No password is configured for user '{settings.UserName}'.")
+        if (settings.AccessTokenProvider is { } tokens)
+        {
+            await OAuthAuthenticator.AuthenticateAsync(client, settings, tokens, settings.UserName, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        OAuthAuthenticator.ThrowIfOnlyOAuthOffered(client, settings);
+        var password = settings.Password ?? throw new EmailSendException(EmailErrorKind.Configuration, $"No password is configured for user '{settings.DisplayUserName}'.")
         {
             Transport = settings.DisplayName,
             Hint = "Set MailSender:Password, the MAILSENDER_PASSWORD environment variable, or put it in the URI (smtp://user:password@host).",

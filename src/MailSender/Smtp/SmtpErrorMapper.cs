@@ -47,7 +47,7 @@ internal static class SmtpErrorMapper
             }
 
             case SmtpCommandException command:
-                return FromCommand(command, phase, endpoint, transport);
+                return FromCommand(command, phase, settings, endpoint, transport);
 
             case AuthenticationException auth:
             {
@@ -55,7 +55,7 @@ internal static class SmtpErrorMapper
                 var (replyCode, text) = SmtpReply.SplitStatusCode(auth.Message);
                 var enhanced = SmtpReply.EnhancedStatusCode(text);
                 var code = replyCode ?? (enhanced is "5.7.8" ? 535 : null);
-                return new EmailSendException(EmailErrorKind.AuthenticationFailed, $"{endpoint} refused the credentials of user '{settings.UserName}': {auth.Message}", auth)
+                return new EmailSendException(EmailErrorKind.AuthenticationFailed, $"{endpoint} refused the credentials of user '{settings.DisplayUserName}': {auth.Message}", auth)
                 {
                     // 454 (e.g. too many login attempts) is temporary; 535 and friends are not.
                     IsTransient = code is >= 400 and < 500,
@@ -63,7 +63,7 @@ internal static class SmtpErrorMapper
                     EnhancedStatusCode = enhanced,
                     ServerText = text,
                     Transport = transport,
-                    Hint = SmtpHints.ForReply(code ?? 535, enhanced, text),
+                    Hint = SmtpHints.ForReply(code ?? 535, enhanced, text, settings),
                 };
             }
 
@@ -79,7 +79,7 @@ internal static class SmtpErrorMapper
                     EnhancedStatusCode = enhanced,
                     ServerText = text,
                     Transport = transport,
-                    Hint = SmtpHints.ForReply(530, enhanced, text),
+                    Hint = SmtpHints.ForReply(530, enhanced, text, settings),
                 };
             }
 
@@ -148,7 +148,7 @@ internal static class SmtpErrorMapper
         };
     }
 
-    private static EmailSendException FromCommand(SmtpCommandException command, SmtpPhase phase, string endpoint, string transport)
+    private static EmailSendException FromCommand(SmtpCommandException command, SmtpPhase phase, SmtpTransportSettings settings, string endpoint, string transport)
     {
         var code = (int)command.StatusCode;
         var enhanced = SmtpReply.EnhancedStatusCode(command.Message);
@@ -178,7 +178,7 @@ internal static class SmtpErrorMapper
             ServerText = command.Message,
             Recipients = recipients,
             Transport = transport,
-            Hint = SmtpHints.ForReply(code, enhanced, command.Message),
+            Hint = SmtpHints.ForReply(code, enhanced, command.Message, settings),
         };
     }
 

@@ -5,6 +5,14 @@ internal static class SmtpHints
 {
     public const string Port25Blocked = "Outbound port 25 is blocked by many ISPs and cloud providers; use port 587 (STARTTLS) or 465 (implicit TLS) of your provider instead.";
 
+    /// <summary>Says what to do about a reply, in the words of the provider behind the endpoint when the presets know it.</summary>
+    public static string? ForReply(int code, string? enhanced, string? text, SmtpTransportSettings settings) =>
+        ForProvider(code, enhanced, settings) ?? ForReply(code, enhanced, text);
+
+    /// <summary>The hint for a server or provider that accepts only OAuth 2.0 when none is configured.</summary>
+    public static string OAuthNeeded(string provider) =>
+        $"{provider} accepts only OAuth 2.0 for SMTP; passwords and app passwords are refused. Configure an access-token provider (builder.UseAccessTokenProvider(...) or MailSenderOptions.AccessTokenProvider; see docs/providers.md#oauth-20).";
+
     public static string? ForReply(int code, string? enhanced, string? text)
     {
         var lower = text?.ToLowerInvariant() ?? string.Empty;
@@ -27,4 +35,45 @@ internal static class SmtpHints
             _ => null,
         };
     }
+
+    private static string? ForProvider(int code, string? enhanced, SmtpTransportSettings settings)
+    {
+        if (!IsAuthenticationFailure(code, enhanced))
+        {
+            return null;
+        }
+
+        if (settings.AccessTokenProvider is not null)
+        {
+            // Whatever the server, a refusal of a token is about the token, not a password.
+            return $"{settings.Provider?.Name ?? "The server"} refused the OAuth 2.0 access token for '{settings.DisplayUserName}': it may be expired, issued for another user, or lack the SMTP scope (Microsoft 365: https://outlook.office365.com/SMTP.Send; Google: https://mail.google.com/).";
+        }
+
+        if (settings.Provider is not { } provider)
+        {
+            return null;
+        }
+
+        if (provider.OAuthRequired)
+        {
+            return OAuthNeeded(provider.Name);
+        }
+
+        return (provider.Id, code, enhanced) switch
+        {
+            ("microsoft365", _, "5.7.139") => "Microsoft 365 has SMTP AUTH disabled for this tenant or mailbox (it is off when Security Defaults are on, and for tenants created after January 2020): enable Authenticated SMTP for the mailbox, or use OAuth 2.0 (UseAccessTokenProvider), since Microsoft is retiring basic authentication.",
+            ("microsoft365", _, "5.7.30") => "Microsoft 365 no longer accepts basic authentication (a password) for client submission in this tenant: use OAuth 2.0 (UseAccessTokenProvider, scope https://outlook.office365.com/SMTP.Send).",
+            ("gmail" or "google-workspace", 534, _) or ("gmail" or "google-workspace", _, "5.7.9") => "Google wants an app password: turn on 2-Step Verification for the account, create a 16-character app password and use it instead of the account password (or use OAuth 2.0 with UseAccessTokenProvider).",
+            ("gmail" or "google-workspace", _, _) => "Google refused the user name or password: the user name is the full address, and the password must be a 16-character app password (2-Step Verification on), not the account password; or use OAuth 2.0 (UseAccessTokenProvider).",
+            ("ses", _, _) => "Amazon SES needs SMTP credentials, not IAM access keys: create SMTP credentials in the SES console (or derive the SMTP password from the IAM secret key for this region). SMTP credentials are unique to each AWS Region: use the set created for this region.",
+            ("sendgrid", _, _) => $"SendGrid's SMTP user name must be the literal 'apikey'{(settings.UserName is "apikey" ? string.Empty : $" (not '{settings.DisplayUserName}')")} and the password an API key with at least 'Mail Send' permission.",
+            ("postmark", _, _) => "Postmark takes the Server API Token as both user name and password.",
+            _ when provider.UserNameNote is not null || provider.PasswordNote is not null =>
+                $"{provider.Name} refused the credentials. User name: {provider.UserNameNote ?? "see the provider's documentation"}. Password: {provider.PasswordNote ?? "see the provider's documentation"}.",
+            _ => null,
+        };
+    }
+
+    private static bool IsAuthenticationFailure(int code, string? enhanced) =>
+        code is 534 or 535 || enhanced is "5.7.8" or "5.7.9" or "5.7.139" or "5.7.30";
 }

@@ -18,7 +18,7 @@ namespace MailSender.Smtp;
 /// error, a timeout or a 421 it is discarded. A reused connection the server had closed is replaced once, transparently,
 /// when the failure came before the end of DATA (so the message cannot have been accepted).
 /// </remarks>
-internal sealed class SmtpTransport : IEmailTransport, ISizeAwareTransport, IAsyncDisposable
+internal sealed class SmtpTransport : IEmailTransport, ISizeAwareTransport, IProviderRateLimits, IAsyncDisposable
 {
     private readonly SmtpTransportSettings _settings;
     private readonly ConnectionPool<SmtpConnection> _pool;
@@ -43,6 +43,16 @@ internal sealed class SmtpTransport : IEmailTransport, ISizeAwareTransport, IAsy
     public string Name { get; }
 
     internal PoolStatistics PoolStatistics => _pool.Statistics;
+
+    internal SmtpTransportSettings Settings => _settings;
+
+    string? IProviderRateLimits.ProviderId => _settings.Provider?.Id;
+
+    IReadOnlyList<string> IProviderRateLimits.AppliedLimits => _settings.Provider?.AppliedLimits ?? [];
+
+    int? IProviderRateLimits.MaxMessagesPerSecond => _settings.Provider?.MaxMessagesPerSecond;
+
+    int? IProviderRateLimits.MaxMessagesPerMinute => _settings.Provider?.MaxMessagesPerMinute;
 
     public Task<SendResult> SendAsync(MimeMessage message, MailEnvelope envelope, CancellationToken cancellationToken = default) =>
         SendAsync(message, envelope, sizeBound: long.MaxValue, cancellationToken);

@@ -1,13 +1,15 @@
 using MailSender.Diagnostics;
 using MailSender.Internal;
 using MailSender.Pooling.Internal;
+using MailSender.Providers;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace MailSender.Smtp;
 
 /// <summary>Creates SMTP transports for <c>smtp://</c> and <c>smtps://</c> URIs.</summary>
 internal sealed class SmtpTransportFactory : IEmailTransportFactory
 {
-    private static readonly string[] KnownParameters =
+    internal static readonly string[] KnownParameters =
     [
         "security", "timeout", "connectTimeout", "ehlo", "caFile", "thumbprint", "allowInsecureAuth",
         "maxConnections", "maxMessagesPerConnection", "idleTimeout", "maxLifetime", "acquireTimeout", "checkAfterIdle",
@@ -15,19 +17,30 @@ internal sealed class SmtpTransportFactory : IEmailTransportFactory
 
     private readonly TimeProvider _timeProvider;
     private readonly MailSenderTelemetry? _telemetry;
+    private readonly IServiceProvider? _services;
 
-    public SmtpTransportFactory(TimeProvider timeProvider, MailSenderTelemetry? telemetry = null)
+    public SmtpTransportFactory(TimeProvider timeProvider, MailSenderTelemetry? telemetry = null, IServiceProvider? services = null)
     {
         _timeProvider = timeProvider;
         _telemetry = telemetry;
+        _services = services;
     }
 
     public IReadOnlyCollection<string> Schemes { get; } = ["smtp", "smtps"];
 
     public IEmailTransport Create(TransportUri uri, MailSenderOptions options) =>
-        new SmtpTransport(CreateSettings(uri, options, Environment.GetEnvironmentVariable(MailSenderOptions.PasswordEnvironmentVariable)), _timeProvider, _telemetry);
+        new SmtpTransport(CreateSettings(uri, options, Environment.GetEnvironmentVariable(MailSenderOptions.PasswordEnvironmentVariable), AccessTokenProvider(options, _services)), _timeProvider, _telemetry);
 
-    internal static SmtpTransportSettings CreateSettings(TransportUri uri, MailSenderOptions options, string? environmentPassword)
+    /// <summary>Gets the sender's access-token provider: the option, else one registered in the container.</summary>
+    internal static ISmtpAccessTokenProvider? AccessTokenProvider(MailSenderOptions options, IServiceProvider? services) =>
+        options.AccessTokenProvider ?? services?.GetService<ISmtpAccessTokenProvider>();
+
+    /// <param name="uri">The <c>smtp://</c> or <c>smtps://</c> URI.</param>
+    /// <param name="options">The sender's options.</param>
+    /// <param name="environmentPassword">The value of <c>MAILSENDER_PASSWORD</c>.</param>
+    /// <param name="tokens">The OAuth 2.0 token source; the option's is used without a password, a container's only when no password is configured.</param>
+    /// <param name="provider">The preset behind the endpoint; by default, the one owning the host, if any.</param>
+    internal static SmtpTransportSettings CreateSettings(TransportUri uri, MailSenderOptions options, string? environmentPassword, ISmtpAccessTokenProvider? tokens = null, SmtpProviderContext? provider = null)
     {
         SettingParser.RejectUnknown(uri, KnownParameters);
         if (uri.Host is null)
@@ -40,6 +53,9 @@ internal sealed class SmtpTransportFactory : IEmailTransportFactory
         var port = uri.Port ?? (security == SmtpSecurity.Implicit ? MailSenderDefaults.SmtpsPort : MailSenderDefaults.SmtpPort);
         var userName = uri.UserName ?? NullIfEmpty(options.UserName);
         var password = uri.Password ?? NullIfEmpty(options.Password) ?? (userName is null ? null : NullIfEmpty(environmentPassword));
+
+        // A token provider set on these options is meant for this sender; one from the container only when no password is.
+        tokens = options.AccessTokenProvider ?? (password is null && userName is not null ? tokens : null);
         if (password is not null && userName is null)
         {
             throw new EmailSendException(EmailErrorKind.Configuration, $"Invalid transport {uri.Endpoint}: a password is configured but no user name.")
@@ -48,7 +64,15 @@ internal sealed class SmtpTransportFactory : IEmailTransportFactory
             };
         }
 
-        if (userName is not null && password is null)
+        if (tokens is not null && userName is null)
+        {
+            throw new EmailSendException(EmailErrorKind.Configuration, $"Invalid transport {uri.Endpoint}: an access-token provider is configured but no user name.")
+            {
+                Hint = "OAuth 2.0 (XOAUTH2/OAUTHBEARER) names the mailbox: put it in the URI (smtp://user@host) or set MailSender:UserName.",
+            };
+        }
+
+        if (userName is not null && password is null && tokens is null)
         {
             throw new EmailSendException(EmailErrorKind.Configuration, $"Invalid transport {uri.Endpoint}: user '{userName}' has no password.")
             {
@@ -76,6 +100,8 @@ internal sealed class SmtpTransportFactory : IEmailTransportFactory
             TrustedCaFile = SettingParser.Text(uri, "caFile", options.TrustedCaFile),
             TrustedCertificateThumbprint = SettingParser.Text(uri, "thumbprint", options.TrustedCertificateThumbprint),
             Pool = ResolvePoolOptions(uri, options.Pool ?? new ConnectionPoolOptions()),
+            Provider = provider ?? (ProviderCatalog.FindByHost(uri.Host) is { } preset ? ProviderPresets.Context(preset, withLimits: false) : null),
+            AccessTokenProvider = tokens,
         };
     }
 

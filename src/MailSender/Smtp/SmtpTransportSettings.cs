@@ -32,8 +32,17 @@ internal sealed record SmtpTransportSettings
 
     public ConnectionPoolOptions Pool { get; init; } = new();
 
+    /// <summary>Gets the provider preset matching the endpoint, for hints and OAuth; <see langword="null"/> for other servers.</summary>
+    public SmtpProviderContext? Provider { get; init; }
+
+    /// <summary>Gets the OAuth 2.0 token source; when set, the connection authenticates with a token instead of the password.</summary>
+    public ISmtpAccessTokenProvider? AccessTokenProvider { get; init; }
+
+    /// <summary>Gets the user name to show in messages: masked when it is a secret itself (Postmark's server token).</summary>
+    public string? DisplayUserName => UserName is not null && Provider?.UserNameIsSecret == true ? "***" : UserName;
+
     /// <summary>Gets the endpoint for results and logs: scheme, user, host, port and security, never the password.</summary>
-    public string DisplayName => $"smtp://{(UserName is null ? string.Empty : Uri.EscapeDataString(UserName) + "@")}{(Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]" : Host)}:{Port}?security={Security.ToString().ToLowerInvariant()}";
+    public string DisplayName => $"smtp://{(DisplayUserName is null ? string.Empty : Uri.EscapeDataString(DisplayUserName) + "@")}{(Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]" : Host)}:{Port}?security={Security.ToString().ToLowerInvariant()}";
 
     // The record's generated ToString would print the password.
     public override string ToString() => DisplayName;

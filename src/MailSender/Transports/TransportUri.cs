@@ -213,6 +213,10 @@ public sealed class TransportUri
         return text.ToString();
     }
 
+    /// <summary>Builds a network URI from its parts, e.g. the <c>smtp://</c> URI a <c>relay://</c> preset resolves to.</summary>
+    internal static TransportUri ForHost(string scheme, string host, int? port, string? userName, string? password, IReadOnlyDictionary<string, string> parameters) =>
+        new(scheme) { Host = host, Port = port, UserName = userName, Password = password, Parameters = parameters };
+
     /// <summary>Gets the scheme, host and port only: safe to quote in errors about the options, which could hold a mistyped secret.</summary>
     internal string Endpoint => Host is null ? Scheme + ":" + Path : $"{Scheme}://{(Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]" : Host)}{(Port is { } p ? ":" + p.ToString(CultureInfo.InvariantCulture) : string.Empty)}";
 

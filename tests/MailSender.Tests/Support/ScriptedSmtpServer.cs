@@ -367,6 +367,8 @@ internal sealed class ScriptedSmtpServer : IAsyncDisposable
             {
                 "PLAIN" => initial is null ? [string.Empty] : [],
                 "LOGIN" => initial is null ? ["VXNlcm5hbWU6", "UGFzc3dvcmQ6"] : ["UGFzc3dvcmQ6"],
+                "XOAUTH2" or "OAUTHBEARER" when _script.Capabilities.Any(c => c.StartsWith("AUTH ", StringComparison.OrdinalIgnoreCase) && c.Contains(mechanism, StringComparison.OrdinalIgnoreCase)) =>
+                    [.. initial is null ? [string.Empty] : Array.Empty<string>(), .. _script.OAuthErrorChallenge is { } error ? [error] : Array.Empty<string>()],
                 _ => ["unsupported"],
             };
             if (prompts is ["unsupported"])

@@ -34,7 +34,13 @@ internal sealed record SmtpScript
     /// <summary>Gets the reply after the final dot.</summary>
     public string DataReply { get; init; } = "250 2.0.0 Ok: queued as SCRIPTED";
 
-    /// <summary>Gets the reply that ends an AUTH exchange (PLAIN or LOGIN).</summary>
+    /// <summary>
+    /// Gets the base64 error challenge a server sends in a <c>334</c> reply when it refuses an OAuth 2.0 token (XOAUTH2 or OAUTHBEARER):
+    /// the client must answer with an empty line before the server sends <see cref="AuthReply"/>. <see langword="null"/> sends <see cref="AuthReply"/> at once.
+    /// </summary>
+    public string? OAuthErrorChallenge { get; init; }
+
+    /// <summary>Gets the reply that ends an AUTH exchange (PLAIN, LOGIN, XOAUTH2 or OAUTHBEARER).</summary>
     public string AuthReply { get; init; } = "235 2.7.0 Authentication successful";
 
     /// <summary>

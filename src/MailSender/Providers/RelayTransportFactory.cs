@@ -1,0 +1,178 @@
+using System.Globalization;
+using MailSender.Diagnostics;
+using MailSender.Internal;
+using MailSender.Pooling.Internal;
+using MailSender.Smtp;
+
+namespace MailSender.Providers;
+
+/// <summary>
+/// Creates SMTP transports for <c>relay://PROVIDER</c> URIs (e.g. <c>relay://sendgrid</c>, <c>relay://ses?region=eu-west-1</c>):
+/// the preset gives host, port, security, the user-name convention and limits; everything else is as for <c>smtp://</c>.
+/// </summary>
+internal sealed class RelayTransportFactory : IEmailTransportFactory
+{
+    private static readonly string[] RelayParameters = ["region", "host", "port"];
+
+    private readonly TimeProvider _timeProvider;
+    private readonly MailSenderTelemetry? _telemetry;
+    private readonly IServiceProvider? _services;
+
+    public RelayTransportFactory(TimeProvider timeProvider, MailSenderTelemetry? telemetry = null, IServiceProvider? services = null)
+    {
+        _timeProvider = timeProvider;
+        _telemetry = telemetry;
+        _services = services;
+    }
+
+    public IReadOnlyCollection<string> Schemes { get; } = ["relay"];
+
+    public IEmailTransport Create(TransportUri uri, MailSenderOptions options) =>
+        new SmtpTransport(
+            CreateSettings(uri, options, Environment.GetEnvironmentVariable(MailSenderOptions.PasswordEnvironmentVariable), SmtpTransportFactory.AccessTokenProvider(options, _services)),
+            _timeProvider,
+            _telemetry);
+
+    internal static SmtpTransportSettings CreateSettings(TransportUri uri, MailSenderOptions options, string? environmentPassword, ISmtpAccessTokenProvider? tokens = null)
+    {
+        SettingParser.RejectUnknown(uri, [.. RelayParameters, .. SmtpTransportFactory.KnownParameters]);
+        var name = uri.Host ?? uri.Path?.Trim('/');
+        if (string.IsNullOrEmpty(name))
+        {
+            throw new EmailSendException(EmailErrorKind.Configuration, "Invalid transport relay: the provider is missing (expected relay://PROVIDER, e.g. relay://sendgrid).")
+            {
+                Hint = "Known providers: " + KnownIds() + ". Run 'mailsender providers' for the list.",
+            };
+        }
+
+        var preset = ProviderCatalog.FindById(name) ?? throw new EmailSendException(EmailErrorKind.Configuration, $"Invalid transport relay://{name}: unknown provider '{name}'.")
+        {
+            Hint = "Known providers: " + KnownIds() + ". Run 'mailsender providers' for the list, or use smtp://host:port for another server.",
+        };
+
+        var region = uri.Parameters.GetValueOrDefault("region");
+        var host = uri.Parameters.GetValueOrDefault("host");
+        if (region is not null && preset.Regions.Count == 0)
+        {
+            throw SettingParser.Bad(uri, "region", $"{preset.Name} has no regions; remove region=");
+        }
+
+        var presetHost = ProviderCatalog.HostFor(preset, region);
+        if (presetHost is null && host is null)
+        {
+            var regions = string.Join(", ", preset.Regions.Select(r => r.Id));
+            throw new EmailSendException(EmailErrorKind.Configuration, region is null
+                ? $"Invalid transport relay://{preset.Id}: {preset.Name} needs a region (region=...)."
+                : $"Invalid transport relay://{preset.Id}: unknown region '{region}' for {preset.Name}.")
+            {
+                Hint = $"Valid regions: {regions}. E.g. relay://{preset.Id}?region={preset.DefaultRegion ?? preset.Regions[0].Id}.",
+            };
+        }
+
+        var port = SettingParser.Integer(uri, "port", preset.Port, 1, 65535);
+        SmtpSecurity? security = uri.Parameters.ContainsKey("security") ? null : ProviderPresets.Security(preset.Security);
+        var (userName, password) = Credentials(uri, options, environmentPassword, preset);
+
+        // The SMTP factory does the rest (options, pool, validation), as for smtp://HOST:PORT?security=...
+        var parameters = new Dictionary<string, string>(uri.Parameters, StringComparer.OrdinalIgnoreCase);
+        foreach (var relayParameter in RelayParameters)
+        {
+            parameters.Remove(relayParameter);
+        }
+
+        if (security is { } presetSecurity)
+        {
+            parameters["security"] = presetSecurity.ToString().ToLowerInvariant();
+        }
+
+        var smtpUri = TransportUri.ForHost("smtp", host ?? presetHost!, port, userName, password, parameters);
+        var settings = SmtpTransportFactory.CreateSettings(smtpUri, options, environmentPassword, tokens, ProviderPresets.Context(preset, withLimits: true));
+        var pool = ApplyLimits(uri, options.Pool ?? new ConnectionPoolOptions(), settings.Pool, preset.Limits);
+        var applied = new List<string>();
+        if (pool.MaxMessagesPerConnection != settings.Pool.MaxMessagesPerConnection)
+        {
+            applied.Add(string.Create(CultureInfo.InvariantCulture, $"maxMessagesPerConnection={pool.MaxMessagesPerConnection}"));
+        }
+
+        if (pool.MaxConnections != settings.Pool.MaxConnections)
+        {
+            applied.Add(string.Create(CultureInfo.InvariantCulture, $"maxConnections={pool.MaxConnections}"));
+        }
+
+        return settings with { Pool = pool, Provider = settings.Provider! with { AppliedLimits = applied } };
+    }
+
+    /// <summary>
+    /// The preset's documented limits configure the pool unless the user chose: a URI parameter, or an option other than the default.
+    /// A per-connection message limit replaces the default (the provider allows that many); a connection limit only lowers it.
+    /// </summary>
+    internal static ConnectionPoolOptions ApplyLimits(TransportUri uri, ConnectionPoolOptions configured, ConnectionPoolOptions resolved, LimitsEntry limits)
+    {
+        var pool = resolved;
+        if (limits.MessagesPerConnection is { } perConnection && !uri.Parameters.ContainsKey("maxMessagesPerConnection") &&
+            configured.MaxMessagesPerConnection == PoolDefaults.MaxMessagesPerConnection)
+        {
+            pool = Copy(pool, maxMessagesPerConnection: perConnection);
+        }
+
+        if (limits.MaxConnections is { } connections && !uri.Parameters.ContainsKey("maxConnections") &&
+            configured.MaxConnections == PoolDefaults.MaxConnections && connections < pool.MaxConnections)
+        {
+            pool = Copy(pool, maxConnections: connections);
+        }
+
+        return pool;
+    }
+
+    /// <summary>User and password from the URI, the options or <c>MAILSENDER_PASSWORD</c>, with the provider's fixed conventions filled in.</summary>
+    private static (string? UserName, string? Password) Credentials(TransportUri uri, MailSenderOptions options, string? environmentPassword, ProviderEntry preset)
+    {
+        var userName = uri.UserName ?? NullIfEmpty(options.UserName);
+        var password = uri.Password ?? NullIfEmpty(options.Password);
+        if (preset.PasswordIsUserName)
+        {
+            // Postmark: the server token is both; give it once, as user or password.
+            password ??= userName ?? NullIfEmpty(environmentPassword);
+            userName ??= password;
+        }
+
+        // SendGrid's 'apikey', SparkPost's 'SMTP_Injection': the user name is a constant, only the key is secret.
+        userName ??= preset.UserName;
+        return (userName, password);
+    }
+
+    private static ConnectionPoolOptions Copy(ConnectionPoolOptions pool, int? maxConnections = null, int? maxMessagesPerConnection = null) => new()
+    {
+        MaxConnections = maxConnections ?? pool.MaxConnections,
+        MaxMessagesPerConnection = maxMessagesPerConnection ?? pool.MaxMessagesPerConnection,
+        IdleTimeout = pool.IdleTimeout,
+        MaxLifetime = pool.MaxLifetime,
+        AcquireTimeout = pool.AcquireTimeout,
+        CheckAfterIdle = pool.CheckAfterIdle,
+    };
+
+    private static string KnownIds() => string.Join(", ", ProviderCatalog.All.Select(p => p.Id));
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
+    internal static string BuildUri(string provider, SmtpProviderOptions options)
+    {
+        var query = new List<string>();
+        if (options.Region is { Length: > 0 } region)
+        {
+            query.Add("region=" + Uri.EscapeDataString(region));
+        }
+
+        if (options.Host is { Length: > 0 } host)
+        {
+            query.Add("host=" + Uri.EscapeDataString(host));
+        }
+
+        if (options.Port is { } port)
+        {
+            query.Add("port=" + port.ToString(CultureInfo.InvariantCulture));
+        }
+
+        return "relay://" + provider + (query.Count == 0 ? string.Empty : "?" + string.Join('&', query));
+    }
+}

@@ -1,0 +1,197 @@
+using System.Text;
+using MailSender.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace MailSender.Tests.Authentication;
+
+/// <summary>
+/// SASL XOAUTH2 and OAUTHBEARER against a scripted server: the exact exchange, a refused token, and a token per new connection.
+/// </summary>
+public class OAuthAuthenticatorTests
+{
+    private const string User = "ann@example.com";
+
+    [Fact]
+    public async Task SendAsync_ServerOffersXOAuth2_SendsExactInitialResponseAfterStartTls()
+    {
+        await using var server = ScriptedSmtpServer.Start(new SmtpScript { Capabilities = ["PIPELINING", "AUTH LOGIN PLAIN XOAUTH2"], Certificate = TestCertificates.Server });
+        var tokens = new CountingTokenProvider();
+
+        await MailSenderHost.SendAsync(Transport(server.Port), TestMessages.Text(), o => o.AccessTokenProvider = tokens);
+
+        var commands = server.Commands.ToList();
+        var auth = commands.FindIndex(c => c.StartsWith("AUTH ", StringComparison.Ordinal));
+        Assert.True(auth > commands.IndexOf("STARTTLS"), string.Join(" | ", commands));
+        var expected = Convert.ToBase64String(Encoding.ASCII.GetBytes($"user={User}\u0001auth=Bearer ya29.token-1\u0001\u0001"));
+        Assert.Equal("AUTH XOAUTH2 " + expected, commands[auth]);
+        Assert.StartsWith("MAIL FROM", commands[auth + 1], StringComparison.Ordinal);
+        Assert.Single(server.Transactions);
+        var request = Assert.Single(tokens.Requests);
+        Assert.Equal(("127.0.0.1", server.Port, User), (request.Host, request.Port, request.UserName));
+    }
+
+    [Fact]
+    public async Task SendAsync_ServerOffersOAuthBearerAndXOAuth2_PrefersOAuthBearer()
+    {
+        await using var server = ScriptedSmtpServer.Start(new SmtpScript { Capabilities = ["AUTH XOAUTH2 OAUTHBEARER"], Certificate = TestCertificates.Server });
+
+        await MailSenderHost.SendAsync(Transport(server.Port), TestMessages.Text(), o => o.AccessTokenProvider = new CountingTokenProvider());
+
+        var words = Assert.Single(server.CommandsStartingWith("AUTH ")).Split(' ');
+        Assert.Equal("OAUTHBEARER", words[1]);
+        var payload = Encoding.ASCII.GetString(Convert.FromBase64String(words[2]));
+        Assert.StartsWith($"n,a={User},", payload, StringComparison.Ordinal);
+        Assert.Contains("\u0001auth=Bearer ya29.token-1\u0001\u0001", payload, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SendAsync_TokenRefused_AnswersTheErrorChallengeAndFailsAsAuthenticationWithoutTheToken()
+    {
+        var challenge = Convert.ToBase64String(Encoding.ASCII.GetBytes("{\"status\":\"401\",\"schemes\":\"Bearer\",\"scope\":\"https://mail.google.com/\"}"));
+        await using var server = ScriptedSmtpServer.Start(new SmtpScript
+        {
+            Capabilities = ["AUTH XOAUTH2"],
+            Certificate = TestCertificates.Server,
+            OAuthErrorChallenge = challenge,
+            AuthReply = "535 5.7.8 Username and Password not accepted",
+        });
+
+        var error = await MailSenderHost.SendFailingAsync(Transport(server.Port), TestMessages.Text(), o =>
+        {
+            o.AccessTokenProvider = new CountingTokenProvider("SECRET-TOKEN-");
+            o.Resilience.Enabled = false;
+        });
+
+        Assert.Equal(EmailErrorKind.AuthenticationFailed, error.Kind);
+        Assert.Equal(535, error.StatusCode);
+        Assert.False(error.IsTransient);
+        var commands = server.Commands.ToList();
+        var auth = commands.FindIndex(c => c.StartsWith("AUTH XOAUTH2 ", StringComparison.Ordinal));
+        Assert.Equal(string.Empty, commands[auth + 1]);
+        Assert.Empty(server.Transactions);
+        Assert.DoesNotContain("SECRET-TOKEN", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("refused the OAuth 2.0 access token", error.Hint, StringComparison.Ordinal);
+        Assert.DoesNotContain("SECRET-TOKEN", error.Hint, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SendAsync_TwoConnections_AsksForATokenForEachNewConnectionOnly()
+    {
+        await using var server = ScriptedSmtpServer.Start(new SmtpScript { Capabilities = ["AUTH XOAUTH2"], Certificate = TestCertificates.Server });
+        var tokens = new CountingTokenProvider();
+        await using var host = MailSenderHost.Build(o =>
+        {
+            o.Transport = Transport(server.Port, "maxMessagesPerConnection=2");
+            o.AccessTokenProvider = tokens;
+        });
+
+        for (var i = 0; i < 3; i++)
+        {
+            await host.Sender.SendAsync(TestMessages.Text());
+        }
+
+        Assert.Equal(2, server.ConnectionCount);
+        Assert.Equal(2, tokens.Requests.Count);
+        var auths = server.CommandsStartingWith("AUTH ").Select(c => Encoding.ASCII.GetString(Convert.FromBase64String(c.Split(' ')[2]))).ToArray();
+        Assert.Equal([$"user={User}\u0001auth=Bearer ya29.token-1\u0001\u0001", $"user={User}\u0001auth=Bearer ya29.token-2\u0001\u0001"], auths);
+    }
+
+    [Fact]
+    public async Task SendAsync_TokenProviderFromBuilder_IsResolvedFromTheContainer()
+    {
+        await using var server = ScriptedSmtpServer.Start(new SmtpScript { Capabilities = ["AUTH XOAUTH2"], Certificate = TestCertificates.Server });
+        var tokens = new CountingTokenProvider();
+        await using var host = MailSenderHost.Build(
+            o => o.Transport = Transport(server.Port),
+            build: b =>
+            {
+                b.Services.AddSingleton(tokens);
+                b.UseAccessTokenProvider(sp => sp.GetRequiredService<CountingTokenProvider>());
+            });
+
+        await host.Sender.SendAsync(TestMessages.Text());
+
+        Assert.Single(tokens.Requests);
+        Assert.Single(server.CommandsStartingWith("AUTH XOAUTH2 "));
+    }
+
+    [Fact]
+    public async Task SendAsync_TokenProviderRegisteredInContainer_IsUsedWhenNoPasswordIsConfigured()
+    {
+        await using var server = ScriptedSmtpServer.Start(new SmtpScript { Capabilities = ["AUTH XOAUTH2"], Certificate = TestCertificates.Server });
+        var tokens = new CountingTokenProvider();
+        await using var host = MailSenderHost.Build(o => o.Transport = Transport(server.Port), build: b => b.Services.AddSingleton<ISmtpAccessTokenProvider>(tokens));
+
+        await host.Sender.SendAsync(TestMessages.Text());
+
+        Assert.Single(tokens.Requests);
+    }
+
+    [Fact]
+    public async Task SendAsync_ServerOffersOnlyXOAuth2AndPasswordConfigured_FailsSayingOAuthIsNeeded()
+    {
+        await using var server = ScriptedSmtpServer.Start(new SmtpScript { Capabilities = ["AUTH XOAUTH2"], Certificate = TestCertificates.Server });
+
+        var error = await MailSenderHost.SendFailingAsync(
+            TestTransports.Smtp(server.Port, "security=starttls&" + TestTransports.CaFile, User, "app-password-123"),
+            TestMessages.Text(),
+            o => o.Resilience.Enabled = false);
+
+        Assert.Equal(EmailErrorKind.AuthenticationFailed, error.Kind);
+        Assert.Contains("OAuth 2.0", error.Message, StringComparison.Ordinal);
+        Assert.Contains("access-token provider", error.Hint, StringComparison.Ordinal);
+        Assert.Empty(server.CommandsStartingWith("AUTH"));
+        Assert.DoesNotContain("app-password-123", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SendAsync_TokenProviderButServerOffersNoOAuth_FailsNamingTheOfferedMechanisms()
+    {
+        await using var server = ScriptedSmtpServer.Start(new SmtpScript { Capabilities = ["AUTH PLAIN LOGIN"], Certificate = TestCertificates.Server });
+
+        var error = await MailSenderHost.SendFailingAsync(Transport(server.Port), TestMessages.Text(), o =>
+        {
+            o.AccessTokenProvider = new CountingTokenProvider();
+            o.Resilience.Enabled = false;
+        });
+
+        Assert.Equal(EmailErrorKind.AuthenticationFailed, error.Kind);
+        Assert.Contains("PLAIN", error.Message, StringComparison.Ordinal);
+        Assert.Empty(server.CommandsStartingWith("AUTH"));
+    }
+
+    [Fact]
+    public async Task SendAsync_TokenProviderThrows_FailsAsAuthenticationNamingTheProvider()
+    {
+        await using var server = ScriptedSmtpServer.Start(new SmtpScript { Capabilities = ["AUTH XOAUTH2"], Certificate = TestCertificates.Server });
+
+        var error = await MailSenderHost.SendFailingAsync(Transport(server.Port), TestMessages.Text(), o =>
+        {
+            o.AccessTokenProvider = new ThrowingTokenProvider();
+            o.Resilience.Enabled = false;
+        });
+
+        Assert.Equal(EmailErrorKind.AuthenticationFailed, error.Kind);
+        Assert.Contains("access-token provider", error.Message, StringComparison.Ordinal);
+        Assert.Contains("refresh token expired", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Create_TokenProviderWithoutUserName_IsAConfigurationError()
+    {
+        var error = Assert.Throws<EmailSendException>(() => MailSender.Smtp.SmtpTransportFactory.CreateSettings(
+            TransportUri.Parse("smtp://smtp.example.com"), new MailSenderOptions { AccessTokenProvider = new CountingTokenProvider() }, null));
+
+        Assert.Equal(EmailErrorKind.Configuration, error.Kind);
+        Assert.Contains("no user name", error.Message, StringComparison.Ordinal);
+    }
+
+    private static string Transport(int port, string extra = "") =>
+        TestTransports.Smtp(port, "security=starttls&" + TestTransports.CaFile + (extra.Length == 0 ? string.Empty : "&" + extra), User);
+
+    private sealed class ThrowingTokenProvider : ISmtpAccessTokenProvider
+    {
+        public ValueTask<string> GetAccessTokenAsync(SmtpTokenContext context, CancellationToken cancellationToken = default) =>
+            throw new InvalidOperationException("refresh token expired");
+    }
+}

@@ -1,0 +1,199 @@
+using MailSender.Providers;
+
+namespace MailSender.Tests.Providers;
+
+/// <summary>How <c>relay://PROVIDER</c> resolves to SMTP settings: host per region, credentials and conventions, limits, and errors.</summary>
+public class RelayTransportFactoryTests
+{
+    private const string Key = "SG.s3cr3t-key";
+
+    [Fact]
+    public void CreateSettings_SendGridWithPasswordOption_UsesThePresetAndTheLiteralUserName()
+    {
+        var settings = Create("relay://sendgrid", new MailSenderOptions { Password = Key });
+
+        Assert.Equal(("smtp.sendgrid.net", 587, SmtpSecurity.StartTls), (settings.Host, settings.Port, settings.Security));
+        Assert.Equal(("apikey", Key), (settings.UserName, settings.Password));
+        Assert.Equal("sendgrid", settings.Provider?.Id);
+    }
+
+    [Fact]
+    public void CreateSettings_UserAndKeyInUri_TakesThem()
+    {
+        var settings = Create("relay://apikey:" + Key + "@sendgrid");
+
+        Assert.Equal(("apikey", Key), (settings.UserName, settings.Password));
+    }
+
+    [Fact]
+    public void CreateSettings_PasswordFromEnvironment_IsUsedWithTheLiteralUserName()
+    {
+        var settings = RelayTransportFactory.CreateSettings(TransportUri.Parse("relay://sendgrid"), new MailSenderOptions(), environmentPassword: Key);
+
+        Assert.Equal(("apikey", Key), (settings.UserName, settings.Password));
+    }
+
+    [Fact]
+    public void CreateSettings_SendGridWithoutKey_FailsAskingForThePassword()
+    {
+        var error = Assert.Throws<EmailSendException>(() => Create("relay://sendgrid"));
+
+        Assert.Equal(EmailErrorKind.Configuration, error.Kind);
+        Assert.Contains("'apikey' has no password", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("relay://TOKEN-123@postmark")]
+    [InlineData("relay://postmark")]
+    public void CreateSettings_Postmark_UsesTheServerTokenAsUserAndPassword(string uri)
+    {
+        var settings = Create(uri, uri.Contains('@', StringComparison.Ordinal) ? new MailSenderOptions() : new MailSenderOptions { Password = "TOKEN-123" });
+
+        Assert.Equal(("TOKEN-123", "TOKEN-123"), (settings.UserName, settings.Password));
+        Assert.Equal("smtp.postmarkapp.com", settings.Host);
+    }
+
+    [Fact]
+    public void CreateSettings_PostmarkToken_NeverAppearsInTheDisplayName()
+    {
+        var settings = Create("relay://TOKEN-123@postmark");
+
+        Assert.DoesNotContain("TOKEN-123", settings.DisplayName, StringComparison.Ordinal);
+        Assert.DoesNotContain("TOKEN-123", settings.ToString(), StringComparison.Ordinal);
+        Assert.Equal("***", settings.DisplayUserName);
+    }
+
+    [Theory]
+    [InlineData("relay://ses?region=eu-west-1", "email-smtp.eu-west-1.amazonaws.com")]
+    [InlineData("relay://ses?region=us-gov-west-1", "email-smtp.us-gov-west-1.amazonaws.com")]
+    [InlineData("relay://mailgun", "smtp.mailgun.org")]
+    [InlineData("relay://mailgun?region=eu", "smtp.eu.mailgun.org")]
+    [InlineData("relay://mailgun?region=EU", "smtp.eu.mailgun.org")]
+    [InlineData("relay://sparkpost?region=eu", "smtp.eu.sparkpostmail.com")]
+    [InlineData("relay://Amazon-SES?region=ap-southeast-2", "email-smtp.ap-southeast-2.amazonaws.com")]
+    public void CreateSettings_Region_PicksTheRegionsHost(string uri, string host)
+    {
+        Assert.Equal(host, Create("relay://u:p@" + uri["relay://".Length..]).Host);
+    }
+
+    [Fact]
+    public void CreateSettings_SesWithoutRegion_FailsListingTheRegions()
+    {
+        var error = Assert.Throws<EmailSendException>(() => Create("relay://u:p@ses"));
+
+        Assert.Equal(EmailErrorKind.Configuration, error.Kind);
+        Assert.Contains("needs a region", error.Message, StringComparison.Ordinal);
+        Assert.Contains("eu-west-1", error.Hint, StringComparison.Ordinal);
+        Assert.Contains("us-gov-east-1", error.Hint, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CreateSettings_UnknownRegion_FailsListingTheRegions()
+    {
+        var error = Assert.Throws<EmailSendException>(() => Create("relay://u:p@mailgun?region=mars"));
+
+        Assert.Equal(EmailErrorKind.Configuration, error.Kind);
+        Assert.Contains("unknown region 'mars'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("us, eu", error.Hint, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CreateSettings_RegionForProviderWithoutRegions_Fails()
+    {
+        var error = Assert.Throws<EmailSendException>(() => Create("relay://u:p@postmark?region=eu"));
+
+        Assert.Equal(EmailErrorKind.Configuration, error.Kind);
+        Assert.Contains("region", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CreateSettings_UnknownProvider_FailsListingTheKnownOnesWithoutThePassword()
+    {
+        var error = Assert.Throws<EmailSendException>(() => Create("relay://user:hunter2-secret@sendgird"));
+
+        Assert.Equal(EmailErrorKind.Configuration, error.Kind);
+        Assert.Contains("unknown provider 'sendgird'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("sendgrid", error.Hint, StringComparison.Ordinal);
+        Assert.Contains("mailgun", error.Hint, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CreateSettings_UnknownParameter_Fails()
+    {
+        var error = Assert.Throws<EmailSendException>(() => Create("relay://u:p@sendgrid?regoin=eu"));
+
+        Assert.Equal(EmailErrorKind.Configuration, error.Kind);
+        Assert.Contains("regoin", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CreateSettings_HostPortAndSecurityOverrides_ReplaceThePresets()
+    {
+        var settings = Create("relay://u:p@gmail?host=127.0.0.1&port=2525&security=starttls");
+
+        Assert.Equal(("127.0.0.1", 2525, SmtpSecurity.StartTls), (settings.Host, settings.Port, settings.Security));
+        Assert.Equal("gmail", settings.Provider?.Id);
+    }
+
+    [Fact]
+    public void CreateSettings_ImplicitTlsPreset_UsesImplicitTls()
+    {
+        var settings = Create("relay://ann%40gmail.com:app-password@gmail");
+
+        Assert.Equal(("smtp.gmail.com", 465, SmtpSecurity.Implicit), (settings.Host, settings.Port, settings.Security));
+    }
+
+    [Fact]
+    public void CreateSettings_PresetMessagesPerConnection_ReplacesTheDefault()
+    {
+        Assert.Equal(5000, Create("relay://u:p@sendgrid").Pool.MaxMessagesPerConnection);
+        Assert.Equal(5, Create("relay://u:p@sendgrid").Pool.MaxConnections);
+    }
+
+    [Fact]
+    public void CreateSettings_UriPoolParameters_WinOverThePreset()
+    {
+        var pool = Create("relay://u:p@sendgrid?maxMessagesPerConnection=10&maxConnections=2").Pool;
+
+        Assert.Equal((10, 2), (pool.MaxMessagesPerConnection, pool.MaxConnections));
+    }
+
+    [Fact]
+    public void CreateSettings_PoolOptions_WinOverThePreset()
+    {
+        var options = new MailSenderOptions { Pool = new ConnectionPoolOptions { MaxMessagesPerConnection = 7 } };
+
+        Assert.Equal(7, Create("relay://u:p@sendgrid", options).Pool.MaxMessagesPerConnection);
+    }
+
+    [Fact]
+    public void ApplyLimits_ConnectionLimitBelowTheDefault_LowersIt()
+    {
+        var uri = TransportUri.Parse("relay://x");
+        var pool = RelayTransportFactory.ApplyLimits(uri, new ConnectionPoolOptions(), new ConnectionPoolOptions(), new LimitsEntry { MaxConnections = 2 });
+
+        Assert.Equal(2, pool.MaxConnections);
+    }
+
+    [Fact]
+    public void CreateSettings_Microsoft365_CarriesItsSendRate()
+    {
+        var provider = Create("relay://u:p@microsoft365").Provider!;
+
+        Assert.Equal(30, provider.MaxMessagesPerMinute);
+        Assert.Null(provider.MaxMessagesPerSecond);
+    }
+
+    [Fact]
+    public void CreateSettings_SmtpUriToAPresetsHost_KnowsTheProviderButAppliesNoLimits()
+    {
+        var settings = MailSender.Smtp.SmtpTransportFactory.CreateSettings(TransportUri.Parse("smtp://u:p@smtp.office365.com:587"), new MailSenderOptions(), null);
+
+        Assert.Equal("microsoft365", settings.Provider?.Id);
+        Assert.Null(settings.Provider?.MaxMessagesPerMinute);
+    }
+
+    private static MailSender.Smtp.SmtpTransportSettings Create(string uri, MailSenderOptions? options = null) =>
+        RelayTransportFactory.CreateSettings(TransportUri.Parse(uri), options ?? new MailSenderOptions(), environmentPassword: null);
+}

@@ -1,3 +1,5 @@
+using MailSender.Detection;
+using MailSender.Detection.Internal;
 using MailSender.DependencyInjection;
 using MailSender.Pickup;
 using MailSender.Smtp;
@@ -60,6 +62,11 @@ public static class MailSenderServiceCollectionExtensions
 
         services.AddOptions();
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<TlsHistory>();
+        services.TryAddSingleton<IKnownEndpointSource, NoKnownEndpoints>();
+        services.TryAddSingleton<ISrvResolver, DnsSrvResolver>();
+        services.TryAddSingleton<ISmtpEndpointDetector, SmtpEndpointDetector>();
+        services.TryAddSingleton<DetectedEndpointCache>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IEmailTransportFactory, SmtpTransportFactory>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IEmailTransportFactory, PickupTransportFactory>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MailSenderOptions>, MailSenderOptionsValidator>());

@@ -15,7 +15,7 @@ namespace MailSender.Failover;
 /// With resilience enabled, each transport has a circuit breaker of its own: a transport whose circuit is open is
 /// skipped without being tried, so one broken endpoint neither slows every message down nor blocks the others.
 /// </remarks>
-internal sealed class FailoverTransport : IEmailTransport, ISizeAwareTransport, IAsyncDisposable
+internal sealed class FailoverTransport : IVerifiableEmailTransport, ISizeAwareTransport, IAsyncDisposable
 {
     private readonly Member[] _members;
     private readonly bool _roundRobin;
@@ -70,6 +70,26 @@ internal sealed class FailoverTransport : IEmailTransport, ISizeAwareTransport, 
                 // Nothing was accepted (a transient failure is never one after the hand-over): the next transport may do better.
             }
         }
+    }
+
+    /// <summary>Succeeds when at least one transport verifies (as a send would succeed through it); otherwise throws the first failure.</summary>
+    public async Task VerifyAsync(CancellationToken cancellationToken = default)
+    {
+        EmailSendException? first = null;
+        foreach (var member in _members)
+        {
+            try
+            {
+                await EmailSenderExtensions.VerifyTransportAsync(member.Transport, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (EmailSendException ex)
+            {
+                first ??= ex;
+            }
+        }
+
+        throw first!;
     }
 
     public async ValueTask DisposeAsync()

@@ -11,11 +11,15 @@ namespace MailSender.Smtp;
 /// </summary>
 internal sealed class SmtpConnection : IPoolableConnection
 {
-    private SmtpConnection(RecordingSmtpClient client, CertificateCheck certificate)
+    private SmtpConnection(RecordingSmtpClient client, CertificateCheck certificate, SmtpTransportSettings settings)
     {
         Client = client;
         Certificate = certificate;
+        Settings = settings;
     }
+
+    /// <summary>Gets the settings this connection was opened with (after detection: the detected host, port and security).</summary>
+    public SmtpTransportSettings Settings { get; }
 
     public RecordingSmtpClient Client { get; }
 
@@ -26,7 +30,7 @@ internal sealed class SmtpConnection : IPoolableConnection
 
     /// <summary>Opens and authenticates a connection within the connect timeout.</summary>
     /// <exception cref="EmailSendException">The connection, TLS or authentication failed.</exception>
-    public static async Task<SmtpConnection> OpenAsync(SmtpTransportSettings settings, CertificateValidator certificates, TimeProvider timeProvider, CancellationToken cancellationToken)
+    public static async Task<SmtpConnection> OpenAsync(SmtpTransportSettings settings, CertificateValidator certificates, TlsHistory history, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
         var client = new RecordingSmtpClient();
         var certificate = new CertificateCheck();
@@ -34,9 +38,10 @@ internal sealed class SmtpConnection : IPoolableConnection
         try
         {
             await ConnectAsync(client, certificate, settings, certificates, timeProvider, cancellationToken).ConfigureAwait(false);
+            CheckDowngrade(client, settings, history);
             phase = SmtpPhase.Authenticate;
             await AuthenticateAsync(client, settings, cancellationToken).ConfigureAwait(false);
-            return new SmtpConnection(client, certificate);
+            return new SmtpConnection(client, certificate, settings);
         }
         catch (Exception ex)
         {
@@ -124,6 +129,29 @@ internal sealed class SmtpConnection : IPoolableConnection
         {
             socket.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Remembers an endpoint seen with TLS; refuses a later plain-text session with it (security=auto), before any AUTH
+    /// or MAIL is written: a STARTTLS that disappears is a downgrade, never a reason to send in clear.
+    /// </summary>
+    private static void CheckDowngrade(RecordingSmtpClient client, SmtpTransportSettings settings, TlsHistory history)
+    {
+        if (client.IsSecure)
+        {
+            history.MarkSecure(settings.Host, settings.Port);
+            return;
+        }
+
+        if (settings.Security == SmtpSecurity.Auto && history.WasSecure(settings.Host, settings.Port))
+        {
+            throw new EmailSendException(EmailErrorKind.TlsFailed, $"{settings.Host}:{settings.Port} did not offer STARTTLS, although it did on an earlier connection: refusing to continue unencrypted (possible STARTTLS stripping).")
+            {
+                IsTransient = false,
+                Transport = settings.DisplayName,
+                Hint = SmtpHints.StartTlsStripped,
+            };
         }
     }
 

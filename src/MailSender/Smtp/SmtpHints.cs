@@ -5,6 +5,24 @@ internal static class SmtpHints
 {
     public const string Port25Blocked = "Outbound port 25 is blocked by many ISPs and cloud providers; use port 587 (STARTTLS) or 465 (implicit TLS) of your provider instead.";
 
+    public const string StartTlsStripped = "Something between this machine and the server (a firewall, an antivirus proxy or an attacker) may be removing STARTTLS from the server's reply. Nothing was sent and no credentials were written; check the network path.";
+
+    public const string StartTlsNotOffered = "The server offered no STARTTLS on this port, so mail and passwords would travel unencrypted: use port 587 (STARTTLS) or 465 (implicit TLS) of your provider; plain text only for a trusted local relay (security=none).";
+
+    public const string AuthNotOffered = "The server offers no AUTH here: it may offer it only after STARTTLS, or only on its submission port (587 or 465); a relay that trusts your IP address needs no user name.";
+
+    public const string CertificateNameMismatch = "Connect with the host name the certificate was issued for (see its subject), not an alias or an IP address.";
+
+    public const string CertificateExpired = "The server's certificate has expired (or is not valid yet): its administrator must renew it; check this machine's clock too.";
+
+    public const string CertificateUntrusted = "For a private or self-signed server, trust its CA with caFile=PATH (MailSender:TrustedCaFile) or pin it with thumbprint=SHA256 (MailSender:TrustedCertificateThumbprint). Validation is never turned off.";
+
+    /// <summary>Returns advice for a certificate problem worded by <see cref="CertificateValidator"/>.</summary>
+    public static string ForCertificate(string problem) =>
+        problem.Contains("name", StringComparison.Ordinal) ? CertificateNameMismatch
+        : problem.Contains("expired", StringComparison.Ordinal) ? CertificateExpired
+        : CertificateUntrusted;
+
     public static string? ForReply(int code, string? enhanced, string? text)
     {
         var lower = text?.ToLowerInvariant() ?? string.Empty;

@@ -1,6 +1,8 @@
 using System.Net.Sockets;
 using MailKit;
 using MailKit.Net.Smtp;
+using MailSender.Detection;
+using MailSender.Detection.Internal;
 using MailSender.Internal;
 using MailSender.Pooling.Internal;
 using MimeKit;
@@ -16,22 +18,28 @@ namespace MailSender.Smtp;
 /// error, a timeout or a 421 it is discarded. A reused connection the server had closed is replaced once, transparently,
 /// when the failure came before the end of DATA (so the message cannot have been accepted).
 /// </remarks>
-internal sealed class SmtpTransport : IEmailTransport, ISizeAwareTransport, IAsyncDisposable
+internal sealed class SmtpTransport : IVerifiableEmailTransport, ISizeAwareTransport, IAsyncDisposable
 {
     private readonly SmtpTransportSettings _settings;
     private readonly ConnectionPool<SmtpConnection> _pool;
+    private readonly CertificateValidator _certificates;
+    private readonly TlsHistory _history;
+    private readonly DetectedEndpointCache? _detection;
+    private readonly TimeProvider _timeProvider;
 
-    public SmtpTransport(SmtpTransportSettings settings, TimeProvider timeProvider)
+    public SmtpTransport(SmtpTransportSettings settings, TimeProvider timeProvider, TlsHistory? history = null, DetectedEndpointCache? detection = null)
     {
         _settings = settings;
+        _timeProvider = timeProvider;
+        _history = history ?? new TlsHistory();
         Name = settings.DisplayName;
 
         // Load the CA file now, so a bad path fails at start-up rather than at the first send.
-        var certificates = new CertificateValidator(settings.TrustedCaFile, settings.TrustedCertificateThumbprint);
-        _pool = new ConnectionPool<SmtpConnection>(
-            cancellationToken => SmtpConnection.OpenAsync(settings, certificates, timeProvider, cancellationToken),
-            settings.Pool,
-            timeProvider);
+        _certificates = new CertificateValidator(settings.TrustedCaFile, settings.TrustedCertificateThumbprint);
+        _detection = settings.DetectEndpoint
+            ? detection ?? new DetectedEndpointCache(new SmtpEndpointDetector(new NoKnownEndpoints(), new DnsSrvResolver(), _history, timeProvider), timeProvider)
+            : null;
+        _pool = new ConnectionPool<SmtpConnection>(OpenAsync, settings.Pool, timeProvider);
     }
 
     public string Name { get; }
@@ -54,7 +62,7 @@ internal sealed class SmtpTransport : IEmailTransport, ISizeAwareTransport, IAsy
             lease.CountMessage();
             try
             {
-                CheckCapabilities(client, message, envelope, sizeBound);
+                CheckCapabilities(client, lease.Connection.Settings, message, envelope, sizeBound);
                 var response = await client.SendAsync(MessagePreparer.WireFormat, message, envelope.Sender, envelope.Recipients, cancellationToken).ConfigureAwait(false);
                 var rejected = client.Rejected.Count == 0 ? [] : client.Rejected.ToArray();
                 lease.Return(reusable: true);
@@ -86,14 +94,49 @@ internal sealed class SmtpTransport : IEmailTransport, ISizeAwareTransport, IAsy
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                var error = SmtpErrorMapper.Map(ex, SmtpPhase.Envelope, _settings, client, lease.Connection.Certificate);
+                var error = SmtpErrorMapper.Map(ex, SmtpPhase.Envelope, lease.Connection.Settings, client, lease.Connection.Certificate);
                 lease.Return(await TryResetAsync(client, ex, error).ConfigureAwait(false));
                 throw error;
             }
         }
     }
 
+    /// <summary>Connects (detecting the endpoint if needed), authenticates and quits, on a connection of its own: a pooled one would prove nothing.</summary>
+    public async Task VerifyAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await connection.CloseAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     public ValueTask DisposeAsync() => _pool.DisposeAsync();
+
+    private async Task<SmtpConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var settings = _settings;
+        if (_detection is not null)
+        {
+            SmtpEndpointRecommendation endpoint;
+            try
+            {
+                endpoint = await _detection.GetAsync(_settings.ToDetectionRequest(), cancellationToken).ConfigureAwait(false);
+            }
+            catch (EmailSendException ex) when (ex.Transport is null)
+            {
+                throw new EmailSendException(ex.Kind, ex.Message, ex.InnerException)
+                {
+                    IsTransient = ex.IsTransient,
+                    StatusCode = ex.StatusCode,
+                    EnhancedStatusCode = ex.EnhancedStatusCode,
+                    Hint = ex.Hint,
+                    Transport = Name,
+                };
+            }
+
+            settings = _settings with { Host = endpoint.Host, Port = endpoint.Port, Security = endpoint.Security, DetectEndpoint = false };
+        }
+
+        return await SmtpConnection.OpenAsync(settings, _certificates, _history, _timeProvider, cancellationToken).ConfigureAwait(false);
+    }
 
     private static string[] Accepted(MailEnvelope envelope, RejectedRecipient[] rejected)
     {
@@ -128,7 +171,7 @@ internal sealed class SmtpTransport : IEmailTransport, ISizeAwareTransport, IAsy
         }
         catch (PoolExhaustedException ex)
         {
-            throw new EmailSendException(EmailErrorKind.ServerBusy, $"Sending through {_settings.Host}:{_settings.Port}: {ex.Message}", ex)
+            throw new EmailSendException(EmailErrorKind.ServerBusy, $"Sending through {Name}: {ex.Message}", ex)
             {
                 IsTransient = true,
                 Transport = Name,
@@ -191,14 +234,14 @@ internal sealed class SmtpTransport : IEmailTransport, ISizeAwareTransport, IAsy
         exception is IOException or SocketException or SmtpProtocolException or ServiceNotConnectedException ||
         (exception is SmtpCommandException { StatusCode: SmtpStatusCode.ServiceNotAvailable } && !exception.Message.Contains("rate", StringComparison.OrdinalIgnoreCase));
 
-    private void CheckCapabilities(SmtpClient client, MimeMessage message, MailEnvelope envelope, long sizeBound)
+    private void CheckCapabilities(SmtpClient client, SmtpTransportSettings settings, MimeMessage message, MailEnvelope envelope, long sizeBound)
     {
         if (!client.Capabilities.HasFlag(SmtpCapabilities.UTF8))
         {
             var international = FindInternational(envelope, message);
             if (international is not null)
             {
-                throw new EmailSendException(EmailErrorKind.UnsupportedByServer, $"The address '{international.Address}' has non-ASCII characters before '@', but {_settings.Host}:{_settings.Port} does not support SMTPUTF8.")
+                throw new EmailSendException(EmailErrorKind.UnsupportedByServer, $"The address '{international.Address}' has non-ASCII characters before '@', but {settings.Host}:{settings.Port} does not support SMTPUTF8.")
                 {
                     IsTransient = false,
                     Transport = Name,
@@ -215,7 +258,7 @@ internal sealed class SmtpTransport : IEmailTransport, ISizeAwareTransport, IAsy
             var size = measure.Length;
             if (size > client.MaxSize)
             {
-                throw new EmailSendException(EmailErrorKind.MessageTooLarge, $"The message is {size:N0} bytes, but {_settings.Host}:{_settings.Port} accepts at most {client.MaxSize:N0} bytes (SIZE).")
+                throw new EmailSendException(EmailErrorKind.MessageTooLarge, $"The message is {size:N0} bytes, but {settings.Host}:{settings.Port} accepts at most {client.MaxSize:N0} bytes (SIZE).")
                 {
                     IsTransient = false,
                     Transport = Name,

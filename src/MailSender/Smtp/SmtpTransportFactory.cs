@@ -1,3 +1,4 @@
+using MailSender.Detection.Internal;
 using MailSender.Internal;
 using MailSender.Pooling.Internal;
 
@@ -13,16 +14,20 @@ internal sealed class SmtpTransportFactory : IEmailTransportFactory
     ];
 
     private readonly TimeProvider _timeProvider;
+    private readonly TlsHistory _history;
+    private readonly DetectedEndpointCache _detection;
 
-    public SmtpTransportFactory(TimeProvider timeProvider)
+    public SmtpTransportFactory(TimeProvider timeProvider, TlsHistory history, DetectedEndpointCache detection)
     {
         _timeProvider = timeProvider;
+        _history = history;
+        _detection = detection;
     }
 
     public IReadOnlyCollection<string> Schemes { get; } = ["smtp", "smtps"];
 
     public IEmailTransport Create(TransportUri uri, MailSenderOptions options) =>
-        new SmtpTransport(CreateSettings(uri, options, Environment.GetEnvironmentVariable(MailSenderOptions.PasswordEnvironmentVariable)), _timeProvider);
+        new SmtpTransport(CreateSettings(uri, options, Environment.GetEnvironmentVariable(MailSenderOptions.PasswordEnvironmentVariable)), _timeProvider, _history, _detection);
 
     internal static SmtpTransportSettings CreateSettings(TransportUri uri, MailSenderOptions options, string? environmentPassword)
     {
@@ -73,6 +78,11 @@ internal sealed class SmtpTransportFactory : IEmailTransportFactory
             TrustedCaFile = SettingParser.Text(uri, "caFile", options.TrustedCaFile),
             TrustedCertificateThumbprint = SettingParser.Text(uri, "thumbprint", options.TrustedCertificateThumbprint),
             Pool = ResolvePoolOptions(uri, options.Pool ?? new ConnectionPoolOptions()),
+
+            // An explicit port keeps the classic auto contract (465 implicit TLS, else STARTTLS when offered); no port detects.
+            DetectEndpoint = uri.Port is null && security == SmtpSecurity.Auto,
+            Detection = options.Detection ?? new SmtpDetectionOptions(),
+            SenderDomain = SenderDomain(options.DefaultFrom),
         };
     }
 
@@ -113,6 +123,17 @@ internal sealed class SmtpTransportFactory : IEmailTransportFactory
     {
         var hex = text.Replace(":", string.Empty, StringComparison.Ordinal).Replace(" ", string.Empty, StringComparison.Ordinal);
         return hex.Length is 40 or 64 && hex.All(char.IsAsciiHexDigit);
+    }
+
+    private static string? SenderDomain(string? defaultFrom)
+    {
+        if (string.IsNullOrWhiteSpace(defaultFrom) || !MimeKit.MailboxAddress.TryParse(defaultFrom, out var mailbox))
+        {
+            return null;
+        }
+
+        var at = mailbox.Address.LastIndexOf('@');
+        return at < 0 ? null : mailbox.Address[(at + 1)..];
     }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;

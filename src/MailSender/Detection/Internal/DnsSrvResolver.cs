@@ -37,12 +37,7 @@ internal sealed class DnsSrvResolver : ISrvResolver
     /// <summary>Parses <c>IP</c> or <c>IP:PORT</c> (<c>[IPv6]:PORT</c>); port 53 when none is given.</summary>
     internal static IPEndPoint ParseServer(string text)
     {
-        if (IPAddress.TryParse(text, out var address))
-        {
-            return new IPEndPoint(address, 53);
-        }
-
-        if (IPEndPoint.TryParse(text, out var endpoint))
+        if (IPEndPoint.TryParse(text.Trim(), out var endpoint))
         {
             return endpoint.Port == 0 ? new IPEndPoint(endpoint.Address, 53) : endpoint;
         }

@@ -54,7 +54,9 @@ internal sealed class SmtpEndpointDetector : ISmtpEndpointDetector
             Start(candidate);
         }
 
-        var srv = options.UseDnsSrv && IsDomainName(request.Host) ? LookUpSrvAsync(request, deadlineOrCaller.Token) : null;
+        var srv = options.UseDnsSrv && (IsDomainName(request.Host) || (request.SenderDomain is { } domain && IsDomainName(domain)))
+            ? LookUpSrvAsync(request, deadlineOrCaller.Token)
+            : null;
         while (true)
         {
             if (srv is { IsCompleted: true })

@@ -62,6 +62,9 @@ internal sealed class DetectedEndpointCache
                 EmailErrorKind.ConnectionFailed => 3,
                 _ => 4,
             })
+
+            // An attempt that reached an SMTP server (it has a greeting) explains more than one that never did.
+            .ThenBy(a => a.Greeting is null)
             .FirstOrDefault();
         var summary = string.Join("; ", report.Attempts.Select(a => FormattableString.Invariant($"{a.Host}:{a.Port} ({a.Security}) {a.Outcome}")));
         return new EmailSendException(telling?.ErrorKind ?? EmailErrorKind.ConnectionFailed, $"No usable SMTP endpoint was found for {report.Host}: {summary}." + (telling?.Error is { } error ? " " + error : string.Empty))

@@ -73,11 +73,6 @@ internal sealed class SmtpProbe
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             state.Greeting ??= greeting.Greeting;
-            if (phase == SmtpPhase.Authenticate)
-            {
-                state.Authenticated = false;
-            }
-
             if (stop.IsCancellationRequested && !deadline.IsCancellationRequested)
             {
                 state.Outcome = SmtpProbeOutcome.Cancelled;
@@ -91,6 +86,8 @@ internal sealed class SmtpProbe
             }
             else
             {
+                // Only a reply of the server (e.g. 535) says the credentials were refused; a timeout or a cancellation says nothing.
+                state.Authenticated = phase == SmtpPhase.Authenticate ? false : null;
                 var error = SmtpErrorMapper.Map(ex, phase, settings, client: null, certificate);
                 state.Fail(error.Kind == EmailErrorKind.Timeout ? SmtpProbeOutcome.TimedOut : SmtpProbeOutcome.Failed, error);
             }

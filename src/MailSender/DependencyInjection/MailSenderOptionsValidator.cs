@@ -105,9 +105,9 @@ internal sealed class MailSenderOptionsValidator(IEnumerable<IEmailTransportFact
             return;
         }
 
-        if (detection.Ports is null || detection.Ports.Count == 0)
+        if (detection.Ports is null)
         {
-            errors.Add($"{prefix}Ports must list at least one port.");
+            errors.Add($"{prefix}Ports must not be null (leave it empty for 465, 587, 25 and 2525).");
         }
         else if (detection.Ports.Where(p => p is < 1 or > 65535).ToArray() is [var bad, ..])
         {

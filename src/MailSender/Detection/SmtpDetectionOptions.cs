@@ -7,8 +7,8 @@ namespace MailSender;
 public sealed class SmtpDetectionOptions
 {
     /// <summary>Gets or sets the ports probed in parallel. 465 is probed with implicit TLS; 587, 25 and 2525 with STARTTLS; any other port both ways.</summary>
-    /// <value>The default is 465, 587, 25 and 2525.</value>
-    public IList<int> Ports { get; set; } = [.. Detection.Internal.DetectionDefaults.Ports];
+    /// <value>The default is empty: 465, 587, 25 and 2525. Ports listed here replace those and are reported as <see cref="SmtpProbeSource.Configured"/>.</value>
+    public IList<int> Ports { get; set; } = [];
 
     /// <summary>Gets or sets how long one probe (connection, TLS, greeting, EHLO, optional AUTH) may take; the whole detection takes about as long.</summary>
     /// <value>The default is 10 seconds.</value>

@@ -23,7 +23,7 @@ internal sealed class DetectedEndpointCache
     /// <exception cref="EmailSendException">No endpoint is usable; the message sums up every attempt.</exception>
     public async Task<SmtpEndpointRecommendation> GetAsync(SmtpDetectionRequest request, CancellationToken cancellationToken)
     {
-        var key = string.Join('\n', request.Host, request.UserName ?? string.Empty, string.Join(',', request.Options.Ports));
+        var key = string.Join('\n', request.Host, request.UserName ?? string.Empty, string.Join(',', request.Options.Ports ?? []));
         var now = _timeProvider.GetUtcNow();
         var entry = _entries.AddOrUpdate(
             key,

@@ -126,8 +126,9 @@ internal sealed class SmtpEndpointDetector : ISmtpEndpointDetector
             yield return new ProbeCandidate(known.Host, known.Port, known.Security == SmtpSecurity.Implicit ? SmtpSecurity.Implicit : SmtpSecurity.StartTls, SmtpProbeSource.Preset, order++);
         }
 
-        var ports = request.Options.Ports;
-        var source = ports.SequenceEqual(DetectionDefaults.Ports) ? SmtpProbeSource.Probe : SmtpProbeSource.Configured;
+        var configured = request.Options.Ports is { Count: > 0 };
+        var ports = configured ? request.Options.Ports : DetectionDefaults.Ports;
+        var source = configured ? SmtpProbeSource.Configured : SmtpProbeSource.Probe;
         foreach (var port in ports.Distinct())
         {
             foreach (var mode in DetectionDefaults.ModesFor(port))
@@ -199,11 +200,11 @@ internal sealed class SmtpEndpointDetector : ISmtpEndpointDetector
     private static void Validate(SmtpDetectionRequest request)
     {
         var options = request.Options ?? throw new ArgumentException("Options must not be null.", nameof(request));
-        if (options.Ports is null || options.Ports.Count == 0 || options.Ports.Any(p => p is < 1 or > 65535))
+        if (options.Ports is { } ports && ports.Any(p => p is < 1 or > 65535))
         {
-            throw new EmailSendException(EmailErrorKind.Configuration, "Detection needs at least one port from 1 to 65535 to probe.")
+            throw new EmailSendException(EmailErrorKind.Configuration, "Detection probes ports from 1 to 65535 only.")
             {
-                Hint = "Set MailSender:Detection:Ports (e.g. 465, 587) or leave it at the default.",
+                Hint = "Set MailSender:Detection:Ports (e.g. 465, 587), or leave it empty for 465, 587, 25 and 2525.",
             };
         }
 

@@ -271,6 +271,20 @@ public class SmtpEndpointDetectorTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task DetectAsync_CallerCancels_StopsAtOnce()
+    {
+        using var blackHole = new BlackHoleListener();
+        var request = DetectionTestSupport.Request(blackHole.Port);
+        request.Options.ProbeTimeout = TimeSpan.FromSeconds(30);
+        using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+
+        var watch = Stopwatch.StartNew();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => DetectionTestSupport.Detector().DetectAsync(request, cancellation.Token));
+
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}");
+    }
+
+    [Fact]
     public async Task DetectAsync_UserWithoutPassword_IsAConfigurationError()
     {
         var request = DetectionTestSupport.Request(25);

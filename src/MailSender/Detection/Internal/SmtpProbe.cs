@@ -145,7 +145,6 @@ internal sealed class SmtpProbe
 
     private static void Record(SmtpClient client, ProbeCandidate candidate, State state)
     {
-        state.Secure = client.IsSecure;
         if (client.IsSecure)
         {
             state.TlsProtocol = client.SslProtocol.ToString();
@@ -254,8 +253,6 @@ internal sealed class SmtpProbe
         public string? EnhancedStatusCode { get; set; }
 
         public string? Greeting { get; set; }
-
-        public bool Secure { get; set; }
 
         public string? TlsProtocol { get; set; }
 

@@ -51,6 +51,12 @@ internal sealed class SmtpConnection : IPoolableConnection
                 throw;
             }
 
+            if (ex is NotSupportedException && phase == SmtpPhase.Connect && settings.Security == SmtpSecurity.StartTls && history.WasSecure(settings.Host, settings.Port))
+            {
+                // A detected (or configured) STARTTLS endpoint that stops offering it: say why this matters.
+                throw Downgrade(settings, ex);
+            }
+
             if (cancellationToken.IsCancellationRequested)
             {
                 // The caller gave up (e.g. during the TLS handshake): nothing was sent.
@@ -146,14 +152,17 @@ internal sealed class SmtpConnection : IPoolableConnection
 
         if (settings.Security == SmtpSecurity.Auto && history.WasSecure(settings.Host, settings.Port))
         {
-            throw new EmailSendException(EmailErrorKind.TlsFailed, $"{settings.Host}:{settings.Port} did not offer STARTTLS, although it did on an earlier connection: refusing to continue unencrypted (possible STARTTLS stripping).")
-            {
-                IsTransient = false,
-                Transport = settings.DisplayName,
-                Hint = SmtpHints.StartTlsStripped,
-            };
+            throw Downgrade(settings, null);
         }
     }
+
+    private static EmailSendException Downgrade(SmtpTransportSettings settings, Exception? inner) =>
+        new(EmailErrorKind.TlsFailed, $"{settings.Host}:{settings.Port} did not offer STARTTLS, although it did on an earlier connection: refusing to continue unencrypted (possible STARTTLS stripping).", inner)
+        {
+            IsTransient = false,
+            Transport = settings.DisplayName,
+            Hint = SmtpHints.StartTlsStripped,
+        };
 
     private static async Task AuthenticateAsync(RecordingSmtpClient client, SmtpTransportSettings settings, CancellationToken cancellationToken)
     {

@@ -104,6 +104,34 @@ public class SmtpTransportDetectionTests
     }
 
     [Fact]
+    public async Task SendAsync_DetectedStartTlsEndpointStripped_FailsAsDowngradeAndWritesNoAuth()
+    {
+        var stripping = new StrongBox<bool>(false);
+        await using var server = ScriptedSmtpServer.Start(new SmtpScript
+        {
+            Capabilities = ["PIPELINING", "AUTH PLAIN LOGIN"],
+            Certificate = TestCertificates.Server,
+            OfferStartTlsOn = _ => !Volatile.Read(ref stripping.Value),
+        });
+        await using var host = MailSenderHost.Create(NoPortUri() + "&maxMessagesPerConnection=1", o =>
+        {
+            o.UserName = User;
+            o.Password = Password;
+            o.Detection.Ports = [server.Port];
+        });
+
+        await host.Sender.SendAsync(TestMessages.Text());
+        var authBefore = server.CommandsStartingWith("AUTH").Count;
+        Volatile.Write(ref stripping.Value, true);
+        var error = await Assert.ThrowsAsync<EmailSendException>(() => host.Sender.SendAsync(TestMessages.Text()));
+
+        Assert.Equal(EmailErrorKind.TlsFailed, error.Kind);
+        Assert.Equal(SmtpHints.StartTlsStripped, error.Hint);
+        Assert.Equal(authBefore, server.CommandsStartingWith("AUTH").Count);
+        Assert.Single(server.Transactions);
+    }
+
+    [Fact]
     public async Task VerifyAsync_Smtp_ConnectsAuthenticatesAndQuitsWithoutSending()
     {
         await using var server = ScriptedSmtpServer.Start(new SmtpScript { Capabilities = ["AUTH PLAIN LOGIN"], Certificate = TestCertificates.Server });

@@ -4,7 +4,9 @@ using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
 using MailSender.Cli.Output;
 using MailSender.Cli.Providers;
+using MailSender.Cli.Probe;
 using MailSender.Cli.Send;
+using MailSender.Cli.Verify;
 
 namespace MailSender.Cli;
 
@@ -60,7 +62,7 @@ internal static class CliApplication
         }
     }
 
-    /// <summary>Creates the command tree: <c>send</c> today; <c>probe</c>, <c>verify</c> and <c>providers</c> will join it.</summary>
+    /// <summary>Creates the command tree: <c>send</c>, <c>probe</c> and <c>verify</c>; <c>providers</c> will join them.</summary>
     /// <remarks>
     /// A plain <see cref="Command"/> named <c>mailsender</c> rather than a <see cref="RootCommand"/>, whose name is the
     /// executable's (<c>MailSender.Cli</c> under <c>dotnet</c>, <c>testhost</c> in tests) and would show in the help.
@@ -74,6 +76,8 @@ internal static class CliApplication
         root.Options.Add(new VersionOption());
         root.Subcommands.Add(new SendCommand(context));
         root.Subcommands.Add(new ProvidersCommand(context));
+        root.Subcommands.Add(new ProbeCommand(context));
+        root.Subcommands.Add(new VerifyCommand(context));
         return root;
     }
 

@@ -11,7 +11,7 @@ namespace MailSender.Testing;
 /// Register it with <see cref="MailSenderTestingServiceCollectionExtensions.AddInMemoryEmailTransport"/> to make every
 /// sender of an application use it, or configure a sender with the <c>memory:</c> transport URI.
 /// </remarks>
-public sealed class InMemoryEmailTransport : IEmailTransport
+public sealed class InMemoryEmailTransport : IVerifiableEmailTransport
 {
     private readonly object _gate = new();
     private readonly List<SentEmail> _sent = [];
@@ -28,6 +28,12 @@ public sealed class InMemoryEmailTransport : IEmailTransport
 
     /// <inheritdoc />
     public string Name => "memory:";
+
+    /// <summary>Always succeeds: memory is always ready (injected failures apply to sends only).</summary>
+    /// <param name="cancellationToken">Cancels the check.</param>
+    /// <returns>A completed task.</returns>
+    public Task VerifyAsync(CancellationToken cancellationToken = default) =>
+        cancellationToken.IsCancellationRequested ? Task.FromCanceled(cancellationToken) : Task.CompletedTask;
 
     /// <summary>Gets a snapshot of the messages sent so far, oldest first.</summary>
     public IReadOnlyList<SentEmail> SentMessages

@@ -53,9 +53,11 @@ public static class MailSenderTestingServiceCollectionExtensions
     }
 
     /// <summary>Hands the shared transport to a sender without letting the sender dispose it.</summary>
-    private sealed class SharedTransport(InMemoryEmailTransport inner) : IEmailTransport
+    private sealed class SharedTransport(InMemoryEmailTransport inner) : IVerifiableEmailTransport
     {
         public string Name => inner.Name;
+
+        public Task VerifyAsync(CancellationToken cancellationToken = default) => inner.VerifyAsync(cancellationToken);
 
         public Task<SendResult> SendAsync(MimeKit.MimeMessage message, MailEnvelope envelope, CancellationToken cancellationToken = default) =>
             inner.SendAsync(message, envelope, cancellationToken);

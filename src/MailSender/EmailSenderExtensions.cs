@@ -37,4 +37,27 @@ public static class EmailSenderExtensions
         message.Body = body.ToMessageBody();
         return sender.SendAsync(message, cancellationToken);
     }
+
+    /// <summary>
+    /// Checks, without sending a message, that <paramref name="sender"/> could deliver now: SMTP connects (detecting the
+    /// endpoint if needed), authenticates and quits; the pickup folder is checked for writing; the in-memory transport is ready.
+    /// </summary>
+    /// <param name="sender">A sender from <c>AddMailSender</c>.</param>
+    /// <param name="cancellationToken">Cancels the check.</param>
+    /// <returns>A task that completes when the check passed.</returns>
+    /// <exception cref="EmailSendException">The check failed; the exception says why, with a hint.</exception>
+    /// <exception cref="NotSupportedException">The sender or its transport cannot be checked (it does not implement <see cref="IVerifiableEmailTransport"/>).</exception>
+    public static Task VerifyAsync(this IEmailSender sender, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sender);
+        var transport = sender is DefaultEmailSender configured ? configured.Transport : sender as IEmailTransport;
+        return transport is null
+            ? throw new NotSupportedException($"{sender.GetType().Name} cannot be verified: only senders from AddMailSender can.")
+            : VerifyTransportAsync(transport, cancellationToken);
+    }
+
+    internal static Task VerifyTransportAsync(IEmailTransport transport, CancellationToken cancellationToken) =>
+        transport is IVerifiableEmailTransport verifiable
+            ? verifiable.VerifyAsync(cancellationToken)
+            : throw new NotSupportedException($"The transport {transport.Name} cannot be verified: it does not implement IVerifiableEmailTransport.");
 }

@@ -73,6 +73,9 @@ public class MailSenderOptions
     /// <summary>Gets the DKIM signing options (section <c>MailSender:Dkim</c>), applied to every message whatever the transport.</summary>
     /// <value>The default signs nothing.</value>
     public DkimOptions Dkim { get; set; } = new();
+    /// <summary>Gets the options of port and encryption detection (section <c>MailSender:Detection</c>), used when the SMTP transport URI has no port and <c>security=auto</c>.</summary>
+    /// <value>Defaults: ports 465, 587, 25 and 2525, a 10 s probe timeout, results kept for 1 hour, DNS SRV lookups through the system's resolvers.</value>
+    public SmtpDetectionOptions Detection { get; set; } = new();
 
     /// <summary>Gets or sets a value indicating whether the pickup transport writes the envelope as <c>X-Sender</c> and <c>X-Receiver</c> lines before the message.</summary>
     /// <value>The default is <see langword="true"/>, as the IIS / System.Net.Mail pickup format does. URI parameter: <c>envelope</c>.</value>

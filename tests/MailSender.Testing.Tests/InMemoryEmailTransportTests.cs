@@ -24,6 +24,19 @@ public class InMemoryEmailTransportTests
     }
 
     [Fact]
+    public async Task VerifyAsync_InMemoryTransport_IsReadyAndSendsNothing()
+    {
+        var services = new ServiceCollection();
+        services.AddMailSender(o => o.Transport = "smtp://smtp.invalid.example:587");
+        var transport = services.AddInMemoryEmailTransport();
+        await using var provider = services.BuildServiceProvider();
+
+        await provider.GetRequiredService<IEmailSender>().VerifyAsync();
+
+        Assert.Empty(transport.SentMessages);
+    }
+
+    [Fact]
     public async Task AddInMemoryEmailTransport_ReplacesCodeTransportsOfNamedSenders()
     {
         var services = new ServiceCollection();

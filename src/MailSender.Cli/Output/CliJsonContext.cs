@@ -9,6 +9,8 @@ namespace MailSender.Cli.Output;
 [JsonSerializable(typeof(SendResultDocument))]
 [JsonSerializable(typeof(ErrorDocument))]
 [JsonSerializable(typeof(Providers.ProviderDocument[]))]
+[JsonSerializable(typeof(Probe.ProbeReportDocument))]
+[JsonSerializable(typeof(Verify.VerifyResultDocument))]
 internal sealed partial class CliJsonContext : JsonSerializerContext
 {
     /// <summary>Gets the context used for output: camelCase, and '&lt;', '&gt;', '+' and non-ASCII left readable, since the output is not HTML.</summary>

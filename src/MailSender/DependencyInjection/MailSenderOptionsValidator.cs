@@ -81,6 +81,7 @@ internal sealed class MailSenderOptionsValidator(IEnumerable<IEmailTransportFact
         }
 
         ValidateResilience(options.Resilience, prefix + "Resilience:", errors);
+        ValidateDetection(options.Detection, prefix + "Detection:", errors);
 
         try
         {
@@ -104,6 +105,46 @@ internal sealed class MailSenderOptionsValidator(IEnumerable<IEmailTransportFact
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void ValidateDetection(SmtpDetectionOptions? detection, string prefix, List<string> errors)
+    {
+        if (detection is null)
+        {
+            errors.Add($"{prefix[..^1]} must not be null.");
+            return;
+        }
+
+        if (detection.Ports is null)
+        {
+            errors.Add($"{prefix}Ports must not be null (leave it empty for 465, 587, 25 and 2525).");
+        }
+        else if (detection.Ports.Where(p => p is < 1 or > 65535).ToArray() is [var bad, ..])
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"{prefix}Ports must be from 1 to 65535 (one is {bad})."));
+        }
+
+        if (detection.ProbeTimeout <= TimeSpan.Zero)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"{prefix}ProbeTimeout must be positive (it is {detection.ProbeTimeout})."));
+        }
+
+        if (detection.CacheLifetime < TimeSpan.Zero)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"{prefix}CacheLifetime must not be negative (it is {detection.CacheLifetime})."));
+        }
+
+        foreach (var server in detection.DnsServers ?? [])
+        {
+            try
+            {
+                Detection.Internal.DnsSrvResolver.ParseServer(server);
+            }
+            catch (EmailSendException ex)
+            {
+                errors.Add($"{prefix}DnsServers: {ex.Message}");
+            }
+        }
     }
 
     private static void ValidateResilience(ResilienceOptions? resilience, string prefix, List<string> errors)

@@ -1,4 +1,6 @@
 using System.Diagnostics.Metrics;
+using MailSender.Detection;
+using MailSender.Detection.Internal;
 using MailSender.DependencyInjection;
 using MailSender.Diagnostics;
 using MailSender.Direct;
@@ -66,6 +68,11 @@ public static class MailSenderServiceCollectionExtensions
         services.AddOptions();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(provider => MailSenderTelemetry.Create(provider.GetService<IMeterFactory>(), provider.GetService<ILoggerFactory>()));
+        services.TryAddSingleton<TlsHistory>();
+        services.TryAddSingleton<IKnownEndpointSource, ProviderKnownEndpoints>();
+        services.TryAddSingleton<ISrvResolver, DnsSrvResolver>();
+        services.TryAddSingleton<ISmtpEndpointDetector, SmtpEndpointDetector>();
+        services.TryAddSingleton<DetectedEndpointCache>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IEmailTransportFactory, SmtpTransportFactory>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IEmailTransportFactory, PickupTransportFactory>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IEmailTransportFactory, DirectTransportFactory>());

@@ -245,7 +245,7 @@ internal sealed class DirectTransport : IEmailTransport, IAsyncDisposable
                 }
                 catch (EmailSendException ex) when (ShouldTryNextHost(ex))
                 {
-                    Log.NextHost(_logger, domain, mx.Host, address.ToString(), ex.Message);
+                    Log.NextHost(_logger, domain, mx.Host, address.ToString(), Diagnostics.Redaction.Addresses(ex.Message));
                     last = ex;
                 }
                 catch (EmailSendException ex)
@@ -342,7 +342,7 @@ internal sealed class DirectTransport : IEmailTransport, IAsyncDisposable
 
     private DomainOutcome Failed(MimeMessage message, DomainGroup group, EmailSendException error, int code, string? enhanced)
     {
-        Log.DomainFailed(_logger, message.MessageId ?? string.Empty, group.Domain, group.Recipients.Count, error.Kind, error.Message);
+        Log.DomainFailed(_logger, message.MessageId ?? string.Empty, group.Domain, group.Recipients.Count, error.Kind, Diagnostics.Redaction.Addresses(error.Message));
         return new DomainOutcome(group, null, error, code, enhanced);
     }
 

@@ -16,7 +16,7 @@ namespace MailSender.Failover;
 /// With resilience enabled, each transport has a circuit breaker of its own: a transport whose circuit is open is
 /// skipped without being tried, so one broken endpoint neither slows every message down nor blocks the others.
 /// </remarks>
-internal sealed class FailoverTransport : IEmailTransport, ISizeAwareTransport, IAsyncDisposable
+internal sealed class FailoverTransport : IVerifiableEmailTransport, ISizeAwareTransport, IAsyncDisposable
 {
     private readonly Member[] _members;
     private readonly bool _roundRobin;
@@ -74,6 +74,26 @@ internal sealed class FailoverTransport : IEmailTransport, ISizeAwareTransport, 
                 _telemetry.FailingOver(candidates[i].Transport.Name, candidates[i + 1].Transport.Name, ex);
             }
         }
+    }
+
+    /// <summary>Succeeds when at least one transport verifies (as a send would succeed through it); otherwise throws the first failure.</summary>
+    public async Task VerifyAsync(CancellationToken cancellationToken = default)
+    {
+        EmailSendException? first = null;
+        foreach (var member in _members)
+        {
+            try
+            {
+                await EmailSenderExtensions.VerifyTransportAsync(member.Transport, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (EmailSendException ex)
+            {
+                first ??= ex;
+            }
+        }
+
+        throw first!;
     }
 
     public async ValueTask DisposeAsync()

@@ -10,7 +10,7 @@ namespace MailSender.Pickup;
 /// Writes each message as one <c>.eml</c> file in a folder, atomically: a temporary file in the same folder
 /// is written, flushed to disk, then renamed, so a reader never sees a partial message.
 /// </summary>
-internal sealed class PickupTransport : IEmailTransport
+internal sealed class PickupTransport : IVerifiableEmailTransport
 {
     private readonly string _folder;
     private readonly bool _writeEnvelope;
@@ -37,6 +37,42 @@ internal sealed class PickupTransport : IEmailTransport
 
     /// <summary>Gets where the transport reports written files and their size.</summary>
     internal MailSenderTelemetry Telemetry { get; init; } = MailSenderTelemetry.Shared;
+    /// <summary>Creates the folder if needed and writes and deletes a probe file, as a send would.</summary>
+    public async Task VerifyAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var probe = Path.Combine(_folder, "." + Guid.NewGuid().ToString("N") + ".verify.tmp");
+        try
+        {
+            CreateFolder();
+            var file = _createFile(probe);
+            await using (file.ConfigureAwait(false))
+            {
+                await file.WriteAsync("verify\r\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
+                await file.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new EmailSendException(EmailErrorKind.StorageFailed, $"The pickup folder '{_folder}' is not writable: {ex.Message}", ex)
+            {
+                IsTransient = false,
+                Transport = Name,
+                Hint = "Check that the folder exists (or can be created), that this process may write to it, and that the disk is not full.",
+            };
+        }
+        finally
+        {
+            try
+            {
+                File.Delete(probe);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Nothing to clean up, or the failure above says more.
+            }
+        }
+    }
 
     public async Task<SendResult> SendAsync(MimeMessage message, MailEnvelope envelope, CancellationToken cancellationToken = default)
     {

@@ -15,12 +15,14 @@ internal sealed class RelayTransportFactory : IEmailTransportFactory
     private static readonly string[] RelayParameters = ["region", "host", "port"];
 
     private readonly TimeProvider _timeProvider;
+    private readonly TlsHistory? _history;
     private readonly MailSenderTelemetry? _telemetry;
     private readonly IServiceProvider? _services;
 
-    public RelayTransportFactory(TimeProvider timeProvider, MailSenderTelemetry? telemetry = null, IServiceProvider? services = null)
+    public RelayTransportFactory(TimeProvider timeProvider, TlsHistory? history = null, MailSenderTelemetry? telemetry = null, IServiceProvider? services = null)
     {
         _timeProvider = timeProvider;
+        _history = history;
         _telemetry = telemetry;
         _services = services;
     }
@@ -31,7 +33,8 @@ internal sealed class RelayTransportFactory : IEmailTransportFactory
         new SmtpTransport(
             CreateSettings(uri, options, Environment.GetEnvironmentVariable(MailSenderOptions.PasswordEnvironmentVariable), SmtpTransportFactory.AccessTokenProvider(options, _services)),
             _timeProvider,
-            _telemetry);
+            _history,
+            telemetry: _telemetry);
 
     internal static SmtpTransportSettings CreateSettings(TransportUri uri, MailSenderOptions options, string? environmentPassword, ISmtpAccessTokenProvider? tokens = null)
     {

@@ -13,16 +13,18 @@ namespace MailSender.Smtp;
 /// </summary>
 internal sealed class SmtpConnection : IPoolableConnection
 {
-    private readonly SmtpTransportSettings? _settings;
     private readonly MailSenderTelemetry? _telemetry;
 
-    private SmtpConnection(RecordingSmtpClient client, CertificateCheck certificate, SmtpTransportSettings? settings = null, MailSenderTelemetry? telemetry = null)
+    private SmtpConnection(RecordingSmtpClient client, CertificateCheck certificate, SmtpTransportSettings settings, MailSenderTelemetry? telemetry = null)
     {
         Client = client;
         Certificate = certificate;
-        _settings = settings;
+        Settings = settings;
         _telemetry = telemetry;
     }
+
+    /// <summary>Gets the settings this connection was opened with (after detection: the detected host, port and security).</summary>
+    public SmtpTransportSettings Settings { get; }
 
     public RecordingSmtpClient Client { get; }
 
@@ -34,11 +36,17 @@ internal sealed class SmtpConnection : IPoolableConnection
     /// <summary>Opens and authenticates a connection within the connect timeout.</summary>
     /// <exception cref="EmailSendException">The connection, TLS or authentication failed.</exception>
     public static Task<SmtpConnection> OpenAsync(SmtpTransportSettings settings, CertificateValidator certificates, TimeProvider timeProvider, CancellationToken cancellationToken) =>
-        OpenAsync(settings, certificates, timeProvider, MailSenderTelemetry.Shared, cancellationToken);
+        OpenAsync(settings, certificates, history: null, timeProvider, MailSenderTelemetry.Shared, cancellationToken);
 
     /// <summary>Opens and authenticates a connection within the connect timeout, with spans for connect, TLS and authenticate.</summary>
+    /// <param name="settings">Where to connect and how.</param>
+    /// <param name="certificates">The certificate policy.</param>
+    /// <param name="history">Endpoints seen with TLS before (downgrade protection); <see langword="null"/> where encryption is opportunistic.</param>
+    /// <param name="timeProvider">The clock.</param>
+    /// <param name="telemetry">Where spans, metrics and log events go.</param>
+    /// <param name="cancellationToken">Cancels the attempt.</param>
     /// <exception cref="EmailSendException">The connection, TLS or authentication failed.</exception>
-    public static async Task<SmtpConnection> OpenAsync(SmtpTransportSettings settings, CertificateValidator certificates, TimeProvider timeProvider, MailSenderTelemetry telemetry, CancellationToken cancellationToken)
+    public static async Task<SmtpConnection> OpenAsync(SmtpTransportSettings settings, CertificateValidator certificates, TlsHistory? history, TimeProvider timeProvider, MailSenderTelemetry telemetry, CancellationToken cancellationToken)
     {
         var client = new RecordingSmtpClient();
         var certificate = new CertificateCheck();
@@ -49,6 +57,7 @@ internal sealed class SmtpConnection : IPoolableConnection
         {
             await ConnectAsync(client, certificate, settings, certificates, timeProvider, cancellationToken).ConfigureAwait(false);
             SmtpTelemetry.TlsHandshake(client, ToMailKit(settings) == SecureSocketOptions.SslOnConnect, error: null);
+            CheckDowngrade(client, settings, history);
             span = SmtpTelemetry.Authenticating(span, settings);
             phase = SmtpPhase.Authenticate;
             await AuthenticateAsync(client, settings, cancellationToken).ConfigureAwait(false);
@@ -70,10 +79,22 @@ internal sealed class SmtpConnection : IPoolableConnection
                 throw;
             }
 
-            // The caller gave up (e.g. during the TLS handshake): nothing was sent.
-            Exception error = cancellationToken.IsCancellationRequested
-                ? new OperationCanceledException("The send was cancelled while connecting; nothing was sent.", ex, cancellationToken)
-                : SmtpErrorMapper.Map(ex, phase, settings, client, certificate);
+            Exception error;
+            if (ex is NotSupportedException && phase == SmtpPhase.Connect && settings.Security == SmtpSecurity.StartTls && history is not null && history.WasSecure(settings.Host, settings.Port))
+            {
+                // A detected (or configured) STARTTLS endpoint that stops offering it: say why this matters.
+                error = Downgrade(settings, ex);
+            }
+            else if (cancellationToken.IsCancellationRequested)
+            {
+                // The caller gave up (e.g. during the TLS handshake): nothing was sent.
+                error = new OperationCanceledException("The send was cancelled while connecting; nothing was sent.", ex, cancellationToken);
+            }
+            else
+            {
+                error = SmtpErrorMapper.Map(ex, phase, settings, client, certificate);
+            }
+
             telemetry.OpenFailed(span, settings, error);
             throw error;
         }
@@ -108,9 +129,9 @@ internal sealed class SmtpConnection : IPoolableConnection
         finally
         {
             Client.Dispose();
-            if (_settings is not null && _telemetry is not null)
+            if (_telemetry is not null)
             {
-                SmtpLog.ConnectionClosed(_telemetry.Logger, _settings.Host, _settings.Port);
+                SmtpLog.ConnectionClosed(_telemetry.Logger, Settings.Host, Settings.Port);
             }
         }
     }
@@ -163,6 +184,37 @@ internal sealed class SmtpConnection : IPoolableConnection
             throw;
         }
     }
+
+    /// <summary>
+    /// Remembers an endpoint seen with TLS; refuses a later plain-text session with it (security=auto), before any AUTH
+    /// or MAIL is written: a STARTTLS that disappears is a downgrade, never a reason to send in clear.
+    /// </summary>
+    private static void CheckDowngrade(RecordingSmtpClient client, SmtpTransportSettings settings, TlsHistory? history)
+    {
+        if (history is null)
+        {
+            return;
+        }
+
+        if (client.IsSecure)
+        {
+            history.MarkSecure(settings.Host, settings.Port);
+            return;
+        }
+
+        if (settings.Security == SmtpSecurity.Auto && history.WasSecure(settings.Host, settings.Port))
+        {
+            throw Downgrade(settings, null);
+        }
+    }
+
+    private static EmailSendException Downgrade(SmtpTransportSettings settings, Exception? inner) =>
+        new(EmailErrorKind.TlsFailed, $"{settings.Host}:{settings.Port} did not offer STARTTLS, although it did on an earlier connection: refusing to continue unencrypted (possible STARTTLS stripping).", inner)
+        {
+            IsTransient = false,
+            Transport = settings.DisplayName,
+            Hint = SmtpHints.StartTlsStripped,
+        };
 
     private static async Task AuthenticateAsync(RecordingSmtpClient client, SmtpTransportSettings settings, CancellationToken cancellationToken)
     {

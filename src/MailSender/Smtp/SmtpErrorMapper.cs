@@ -8,17 +8,17 @@ namespace MailSender.Smtp;
 /// <summary>Turns MailKit and socket exceptions into <see cref="EmailSendException"/> with a kind, the server's reply and a hint.</summary>
 internal static class SmtpErrorMapper
 {
-    public static EmailSendException Map(Exception exception, SmtpPhase phase, SmtpTransportSettings settings, RecordingSmtpClient client, CertificateCheck certificate)
+    public static EmailSendException Map(Exception exception, SmtpPhase phase, SmtpTransportSettings settings, RecordingSmtpClient? client, CertificateCheck certificate)
     {
         var endpoint = $"{settings.Host}:{settings.Port}";
         var transport = settings.DisplayName;
-        if (phase == SmtpPhase.Envelope && client.DataStarted)
+        if (phase == SmtpPhase.Envelope && client is { DataStarted: true })
         {
             // MailKit sends the envelope and the message in one call; the DATA command tells them apart.
             phase = SmtpPhase.Data;
         }
 
-        if (client.EndOfDataWritten && exception is not SmtpCommandException)
+        if (client is { EndOfDataWritten: true } && exception is not SmtpCommandException)
         {
             return new EmailSendException(EmailErrorKind.DeliveryUncertain, $"The connection to {endpoint} failed after the whole message was sent, before the server replied: it may have been accepted.", exception)
             {
@@ -31,7 +31,7 @@ internal static class SmtpErrorMapper
 
         switch (exception)
         {
-            case RecordingSmtpClient.NoRecipientsAcceptedException:
+            case RecordingSmtpClient.NoRecipientsAcceptedException when client is not null:
             {
                 var first = client.Rejected.FirstOrDefault();
                 return new EmailSendException(EmailErrorKind.RecipientsRejected, $"{endpoint} refused every recipient: " + string.Join("; ", client.Rejected.Select(r => $"{r.Address} ({r.StatusCode} {r.ServerText})")), exception)
@@ -217,9 +217,7 @@ internal static class SmtpErrorMapper
                 : "The server and this machine could not agree on TLS (protocol version or cipher).";
         }
 
-        return certificate.Problem.Contains("name", StringComparison.Ordinal)
-            ? "Connect with the host name the certificate was issued for."
-            : "For a private or self-signed server, trust its CA with caFile=PATH (MailSender:TrustedCaFile) or pin it with thumbprint=SHA256 (MailSender:TrustedCertificateThumbprint). Validation is never turned off.";
+        return SmtpHints.ForCertificate(certificate.Problem);
     }
 
     private static SocketException? FindSocketError(Exception exception)

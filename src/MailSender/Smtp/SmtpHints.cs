@@ -12,6 +12,23 @@ internal static class SmtpHints
     /// <summary>The hint for a server or provider that accepts only OAuth 2.0 when none is configured.</summary>
     public static string OAuthNeeded(string provider) =>
         $"{provider} accepts only OAuth 2.0 for SMTP; passwords and app passwords are refused. Configure an access-token provider (builder.UseAccessTokenProvider(...) or MailSenderOptions.AccessTokenProvider; see docs/providers.md#oauth-20).";
+    public const string StartTlsStripped = "Something between this machine and the server (a firewall, an antivirus proxy or an attacker) may be removing STARTTLS from the server's reply. Nothing was sent and no credentials were written; check the network path.";
+
+    public const string StartTlsNotOffered = "The server offered no STARTTLS on this port, so mail and passwords would travel unencrypted: use port 587 (STARTTLS) or 465 (implicit TLS) of your provider; plain text only for a trusted local relay (security=none).";
+
+    public const string AuthNotOffered = "The server offers no AUTH here: it may offer it only after STARTTLS, or only on its submission port (587 or 465); a relay that trusts your IP address needs no user name.";
+
+    public const string CertificateNameMismatch = "Connect with the host name the certificate was issued for (see its subject), not an alias or an IP address.";
+
+    public const string CertificateExpired = "The server's certificate has expired (or is not valid yet): its administrator must renew it; check this machine's clock too.";
+
+    public const string CertificateUntrusted = "For a private or self-signed server, trust its CA with caFile=PATH (MailSender:TrustedCaFile) or pin it with thumbprint=SHA256 (MailSender:TrustedCertificateThumbprint). Validation is never turned off.";
+
+    /// <summary>Returns advice for a certificate problem worded by <see cref="CertificateValidator"/>.</summary>
+    public static string ForCertificate(string problem) =>
+        problem.Contains("name", StringComparison.Ordinal) ? CertificateNameMismatch
+        : problem.Contains("expired", StringComparison.Ordinal) ? CertificateExpired
+        : CertificateUntrusted;
 
     public static string? ForReply(int code, string? enhanced, string? text)
     {

@@ -3,6 +3,8 @@ using System.Net.Sockets;
 using MailKit;
 using MailKit.Net.Smtp;
 using MailSender.Diagnostics;
+using MailSender.Detection;
+using MailSender.Detection.Internal;
 using MailSender.Internal;
 using MailSender.Pooling.Internal;
 using MimeKit;
@@ -18,25 +20,31 @@ namespace MailSender.Smtp;
 /// error, a timeout or a 421 it is discarded. A reused connection the server had closed is replaced once, transparently,
 /// when the failure came before the end of DATA (so the message cannot have been accepted).
 /// </remarks>
-internal sealed class SmtpTransport : IEmailTransport, ISizeAwareTransport, IProviderRateLimits, IAsyncDisposable
+internal sealed class SmtpTransport : IVerifiableEmailTransport, ISizeAwareTransport, IProviderRateLimits, IAsyncDisposable
 {
     private readonly SmtpTransportSettings _settings;
     private readonly ConnectionPool<SmtpConnection> _pool;
+    private readonly CertificateValidator _certificates;
+    private readonly TlsHistory _history;
+    private readonly DetectedEndpointCache? _detection;
+    private readonly TimeProvider _timeProvider;
     private readonly MailSenderTelemetry _telemetry;
     private readonly IDisposable _poolTracking;
 
-    public SmtpTransport(SmtpTransportSettings settings, TimeProvider timeProvider, MailSenderTelemetry? telemetry = null)
+    public SmtpTransport(SmtpTransportSettings settings, TimeProvider timeProvider, TlsHistory? history = null, DetectedEndpointCache? detection = null, MailSenderTelemetry? telemetry = null)
     {
         _settings = settings;
+        _timeProvider = timeProvider;
+        _history = history ?? new TlsHistory();
         _telemetry = telemetry ?? MailSenderTelemetry.Shared;
         Name = settings.DisplayName;
 
         // Load the CA file now, so a bad path fails at start-up rather than at the first send.
-        var certificates = new CertificateValidator(settings.TrustedCaFile, settings.TrustedCertificateThumbprint);
-        _pool = new ConnectionPool<SmtpConnection>(
-            cancellationToken => SmtpConnection.OpenAsync(settings, certificates, timeProvider, _telemetry, cancellationToken),
-            settings.Pool,
-            timeProvider);
+        _certificates = new CertificateValidator(settings.TrustedCaFile, settings.TrustedCertificateThumbprint);
+        _detection = settings.DetectEndpoint
+            ? detection ?? new DetectedEndpointCache(new SmtpEndpointDetector(new Providers.ProviderKnownEndpoints(), new DnsSrvResolver(), _history, timeProvider), timeProvider)
+            : null;
+        _pool = new ConnectionPool<SmtpConnection>(OpenAsync, settings.Pool, timeProvider);
         _poolTracking = _telemetry.Instruments.TrackPool(settings.Host, settings.Port, () => _pool.Statistics);
     }
 
@@ -72,8 +80,8 @@ internal sealed class SmtpTransport : IEmailTransport, ISizeAwareTransport, IPro
             Activity? data = null;
             try
             {
-                CheckCapabilities(client, message, envelope, sizeBound);
-                data = MailSenderTelemetry.StartSmtp(TelemetryNames.DataSpan, _settings.Host, _settings.Port);
+                CheckCapabilities(client, lease.Connection.Settings, message, envelope, sizeBound);
+                data = MailSenderTelemetry.StartSmtp(TelemetryNames.DataSpan, lease.Connection.Settings.Host, lease.Connection.Settings.Port);
                 var response = await client.SendAsync(MessagePreparer.WireFormat, message, envelope.Sender, envelope.Recipients, cancellationToken).ConfigureAwait(false);
                 _telemetry.MessageMeasured(Name, client.DataBytes);
                 var rejected = client.Rejected.Count == 0 ? [] : client.Rejected.ToArray();
@@ -107,7 +115,7 @@ internal sealed class SmtpTransport : IEmailTransport, ISizeAwareTransport, IPro
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                var error = SmtpErrorMapper.Map(ex, SmtpPhase.Envelope, _settings, client, lease.Connection.Certificate);
+                var error = SmtpErrorMapper.Map(ex, SmtpPhase.Envelope, lease.Connection.Settings, client, lease.Connection.Certificate);
                 MailSenderTelemetry.Fail(data, error);
                 lease.Return(await TryResetAsync(client, ex, error).ConfigureAwait(false));
                 throw error;
@@ -119,10 +127,45 @@ internal sealed class SmtpTransport : IEmailTransport, ISizeAwareTransport, IPro
         }
     }
 
+    /// <summary>Connects (detecting the endpoint if needed), authenticates and quits, on a connection of its own: a pooled one would prove nothing.</summary>
+    public async Task VerifyAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await connection.CloseAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     public ValueTask DisposeAsync()
     {
         _poolTracking.Dispose();
         return _pool.DisposeAsync();
+    }
+
+    private async Task<SmtpConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var settings = _settings;
+        if (_detection is not null)
+        {
+            SmtpEndpointRecommendation endpoint;
+            try
+            {
+                endpoint = await _detection.GetAsync(_settings.ToDetectionRequest(), cancellationToken).ConfigureAwait(false);
+            }
+            catch (EmailSendException ex) when (ex.Transport is null)
+            {
+                throw new EmailSendException(ex.Kind, ex.Message, ex.InnerException)
+                {
+                    IsTransient = ex.IsTransient,
+                    StatusCode = ex.StatusCode,
+                    EnhancedStatusCode = ex.EnhancedStatusCode,
+                    Hint = ex.Hint,
+                    Transport = Name,
+                };
+            }
+
+            settings = _settings with { Host = endpoint.Host, Port = endpoint.Port, Security = endpoint.Security, DetectEndpoint = false };
+        }
+
+        return await SmtpConnection.OpenAsync(settings, _certificates, _history, _timeProvider, _telemetry, cancellationToken).ConfigureAwait(false);
     }
 
     private static string[] Accepted(MailEnvelope envelope, RejectedRecipient[] rejected)
@@ -160,7 +203,7 @@ internal sealed class SmtpTransport : IEmailTransport, ISizeAwareTransport, IPro
         {
             var statistics = _pool.Statistics;
             SmtpLog.PoolExhausted(_telemetry.Logger, _settings.Host, _settings.Port, statistics.InUse, statistics.Waiting);
-            throw new EmailSendException(EmailErrorKind.ServerBusy, $"Sending through {_settings.Host}:{_settings.Port}: {ex.Message}", ex)
+            throw new EmailSendException(EmailErrorKind.ServerBusy, $"Sending through {Name}: {ex.Message}", ex)
             {
                 IsTransient = true,
                 Transport = Name,
@@ -223,14 +266,14 @@ internal sealed class SmtpTransport : IEmailTransport, ISizeAwareTransport, IPro
         exception is IOException or SocketException or SmtpProtocolException or ServiceNotConnectedException ||
         (exception is SmtpCommandException { StatusCode: SmtpStatusCode.ServiceNotAvailable } && !exception.Message.Contains("rate", StringComparison.OrdinalIgnoreCase));
 
-    private void CheckCapabilities(SmtpClient client, MimeMessage message, MailEnvelope envelope, long sizeBound)
+    private void CheckCapabilities(SmtpClient client, SmtpTransportSettings settings, MimeMessage message, MailEnvelope envelope, long sizeBound)
     {
         if (!client.Capabilities.HasFlag(SmtpCapabilities.UTF8))
         {
             var international = FindInternational(envelope, message);
             if (international is not null)
             {
-                throw new EmailSendException(EmailErrorKind.UnsupportedByServer, $"The address '{international.Address}' has non-ASCII characters before '@', but {_settings.Host}:{_settings.Port} does not support SMTPUTF8.")
+                throw new EmailSendException(EmailErrorKind.UnsupportedByServer, $"The address '{international.Address}' has non-ASCII characters before '@', but {settings.Host}:{settings.Port} does not support SMTPUTF8.")
                 {
                     IsTransient = false,
                     Transport = Name,
@@ -247,7 +290,7 @@ internal sealed class SmtpTransport : IEmailTransport, ISizeAwareTransport, IPro
             var size = measure.Length;
             if (size > client.MaxSize)
             {
-                throw new EmailSendException(EmailErrorKind.MessageTooLarge, $"The message is {size:N0} bytes, but {_settings.Host}:{_settings.Port} accepts at most {client.MaxSize:N0} bytes (SIZE).")
+                throw new EmailSendException(EmailErrorKind.MessageTooLarge, $"The message is {size:N0} bytes, but {settings.Host}:{settings.Port} accepts at most {client.MaxSize:N0} bytes (SIZE).")
                 {
                     IsTransient = false,
                     Transport = Name,

@@ -1,4 +1,5 @@
 using MailSender.Diagnostics;
+using MailSender.Detection.Internal;
 using MailSender.Internal;
 using MailSender.Pooling.Internal;
 using MailSender.Providers;
@@ -16,12 +17,16 @@ internal sealed class SmtpTransportFactory : IEmailTransportFactory
     ];
 
     private readonly TimeProvider _timeProvider;
+    private readonly TlsHistory _history;
+    private readonly DetectedEndpointCache _detection;
     private readonly MailSenderTelemetry? _telemetry;
     private readonly IServiceProvider? _services;
 
-    public SmtpTransportFactory(TimeProvider timeProvider, MailSenderTelemetry? telemetry = null, IServiceProvider? services = null)
+    public SmtpTransportFactory(TimeProvider timeProvider, TlsHistory history, DetectedEndpointCache detection, MailSenderTelemetry? telemetry = null, IServiceProvider? services = null)
     {
         _timeProvider = timeProvider;
+        _history = history;
+        _detection = detection;
         _telemetry = telemetry;
         _services = services;
     }
@@ -29,7 +34,7 @@ internal sealed class SmtpTransportFactory : IEmailTransportFactory
     public IReadOnlyCollection<string> Schemes { get; } = ["smtp", "smtps"];
 
     public IEmailTransport Create(TransportUri uri, MailSenderOptions options) =>
-        new SmtpTransport(CreateSettings(uri, options, Environment.GetEnvironmentVariable(MailSenderOptions.PasswordEnvironmentVariable), AccessTokenProvider(options, _services)), _timeProvider, _telemetry);
+        new SmtpTransport(CreateSettings(uri, options, Environment.GetEnvironmentVariable(MailSenderOptions.PasswordEnvironmentVariable), AccessTokenProvider(options, _services)), _timeProvider, _history, _detection, _telemetry);
 
     /// <summary>Gets the sender's access-token provider: the option, else one registered in the container.</summary>
     internal static ISmtpAccessTokenProvider? AccessTokenProvider(MailSenderOptions options, IServiceProvider? services) =>
@@ -102,6 +107,10 @@ internal sealed class SmtpTransportFactory : IEmailTransportFactory
             Pool = ResolvePoolOptions(uri, options.Pool ?? new ConnectionPoolOptions()),
             Provider = provider ?? (ProviderCatalog.FindByHost(uri.Host) is { } preset ? ProviderPresets.Context(preset, withLimits: false) : null),
             AccessTokenProvider = tokens,
+
+            // An explicit port keeps the classic auto contract (465 implicit TLS, else STARTTLS when offered); no port detects.
+            DetectEndpoint = uri.Port is null && security == SmtpSecurity.Auto,
+            Detection = options.Detection ?? new SmtpDetectionOptions(),
         };
     }
 

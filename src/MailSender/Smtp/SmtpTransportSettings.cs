@@ -41,8 +41,32 @@ internal sealed record SmtpTransportSettings
     /// <summary>Gets the user name to show in messages: masked when it is a secret itself (Postmark's server token).</summary>
     public string? DisplayUserName => UserName is not null && Provider?.UserNameIsSecret == true ? "***" : UserName;
 
+    /// <summary>Gets a value indicating whether the port and encryption are detected before the first connection (no port in the URI, <c>security=auto</c>).</summary>
+    public bool DetectEndpoint { get; init; }
+
+    /// <summary>Gets how detection probes, when <see cref="DetectEndpoint"/> is set.</summary>
+    public SmtpDetectionOptions Detection { get; init; } = new();
+
     /// <summary>Gets the endpoint for results and logs: scheme, user, host, port and security, never the password.</summary>
-    public string DisplayName => $"smtp://{(DisplayUserName is null ? string.Empty : Uri.EscapeDataString(DisplayUserName) + "@")}{(Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]" : Host)}:{Port}?security={Security.ToString().ToLowerInvariant()}";
+    public string DisplayName => $"smtp://{(DisplayUserName is null ? string.Empty : Uri.EscapeDataString(DisplayUserName) + "@")}{(Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]" : Host)}{(DetectEndpoint ? string.Empty : ":" + Port.ToString(System.Globalization.CultureInfo.InvariantCulture))}?security={Security.ToString().ToLowerInvariant()}";
+
+    /// <summary>Gets the request that detects this transport's endpoint.</summary>
+    public SmtpDetectionRequest ToDetectionRequest() => new(Host)
+    {
+        UserName = UserName,
+        Password = Password,
+
+        // No sender domain: a preset or SRV record found for the From address's domain could name another host, and
+        // this transport's credentials go only to the host the user named (the detector API and the CLI can pass one).
+
+        // security=auto has always allowed plain text without credentials; credentials still need TLS unless allowed.
+        AllowPlaintext = true,
+        AllowInsecureAuthentication = AllowInsecureAuthentication,
+        TrustedCaFile = TrustedCaFile,
+        TrustedCertificateThumbprint = TrustedCertificateThumbprint,
+        EhloName = EhloName,
+        Options = Detection,
+    };
 
     // The record's generated ToString would print the password.
     public override string ToString() => DisplayName;

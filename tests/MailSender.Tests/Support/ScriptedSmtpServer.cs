@@ -253,6 +253,8 @@ internal sealed class ScriptedSmtpServer : IAsyncDisposable
 
         private SmtpFault Fault => _script.FaultOn?.Invoke(log.Number) ?? _script.Fault;
 
+        private bool OffersStartTls => _script.Certificate is not null && !_secure && (_script.OfferStartTlsOn?.Invoke(log.Number) ?? true);
+
         public async Task RunAsync(CancellationToken cancellationToken)
         {
             if (_script.GreetingDelay > TimeSpan.Zero)
@@ -319,7 +321,7 @@ internal sealed class ScriptedSmtpServer : IAsyncDisposable
         {
             Reset();
             var keywords = _script.Capabilities.ToList();
-            if (_script.Certificate is not null && !_secure)
+            if (OffersStartTls)
             {
                 keywords.Add("STARTTLS");
             }
@@ -335,7 +337,7 @@ internal sealed class ScriptedSmtpServer : IAsyncDisposable
 
         private async Task<bool> StartTlsAsync(CancellationToken cancellationToken)
         {
-            if (_script.Certificate is null || _secure)
+            if (!OffersStartTls)
             {
                 return await ReplyAsync("502 5.5.1 STARTTLS not available", cancellationToken).ConfigureAwait(false);
             }

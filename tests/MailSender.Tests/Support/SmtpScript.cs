@@ -22,6 +22,9 @@ internal sealed record SmtpScript
     /// <summary>Gets the certificate for STARTTLS; <see langword="null"/> offers no STARTTLS.</summary>
     public X509Certificate2? Certificate { get; init; }
 
+    /// <summary>Gets whether STARTTLS is offered on a connection by its number (from 1), e.g. only on the first, as a STARTTLS-stripping middlebox does later; <see langword="null"/> offers it on every connection when <see cref="Certificate"/> is set.</summary>
+    public Func<int, bool>? OfferStartTlsOn { get; init; }
+
     /// <summary>Gets the reply to MAIL FROM.</summary>
     public string MailReply { get; init; } = "250 2.1.0 Ok";
 

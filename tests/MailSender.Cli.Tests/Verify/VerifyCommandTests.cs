@@ -1,0 +1,64 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using MailSender.Cli.Tests.Infrastructure;
+
+namespace MailSender.Cli.Tests.Verify;
+
+/// <summary><c>mailsender verify</c>: a working transport exits 0 and sends nothing; a broken one exits 1 with a hint.</summary>
+public class VerifyCommandTests
+{
+    [Fact]
+    public async Task Verify_WorkingSmtpServer_ExitsZeroAndSendsNothing()
+    {
+        await using var server = await TestSmtpServer.StartAsync();
+
+        var run = await CliRun.RunAsync(["verify", "--transport", $"smtp://127.0.0.1:{server.Port}?security=none", "--json"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        using var document = JsonDocument.Parse(run.Output);
+        Assert.True(document.RootElement.GetProperty("ok").GetBoolean());
+        Assert.Empty(server.Messages);
+    }
+
+    [Fact]
+    public async Task Verify_NothingListening_ExitsOneWithHint()
+    {
+        int port;
+        using (var listener = new TcpListener(IPAddress.Loopback, 0))
+        {
+            listener.Start();
+            port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+
+        var run = await CliRun.RunAsync(["verify", "--transport", $"smtp://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}?security=none&connectTimeout=5s"]);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.StartsWith("mailsender: ConnectionFailed:", run.Error, StringComparison.Ordinal);
+        Assert.Contains("hint: Nothing is listening", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verify_PasswordFromEnvironment_IsUsedAndNeverPrinted()
+    {
+        const string password = "Env-S3cret-Pa55!";
+        await using var server = await TestSmtpServer.StartAsync();
+
+        // The in-process server offers no TLS: the credentials are refused before AUTH, and the password stays out of the output.
+        var run = await CliRun.RunAsync(["verify", "--transport", $"smtp://me@127.0.0.1:{server.Port}?security=none"], new Dictionary<string, string> { ["MAILSENDER_PASSWORD"] = password });
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.StartsWith("mailsender: TlsFailed:", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(password, run.Error + run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verify_NoTransport_IsAUsageError()
+    {
+        var run = await CliRun.RunAsync(["verify"]);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("MAILSENDER_TRANSPORT", run.Error, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,239 @@
+using System.Runtime.CompilerServices;
+using MailSender.Smtp;
+using MailSender.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace MailSender.Tests.Detection;
+
+/// <summary>
+/// The SMTP transport with detection (no port, security=auto), STARTTLS downgrade protection, VerifyAsync and the
+/// health check, end to end through AddMailSender against servers on 127.0.0.1.
+/// </summary>
+public class SmtpTransportDetectionTests
+{
+    private const string User = "mailer@example.com";
+    private const string Password = "Corr3ct-H0rse:B@ttery";
+
+    [Fact]
+    public async Task SendAsync_NoPortAndAuto_DetectsImplicitTlsAndSendsThere()
+    {
+        await using var startTls = await InProcessSmtpServer.StartAsync(new() { Security = InProcessSecurity.StartTls });
+        await using var implicitTls = await InProcessSmtpServer.StartAsync(new() { Security = InProcessSecurity.Implicit, UserName = User, Password = Password });
+        await using var host = MailSenderHost.Create(NoPortUri(), o =>
+        {
+            o.UserName = User;
+            o.Password = Password;
+            o.Detection.Ports = [startTls.Port, implicitTls.Port];
+        });
+
+        var first = await host.Sender.SendAsync(TestMessages.Text());
+        var second = await host.Sender.SendAsync(TestMessages.Text());
+
+        Assert.Equal(2, implicitTls.Messages.Count);
+        Assert.All(implicitTls.Messages, m => Assert.True(m.Secure));
+        Assert.Empty(startTls.Messages);
+        Assert.Equal("smtp://mailer%40example.com@127.0.0.1?security=auto", first.Transport);
+        Assert.DoesNotContain(Password, first.Transport, StringComparison.Ordinal);
+        Assert.Equal(first.Transport, second.Transport);
+    }
+
+    [Fact]
+    public async Task SendAsync_NoPortAndNothingUsable_FailsWithTheMostTellingAttempt()
+    {
+        await using var plain = ScriptedSmtpServer.Start(new SmtpScript { Capabilities = ["AUTH PLAIN"] });
+        await using var host = MailSenderHost.Create(NoPortUri(), o =>
+        {
+            o.UserName = User;
+            o.Password = Password;
+            o.Detection.Ports = [plain.Port];
+            o.Detection.ProbeTimeout = TimeSpan.FromSeconds(3);
+        });
+
+        var error = await Assert.ThrowsAsync<EmailSendException>(() => host.Sender.SendAsync(TestMessages.Text()));
+
+        Assert.Equal(EmailErrorKind.TlsFailed, error.Kind);
+        Assert.Contains("No usable SMTP endpoint", error.Message, StringComparison.Ordinal);
+        Assert.Equal(SmtpHints.StartTlsNotOffered, error.Hint);
+        Assert.Empty(plain.CommandsStartingWith("AUTH"));
+        Assert.Empty(plain.CommandsStartingWith("MAIL"));
+    }
+
+    [Fact]
+    public async Task SendAsync_StartTlsStrippedOnALaterConnection_FailsAndWritesNoAuth()
+    {
+        // Regression guard for issue 5: a middlebox that removes STARTTLS must not turn into a plain-text login.
+        var stripping = new StrongBox<bool>(false);
+        await using var server = ScriptedSmtpServer.Start(new SmtpScript
+        {
+            Capabilities = ["PIPELINING", "AUTH PLAIN LOGIN"],
+            Certificate = TestCertificates.Server,
+            OfferStartTlsOn = _ => !Volatile.Read(ref stripping.Value),
+        });
+        var uri = TestTransports.Smtp(server.Port, TestTransports.CaFile + "&maxMessagesPerConnection=1", User, Password);
+        await using var host = MailSenderHost.Create(uri);
+
+        await host.Sender.SendAsync(TestMessages.Text());
+        Volatile.Write(ref stripping.Value, true);
+        var error = await Assert.ThrowsAsync<EmailSendException>(() => host.Sender.SendAsync(TestMessages.Text()));
+
+        Assert.Equal(EmailErrorKind.TlsFailed, error.Kind);
+        Assert.Contains("STARTTLS stripping", error.Message, StringComparison.Ordinal);
+        Assert.Equal(SmtpHints.StartTlsStripped, error.Hint);
+        Assert.False(error.IsTransient);
+        Assert.Single(server.Transactions);
+        var later = server.Connections.Skip(1).ToArray();
+        Assert.NotEmpty(later);
+        Assert.All(later, c => Assert.DoesNotContain(c.Commands, line => line.StartsWith("AUTH", StringComparison.OrdinalIgnoreCase) || line.StartsWith("MAIL", StringComparison.OrdinalIgnoreCase)));
+        Assert.Single(server.CommandsStartingWith("AUTH"));
+    }
+
+    [Fact]
+    public async Task SendAsync_StartTlsStrippedWithoutCredentials_FailsInsteadOfSendingInClear()
+    {
+        var stripping = new StrongBox<bool>(false);
+        await using var server = ScriptedSmtpServer.Start(new SmtpScript { Certificate = TestCertificates.Server, OfferStartTlsOn = _ => !Volatile.Read(ref stripping.Value) });
+        await using var host = MailSenderHost.Create(TestTransports.Smtp(server.Port, TestTransports.CaFile + "&maxMessagesPerConnection=1"));
+
+        await host.Sender.SendAsync(TestMessages.Text());
+        Volatile.Write(ref stripping.Value, true);
+        var error = await Assert.ThrowsAsync<EmailSendException>(() => host.Sender.SendAsync(TestMessages.Text()));
+
+        Assert.Equal(EmailErrorKind.TlsFailed, error.Kind);
+        Assert.Single(server.Transactions);
+    }
+
+    [Fact]
+    public async Task SendAsync_DetectedStartTlsEndpointStripped_FailsAsDowngradeAndWritesNoAuth()
+    {
+        var stripping = new StrongBox<bool>(false);
+        await using var server = ScriptedSmtpServer.Start(new SmtpScript
+        {
+            Capabilities = ["PIPELINING", "AUTH PLAIN LOGIN"],
+            Certificate = TestCertificates.Server,
+            OfferStartTlsOn = _ => !Volatile.Read(ref stripping.Value),
+        });
+        await using var host = MailSenderHost.Create(NoPortUri() + "&maxMessagesPerConnection=1", o =>
+        {
+            o.UserName = User;
+            o.Password = Password;
+            o.Detection.Ports = [server.Port];
+        });
+
+        await host.Sender.SendAsync(TestMessages.Text());
+        var authBefore = server.CommandsStartingWith("AUTH").Count;
+        Volatile.Write(ref stripping.Value, true);
+        var error = await Assert.ThrowsAsync<EmailSendException>(() => host.Sender.SendAsync(TestMessages.Text()));
+
+        Assert.Equal(EmailErrorKind.TlsFailed, error.Kind);
+        Assert.Equal(SmtpHints.StartTlsStripped, error.Hint);
+        Assert.Equal(authBefore, server.CommandsStartingWith("AUTH").Count);
+        Assert.Single(server.Transactions);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_Smtp_ConnectsAuthenticatesAndQuitsWithoutSending()
+    {
+        await using var server = ScriptedSmtpServer.Start(new SmtpScript { Capabilities = ["AUTH PLAIN LOGIN"], Certificate = TestCertificates.Server });
+        await using var host = MailSenderHost.Create(TestTransports.Smtp(server.Port, "security=starttls&" + TestTransports.CaFile, User, Password));
+
+        await host.Sender.VerifyAsync();
+
+        Assert.Single(server.CommandsStartingWith("AUTH"));
+        Assert.Single(server.CommandsStartingWith("QUIT"));
+        Assert.Empty(server.CommandsStartingWith("MAIL"));
+    }
+
+    [Fact]
+    public async Task VerifyAsync_WrongPassword_ThrowsAuthenticationFailed()
+    {
+        await using var server = ScriptedSmtpServer.Start(new SmtpScript
+        {
+            Capabilities = ["AUTH PLAIN LOGIN"],
+            Certificate = TestCertificates.Server,
+            AuthReply = "535 5.7.8 Error: authentication failed",
+        });
+        await using var host = MailSenderHost.Create(TestTransports.Smtp(server.Port, "security=starttls&" + TestTransports.CaFile, User, "Wr0ng-S3cret-Pa55!"));
+
+        var error = await Assert.ThrowsAsync<EmailSendException>(() => host.Sender.VerifyAsync());
+
+        Assert.Equal(EmailErrorKind.AuthenticationFailed, error.Kind);
+        Assert.Equal(535, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_PickupFolder_CreatesItAndLeavesNothing()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "mailsender-verify-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            await using var host = MailSenderHost.Create("pickup:" + folder);
+
+            await host.Sender.VerifyAsync();
+
+            Assert.True(Directory.Exists(folder));
+            Assert.Empty(Directory.GetFileSystemEntries(folder));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task VerifyAsync_PickupFolderIsAFile_ThrowsConfigurationError()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            await using var host = MailSenderHost.Create("pickup:" + file);
+
+            var error = await Assert.ThrowsAsync<EmailSendException>(() => host.Sender.VerifyAsync());
+
+            Assert.Equal(EmailErrorKind.Configuration, error.Kind);
+            Assert.Contains(file, error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task VerifyAsync_Failover_SucceedsWhenOneTransportWorks()
+    {
+        await using var server = ScriptedSmtpServer.Start();
+        var closed = DetectionTestSupport.ClosedPort();
+        await using var host = MailSenderHost.Create($"failover({TestTransports.Smtp(closed, "security=none")} {TestTransports.Smtp(server.Port, "security=none")})");
+
+        await host.Sender.VerifyAsync();
+
+        Assert.Single(server.CommandsStartingWith("QUIT"));
+    }
+
+    [Fact]
+    public async Task HealthCheck_ServerUp_IsHealthy_ServerDown_IsUnhealthyWithHint()
+    {
+        await using var server = ScriptedSmtpServer.Start();
+        var closed = DetectionTestSupport.ClosedPort();
+        await using var up = MailSenderHost.Build(o => o.Transport = TestTransports.Smtp(server.Port, "security=none"), build: b => b.AddHealthCheck(tags: ["ready"]).Services.AddLogging());
+        await using var down = MailSenderHost.Build(o => o.Transport = TestTransports.Smtp(closed, "security=none"), build: b => b.AddHealthCheck().Services.AddLogging());
+
+        var healthy = await up.Provider.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+        var unhealthy = await down.Provider.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+
+        var entry = Assert.Single(healthy.Entries);
+        Assert.Equal("mailsender", entry.Key);
+        Assert.Equal(HealthStatus.Healthy, entry.Value.Status);
+        Assert.Contains("ready", entry.Value.Tags);
+        Assert.Empty(server.CommandsStartingWith("MAIL"));
+        var failed = Assert.Single(unhealthy.Entries).Value;
+        Assert.Equal(HealthStatus.Unhealthy, failed.Status);
+        Assert.Contains("refused the connection", failed.Description, StringComparison.Ordinal);
+        Assert.Contains("Nothing is listening", failed.Description, StringComparison.Ordinal);
+        Assert.Equal(nameof(EmailErrorKind.ConnectionFailed), failed.Data["kind"]);
+    }
+
+    private static string NoPortUri() =>
+        $"smtp://127.0.0.1?{TestTransports.CaFile}&connectTimeout=5s&timeout=5s";
+}

@@ -50,11 +50,17 @@ internal sealed class DefaultEmailSender : IEmailSender, IAsyncDisposable, IDisp
             envelope = prepared.Envelope;
 
             // Once per send, after the message is final and before any transport (or retry) writes it.
-            _signer?.Sign(message);
+            var sizeBound = prepared.SizeBound;
+            if (_signer is not null)
+            {
+                _signer.Sign(message);
+                sizeBound = MessagePreparer.SizeBound(message);
+            }
+
             MailSenderTelemetry.Prepared(activity, envelope);
             SenderLog.SendStarting(_logger, message.MessageId, _transport.Name, envelope.Recipients.Count);
             var result = await (_transport is ISizeAwareTransport sized
-                ? sized.SendAsync(message, prepared.Envelope, prepared.SizeBound, cancellationToken)
+                ? sized.SendAsync(message, prepared.Envelope, sizeBound, cancellationToken)
                 : _transport.SendAsync(message, prepared.Envelope, cancellationToken)).ConfigureAwait(false);
             var elapsed = _timeProvider.GetElapsedTime(started);
             if (result.RejectedRecipients.Count > 0)

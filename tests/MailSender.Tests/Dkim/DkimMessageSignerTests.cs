@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using MailSender.Internal;
 using MailSender.Tests.Direct;
 using MailSender.Tests.Support;
 using Microsoft.Extensions.Configuration;
@@ -278,6 +279,23 @@ public class DkimMessageSignerTests
         });
 
         Assert.Contains("RSA key of 512 bits", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Sign_EightBitBody_SizeBoundStillCoversTheSignedMessage()
+    {
+        // Signing re-encodes 8-bit parts to 7 bit and adds a header: the SIZE pre-check must use the bound after signing.
+        using var key = new DkimTestKey();
+        var options = new MailSenderOptions();
+        key.Configure(options);
+        var message = TestMessages.Text(string.Concat(Enumerable.Repeat("Grüße aus Köln, ça va très bien. ", 2000)), "ann@example.org");
+        MessagePreparer.Prepare(message, null);
+
+        MailSender.Dkim.DkimMessageSigner.Create(options.Dkim)!.Sign(message);
+
+        using var written = new MemoryStream();
+        message.WriteTo(FormatOptions.Default, written);
+        Assert.True(MessagePreparer.SizeBound(message) >= written.Length, $"bound {MessagePreparer.SizeBound(message)} < {written.Length}");
     }
 
     private static async Task<byte[]> SendThroughPickupAsync(DkimTestKey key, MimeMessage message, Action<MailSenderOptions>? configure = null)

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Packs every package into a temporary folder and installs them the way a user does:
+#  1. checks each .nupkg/.snupkg (README, MIT licence, repository, XML docs, symbols, SourceLink);
+#  2. a fresh `dotnet new console` project takes MailSender from that folder only (package source mapping) and
+#     sends a message with the pickup transport; the .eml file must exist;
+#  3. `dotnet tool install --add-source FOLDER MailSender.Cli`, then `mailsender send` must exit 0 and write a file.
+# Prints "packaging: OK" and exits 0, or names the failed step and exits 1. Usage: scripts/packaging/test-packages.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+repo=$(pwd)
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+feed="$work/feed"
+# A version no cache can already hold, so nothing but the freshly packed files can satisfy the restore.
+version="0.1.0-pkgtest.$(date -u +%Y%m%d%H%M%S)"
+
+fail() { echo "packaging: FAILED: $*" >&2; exit 1; }
+
+echo "== packaging: pack $version into $feed"
+for project in src/MailSender/MailSender.csproj src/MailSender.Testing/MailSender.Testing.csproj \
+               src/MailSender.AspNetCore.Identity/MailSender.AspNetCore.Identity.csproj src/MailSender.Cli/MailSender.Cli.csproj; do
+  dotnet pack "$project" -c Release -o "$feed" -p:Version="$version" -warnaserror -nologo -v:q || fail "dotnet pack $project"
+done
+# Every packable project in the solution must be one of the four above.
+for project in $(dotnet sln MailSender.sln list | grep -E '\.csproj$'); do
+  if [ "$(dotnet msbuild "$project" -getProperty:IsPackable 2>/dev/null)" = "true" ]; then
+    case "$project" in
+      src/MailSender/*|src/MailSender.Testing/*|src/MailSender.AspNetCore.Identity/*|src/MailSender.Cli/*) ;;
+      *) fail "$project is packable but not packed or tested here (set IsPackable=false or add it to this script)";;
+    esac
+  fi
+done
+ls "$feed"
+
+echo "== packaging: package contents"
+python3 scripts/packaging/check-packages.py "$feed" "$version" || fail "package contents"
+
+echo "== packaging: a fresh console project sends with the pickup transport"
+# The machine's own enabled sources stay available for MimeKit, MailKit and the Microsoft.Extensions packages;
+# package source mapping lets MailSender* come from the local folder only.
+mapfile -t sources < <(dotnet nuget list source --format short | awk '$1 ~ /^E/ {print $2}')
+[ "${#sources[@]}" -gt 0 ] || fail "no enabled NuGet source on this machine"
+cache=$(dotnet nuget locals global-packages --list | sed -E 's/^global-packages: *//')
+consumer="$work/consumer"
+mkdir -p "$consumer"
+{
+  echo '<?xml version="1.0" encoding="utf-8"?>'
+  echo '<configuration>'
+  echo "  <config><add key=\"globalPackagesFolder\" value=\"$work/packages\" /></config>"
+  echo "  <fallbackPackageFolders><add key=\"machine-cache\" value=\"$cache\" /></fallbackPackageFolders>"
+  echo '  <packageSources>'
+  echo '    <clear />'
+  echo "    <add key=\"mailsender-local\" value=\"$feed\" />"
+  for i in "${!sources[@]}"; do echo "    <add key=\"source$i\" value=\"${sources[$i]}\" />"; done
+  echo '  </packageSources>'
+  echo '  <packageSourceMapping>'
+  echo '    <packageSource key="mailsender-local"><package pattern="MailSender" /><package pattern="MailSender.*" /></packageSource>'
+  for i in "${!sources[@]}"; do echo "    <packageSource key=\"source$i\"><package pattern=\"*\" /></packageSource>"; done
+  echo '  </packageSourceMapping>'
+  echo '</configuration>'
+} > "$consumer/nuget.config"
+
+cd "$consumer"
+# A user's project sees no build files of ours; stop MSBuild's upward search so no stray file above the
+# temporary folder (such as a Directory.Build.props that turns on central package management) applies either.
+echo '<Project><PropertyGroup><ImportDirectoryPackagesProps>false</ImportDirectoryPackagesProps></PropertyGroup></Project>' > Directory.Build.props
+echo '<Project />' > Directory.Build.targets
+dotnet new console --name Consumer --output . --no-restore >/dev/null || fail "dotnet new console"
+dotnet add package MailSender --version "$version" >/dev/null || fail "dotnet add package MailSender $version"
+dotnet add package Microsoft.Extensions.DependencyInjection --version 10.0.0 >/dev/null || fail "dotnet add package Microsoft.Extensions.DependencyInjection"
+cat > Program.cs <<'CS'
+using MailSender;
+using Microsoft.Extensions.DependencyInjection;
+
+var services = new ServiceCollection();
+services.AddMailSender(options =>
+{
+    options.Transport = $"pickup:{args[0]}";
+    options.DefaultFrom = "Consumer <consumer@example.com>";
+});
+await using var provider = services.BuildServiceProvider();
+var result = await provider.GetRequiredService<IEmailSender>().SendAsync("ann@example.com", "Package test", "Sent by a fresh console project.");
+Console.WriteLine(result.FilePath);
+CS
+dotnet build -c Release -nologo -v:q >/dev/null || fail "dotnet build of the console project"
+grep -q "\"MailSender/$version\"" obj/project.assets.json || fail "the console project did not resolve MailSender $version"
+grep -q "\"source\": \"$feed\"" "$work/packages/mailsender/$version/.nupkg.metadata" || fail "MailSender did not come from $feed"
+written=$(dotnet run -c Release --no-build -- "$work/outbox") || fail "the console project's send"
+[ -f "$written" ] || fail "the console project reported '$written', which is not a file"
+grep -q '^Subject: Package test' "$written" || fail "$written has no 'Subject: Package test'"
+echo "sent: $written"
+
+echo "== packaging: dotnet tool install MailSender.Cli, then mailsender send"
+dotnet tool install MailSender.Cli --version "$version" --tool-path "$work/tools" --add-source "$feed" >/dev/null \
+  || fail "dotnet tool install MailSender.Cli $version"
+"$work/tools/mailsender" send --transport "pickup:$work/tool-outbox" --from tool@example.com --to ann@example.com \
+  --subject "Tool test" --text "Sent by the installed tool." || fail "mailsender send exited $?"
+tool_file=$(find "$work/tool-outbox" -name '*.eml' | head -n 1)
+[ -n "$tool_file" ] || fail "mailsender send wrote no .eml file"
+grep -q '^Subject: Tool test' "$tool_file" || fail "$tool_file has no 'Subject: Tool test'"
+
+cd "$repo"
+echo "packaging: OK (4 packages $version; console project and dotnet tool installed from the local folder)"

@@ -24,14 +24,12 @@ for project in src/MailSender/MailSender.csproj src/MailSender.Testing/MailSende
                src/MailSender.AspNetCore.Identity/MailSender.AspNetCore.Identity.csproj src/MailSender.Cli/MailSender.Cli.csproj; do
   dotnet pack "$project" -c Release -o "$feed" -p:Version="$version" -warnaserror -nologo -v:q || fail "dotnet pack $project"
 done
-# Every packable project in the solution must be one of the four above.
-for project in $(dotnet sln MailSender.sln list | grep -E '\.csproj$'); do
-  if [ "$(dotnet msbuild "$project" -getProperty:IsPackable 2>/dev/null)" = "true" ]; then
-    case "$project" in
-      src/MailSender/*|src/MailSender.Testing/*|src/MailSender.AspNetCore.Identity/*|src/MailSender.Cli/*) ;;
-      *) fail "$project is packable but not packed or tested here (set IsPackable=false or add it to this script)";;
-    esac
-  fi
+# Every library or tool project under src/ must be one of the four above (tests, samples and benchmarks set IsPackable=false).
+for project in src/*/*.csproj; do
+  case "$project" in
+    src/MailSender/*|src/MailSender.Testing/*|src/MailSender.AspNetCore.Identity/*|src/MailSender.Cli/*) ;;
+    *) fail "$project is not packed or tested here (add it to this script and to check-packages.py)";;
+  esac
 done
 ls "$feed"
 
@@ -94,8 +92,17 @@ grep -q '^Subject: Package test' "$written" || fail "$written has no 'Subject: P
 echo "sent: $written"
 
 echo "== packaging: dotnet tool install MailSender.Cli, then mailsender send"
-dotnet tool install MailSender.Cli --version "$version" --tool-path "$work/tools" --add-source "$feed" >/dev/null \
-  || fail "dotnet tool install MailSender.Cli $version"
+# Package source mapping and --add-source do not mix: the tool gets its own config, the machine's sources only.
+mkdir -p "$work/tool"
+{
+  echo '<?xml version="1.0" encoding="utf-8"?>'
+  echo '<configuration><packageSources><clear />'
+  for i in "${!sources[@]}"; do echo "  <add key=\"source$i\" value=\"${sources[$i]}\" />"; done
+  echo '</packageSources></configuration>'
+} > "$work/tool/nuget.config"
+# NUGET_PACKAGES: restore into the temporary folder, so the machine's package cache does not collect test versions.
+(cd "$work/tool" && NUGET_PACKAGES="$work/tool-packages" dotnet tool install MailSender.Cli --version "$version" --tool-path "$work/tools" \
+  --configfile "$work/tool/nuget.config" --add-source "$feed") >/dev/null || fail "dotnet tool install MailSender.Cli $version"
 "$work/tools/mailsender" send --transport "pickup:$work/tool-outbox" --from tool@example.com --to ann@example.com \
   --subject "Tool test" --text "Sent by the installed tool." || fail "mailsender send exited $?"
 tool_file=$(find "$work/tool-outbox" -name '*.eml' | head -n 1)

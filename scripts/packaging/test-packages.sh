@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Packs every package into a temporary folder and installs them the way a user does:
 #  1. checks each .nupkg/.snupkg (README, MIT licence, repository, XML docs, symbols, SourceLink);
-#  2. a fresh `dotnet new console` project takes MailSender from that folder only (package source mapping) and
-#     sends a message with the pickup transport; the .eml file must exist;
+#  2. a fresh `dotnet new console` project takes MailSender, MailSender.Testing and MailSender.AspNetCore.Identity from
+#     that folder only (package source mapping), sends a message with the pickup transport (the .eml file must exist)
+#     and an Identity confirmation mail through the in-memory transport;
 #  3. `dotnet tool install --add-source FOLDER MailSender.Cli`, then `mailsender send` must exit 0 and write a file.
 # Prints "packaging: OK" and exits 0, or names the failed step and exits 1. Usage: scripts/packaging/test-packages.sh
 set -euo pipefail
@@ -36,7 +37,7 @@ ls "$feed"
 echo "== packaging: package contents"
 python3 scripts/packaging/check-packages.py "$feed" "$version" || fail "package contents"
 
-echo "== packaging: a fresh console project sends with the pickup transport"
+echo "== packaging: a fresh console project uses the library packages"
 # The machine's own enabled sources stay available for MimeKit, MailKit and the Microsoft.Extensions packages;
 # package source mapping lets MailSender* come from the local folder only.
 mapfile -t sources < <(dotnet nuget list source --format short | awk '$1 ~ /^E/ {print $2}')
@@ -67,26 +68,52 @@ cd "$consumer"
 echo '<Project><PropertyGroup><ImportDirectoryPackagesProps>false</ImportDirectoryPackagesProps></PropertyGroup></Project>' > Directory.Build.props
 echo '<Project />' > Directory.Build.targets
 dotnet new console --name Consumer --output . --no-restore >/dev/null || fail "dotnet new console"
-dotnet add package MailSender --version "$version" >/dev/null || fail "dotnet add package MailSender $version"
+for package in MailSender MailSender.Testing MailSender.AspNetCore.Identity; do
+  dotnet add package "$package" --version "$version" >/dev/null || fail "dotnet add package $package $version"
+done
 dotnet add package Microsoft.Extensions.DependencyInjection --version 10.0.0 >/dev/null || fail "dotnet add package Microsoft.Extensions.DependencyInjection"
 cat > Program.cs <<'CS'
 using MailSender;
+using MailSender.AspNetCore.Identity;
+using MailSender.Testing;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 
+// MailSender: send with the pickup transport and print the file written.
 var services = new ServiceCollection();
 services.AddMailSender(options =>
 {
     options.Transport = $"pickup:{args[0]}";
     options.DefaultFrom = "Consumer <consumer@example.com>";
 });
-await using var provider = services.BuildServiceProvider();
-var result = await provider.GetRequiredService<IEmailSender>().SendAsync("ann@example.com", "Package test", "Sent by a fresh console project.");
-Console.WriteLine(result.FilePath);
+await using (var provider = services.BuildServiceProvider())
+{
+    var result = await provider.GetRequiredService<IEmailSender>().SendAsync("ann@example.com", "Package test", "Sent by a fresh console project.");
+    Console.WriteLine(result.FilePath);
+}
+
+// MailSender.Testing and MailSender.AspNetCore.Identity: Identity's confirmation mail, recorded in memory.
+var identity = new ServiceCollection();
+identity.AddMailSender(options => options.DefaultFrom = "Accounts <accounts@example.com>").AddIdentityEmailSender<IdentityUser>();
+var mail = identity.AddInMemoryEmailTransport();
+await using (var provider = identity.BuildServiceProvider())
+{
+    await provider.GetRequiredService<IEmailSender<IdentityUser>>()
+        .SendConfirmationLinkAsync(new IdentityUser("ann"), "ann@example.com", "https://app.example.com/confirm?id=1&code=2");
+    var sent = mail.ShouldHaveSent(m => m.Subject == "Confirm your email");
+    if (sent.Sender != "accounts@example.com" || sent.HtmlBody?.Contains("id=1&amp;code=2", StringComparison.Ordinal) != true)
+    {
+        throw new InvalidOperationException($"Unexpected Identity mail: {sent}");
+    }
+}
 CS
 dotnet build -c Release -nologo -v:q >/dev/null || fail "dotnet build of the console project"
-grep -q "\"MailSender/$version\"" obj/project.assets.json || fail "the console project did not resolve MailSender $version"
-grep -q "\"source\": \"$feed\"" "$work/packages/mailsender/$version/.nupkg.metadata" || fail "MailSender did not come from $feed"
-written=$(dotnet run -c Release --no-build -- "$work/outbox") || fail "the console project's send"
+for package in MailSender MailSender.Testing MailSender.AspNetCore.Identity; do
+  lower=$(echo "$package" | tr '[:upper:]' '[:lower:]')
+  grep -q "\"$package/$version\"" obj/project.assets.json || fail "the console project did not resolve $package $version"
+  grep -q "\"source\": \"$feed\"" "$work/packages/$lower/$version/.nupkg.metadata" || fail "$package did not come from $feed"
+done
+written=$(dotnet run -c Release --no-build -- "$work/outbox") || fail "the console project's sends"
 [ -f "$written" ] || fail "the console project reported '$written', which is not a file"
 grep -q '^Subject: Package test' "$written" || fail "$written has no 'Subject: Package test'"
 echo "sent: $written"

@@ -17,7 +17,8 @@ public static class MailSenderIdentityBuilderExtensions
     /// <returns>The builder.</returns>
     /// <remarks>
     /// Replaces any earlier registration of either interface, such as Identity's default that sends nothing, whichever is
-    /// registered first. Messages have a plain-text and an HTML body; the <c>From</c> is the sender's <c>DefaultFrom</c>.
+    /// registered first. Messages have a plain-text and an HTML body; the <c>From</c> is the sender's <c>DefaultFrom</c>,
+    /// which start-up validation then requires.
     /// Links may be passed HTML-encoded (as Identity does) or raw: they are encoded exactly once in the HTML body and decoded in the text body.
     /// </remarks>
     public static IMailSenderBuilder AddIdentityEmailSender<TUser>(this IMailSenderBuilder builder)
@@ -29,6 +30,12 @@ public static class MailSenderIdentityBuilderExtensions
         var name = builder.Name;
         RemoveAll(services, typeof(Microsoft.AspNetCore.Identity.IEmailSender<TUser>));
         RemoveAll(services, typeof(IdentityUiEmailSender));
+
+        // Identity's messages carry no From: without DefaultFrom every one would fail, so fail at start-up instead.
+        var setting = name.Length == 0 ? "MailSender:DefaultFrom" : $"MailSender[{name}]:DefaultFrom";
+        services.AddOptions<MailSenderOptions>(name).Validate(
+            options => !string.IsNullOrWhiteSpace(options.DefaultFrom),
+            $"{setting} is required by AddIdentityEmailSender: ASP.NET Core Identity's e-mails are sent from it (e.g. \"App <app@example.com>\").");
 
         // One instance serves both interfaces; it resolves MailSender's sender by name on first use.
         services.AddSingleton(provider => new IdentityEmailSender<TUser>(provider.GetRequiredService<IEmailSenderFactory>(), name));

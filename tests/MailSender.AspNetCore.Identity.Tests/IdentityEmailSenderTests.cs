@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.UI.Services;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using UiEmailSender = Microsoft.AspNetCore.Identity.UI.Services.IEmailSender;
 
 namespace MailSender.AspNetCore.Identity.Tests;
@@ -104,6 +105,20 @@ public class IdentityEmailSenderTests
         await provider.GetRequiredService<IEmailSender<IdentityUser>>().SendConfirmationLinkAsync(User, "ann@example.com", Link);
 
         Assert.Equal("accounts@example.com", mail.ShouldHaveSent().Sender);
+    }
+
+    [Fact]
+    public async Task AddIdentityEmailSender_SenderHasNoDefaultFrom_FailsOptionsValidationNamingTheSetting()
+    {
+        var services = new ServiceCollection();
+        services.AddMailSender("accounts", _ => { }).AddIdentityEmailSender<IdentityUser>();
+        services.AddInMemoryEmailTransport();
+        await using var provider = services.BuildServiceProvider();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() =>
+            provider.GetRequiredService<IEmailSender<IdentityUser>>().SendConfirmationLinkAsync(User, "ann@example.com", Link));
+
+        Assert.Contains("MailSender[accounts]:DefaultFrom is required by AddIdentityEmailSender", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]

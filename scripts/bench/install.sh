@@ -4,59 +4,10 @@
 # starts its own smtp-sink (and stunnel) on free loopback ports and stops them when it is done.
 set -euo pipefail
 
-if [[ $(id -u) -ne 0 ]]; then
-    echo "install.sh: run as root (apt-get install)." >&2
-    exit 1
-fi
+# shellcheck source=../lib/apt.sh
+source "$(dirname "$0")/../lib/apt.sh"
 
-packages=(postfix stunnel4 openssl)
-missing=()
-for package in "${packages[@]}"; do
-    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
-        missing+=("$package")
-    fi
-done
-
-if [[ ${#missing[@]} -eq 0 ]]; then
-    echo "install.sh: ${packages[*]} already installed."
-else
-    # "No configuration": Postfix installs its binaries but sets up no system MTA (no main.cf, nothing listening).
-    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
-
-    export DEBIAN_FRONTEND=noninteractive
-    # Other builds may hold the dpkg lock; wait for it rather than fail.
-    apt_options=(-o DPkg::Lock::Timeout=600 -o Acquire::Retries=3)
-
-    # Only refresh the package lists when apt has none yet or cannot find a candidate.
-    if ! apt-cache policy "${missing[@]}" 2>/dev/null | grep -q "Candidate: [0-9]" \
-        || apt-cache policy "${missing[@]}" 2>/dev/null | grep -q "Candidate: (none)"; then
-        apt-get "${apt_options[@]}" update
-    fi
-
-    # Keep maintainer scripts from starting daemons (no systemd here; invoke-rc.d honours policy-rc.d).
-    policy=/usr/sbin/policy-rc.d
-    created_policy=false
-    if [[ ! -e $policy ]]; then
-        printf '#!/bin/sh\nexit 101\n' > "$policy"
-        chmod 755 "$policy"
-        created_policy=true
-    fi
-    trap '[[ $created_policy == true ]] && rm -f "$policy"' EXIT
-
-    apt-get "${apt_options[@]}" install -y --no-install-recommends "${missing[@]}"
-fi
-
-# Make sure no system Postfix runs (only the default instance; private `postfix -c DIR` instances are left alone).
-pid_file=/var/spool/postfix/pid/master.pid
-if [[ -s $pid_file ]] && kill -0 "$(tr -d ' ' < "$pid_file")" 2>/dev/null; then
-    echo "install.sh: stopping the system Postfix started by the package."
-    postfix stop || kill -TERM "$(tr -d ' ' < "$pid_file")"
-fi
-
-for tool in /usr/sbin/smtp-sink /usr/sbin/smtp-source /usr/bin/stunnel4 /usr/bin/openssl; do
-    if [[ ! -x $tool ]]; then
-        echo "install.sh: $tool is missing after installation." >&2
-        exit 1
-    fi
-done
+apt_install install.sh postfix stunnel4 openssl
+stop_system_postfix install.sh
+require_executables install.sh /usr/sbin/smtp-sink /usr/sbin/smtp-source /usr/bin/stunnel4 /usr/bin/openssl
 echo "install.sh: ready ($(/usr/bin/stunnel4 -version 2>&1 | grep -m 1 "^stunnel"), $(openssl version))."

@@ -6,19 +6,16 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 pid_file=/tmp/mailsender-dnsmasq.pid
 
-missing=()
-command -v dnsmasq >/dev/null 2>&1 || [ -x /usr/sbin/dnsmasq ] || missing+=(dnsmasq-base)
-[ -x /usr/bin/dkimverify ] || missing+=(python3-dkim)
-if [ ${#missing[@]} -gt 0 ]; then
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get -o DPkg::Lock::Timeout=600 update -qq
-  apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${missing[@]}" >/dev/null
-fi
+# shellcheck source=../lib/apt.sh
+source "$here/../lib/apt.sh"
+apt_install setup.sh dnsmasq-base python3-dkim
+require_executables setup.sh /usr/sbin/dnsmasq /usr/bin/dkimverify
 
 dnsmasq_bin=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
-if [ -f "$pid_file" ] && kill -0 "$(cat "$pid_file")" 2>/dev/null; then
-  kill "$(cat "$pid_file")"
-  for _ in $(seq 1 50); do kill -0 "$(cat "$pid_file")" 2>/dev/null || break; sleep 0.1; done
+old_pid=$(cat "$pid_file" 2>/dev/null || true)
+if [ -n "$old_pid" ] && kill -0 "$old_pid" 2>/dev/null; then
+  kill "$old_pid"
+  for _ in $(seq 1 50); do kill -0 "$old_pid" 2>/dev/null || break; sleep 0.1; done
 fi
 
 # --user=root: dnsmasq would otherwise switch to 'nobody', which may not read the config in a private checkout.

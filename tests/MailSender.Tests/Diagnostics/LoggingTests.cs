@@ -72,6 +72,41 @@ public sealed class LoggingTests
         Assert.DoesNotContain(events, e => e.Texts.Any(t => t.Contains("bob@example.net", StringComparison.OrdinalIgnoreCase)));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task SendAsync_OAuthTokenAcceptedOrRefused_LogsNoTokenAndNoXOAuth2Payload(bool refused)
+    {
+        const string Token = "ya29.S3cret-0Auth-T0ken";
+        await using var server = ScriptedSmtpServer.Start(new SmtpScript
+        {
+            Capabilities = ["AUTH XOAUTH2"],
+            Certificate = TestCertificates.Server,
+            OAuthErrorChallenge = refused ? Convert.ToBase64String(Encoding.ASCII.GetBytes("{\"status\":\"401\"}")) : null,
+            AuthReply = refused ? "535 5.7.8 Username and Password not accepted" : "235 2.7.0 Accepted",
+        });
+        await using var capture = TelemetryCapture.WithRetries(
+            TestTransports.Smtp(server.Port, "security=starttls&" + TestTransports.CaFile, User),
+            o => o.AccessTokenProvider = new FixedTokenProvider(Token));
+
+        var send = capture.Sender.SendAsync(TestMessages.Text(to: Recipient));
+        if (refused)
+        {
+            await Assert.ThrowsAsync<EmailSendException>(() => send);
+        }
+        else
+        {
+            await send;
+        }
+
+        var events = capture.Logs.Events;
+        AssertIds(events, refused ? [100, 111, 2] : [100, 110, 1]);
+        AssertNoSecrets(events, User, Token);
+        var payload = Convert.ToBase64String(Encoding.ASCII.GetBytes($"user={User}\u0001auth=Bearer {Token}\u0001\u0001"));
+        Assert.DoesNotContain(events, e => e.Texts.Any(t => t.Contains(payload, StringComparison.Ordinal) || t.Contains("XOAUTH2 ", StringComparison.Ordinal)));
+        AssertNoRecipient(events);
+    }
+
     [Fact]
     public async Task SendAsync_LogRecipientsOn_NamesAcceptedAndRefusedRecipients()
     {
@@ -211,5 +246,10 @@ public sealed class LoggingTests
         {
             Assert.All(e.Texts, t => Assert.DoesNotContain(Recipient, t, StringComparison.OrdinalIgnoreCase));
         }
+    }
+
+    private sealed class FixedTokenProvider(string token) : ISmtpAccessTokenProvider
+    {
+        public ValueTask<string> GetAccessTokenAsync(SmtpTokenContext context, CancellationToken cancellationToken = default) => ValueTask.FromResult(token);
     }
 }

@@ -90,6 +90,11 @@ internal sealed class SmtpProbe
                 state.Authenticated = phase == SmtpPhase.Authenticate ? false : null;
                 var error = SmtpErrorMapper.Map(ex, phase, settings, client: null, certificate);
                 state.Fail(error.Kind == EmailErrorKind.Timeout ? SmtpProbeOutcome.TimedOut : SmtpProbeOutcome.Failed, error);
+                if (error.Kind == EmailErrorKind.Timeout)
+                {
+                    // MailKit's own read timeout can fire just before the detection deadline (a loaded machine): same advice.
+                    state.Hint = TimeoutHint(candidate, phase, state) ?? state.Hint;
+                }
             }
 
             state.CertificateError ??= certificate.Problem;

@@ -51,22 +51,27 @@ internal sealed record SmtpTransportSettings
     public string DisplayName => $"smtp://{(DisplayUserName is null ? string.Empty : Uri.EscapeDataString(DisplayUserName) + "@")}{(Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]" : Host)}{(DetectEndpoint ? string.Empty : ":" + Port.ToString(System.Globalization.CultureInfo.InvariantCulture))}?security={Security.ToString().ToLowerInvariant()}";
 
     /// <summary>Gets the request that detects this transport's endpoint.</summary>
-    public SmtpDetectionRequest ToDetectionRequest() => new(Host)
+    public SmtpDetectionRequest ToDetectionRequest()
     {
-        UserName = UserName,
-        Password = Password,
+        // With OAuth the probes have no token to check: they look for a TLS endpoint, and the token is checked at connect.
+        var oauth = AccessTokenProvider is not null;
+        return new(Host)
+        {
+            UserName = oauth ? null : UserName,
+            Password = oauth ? null : Password,
 
-        // No sender domain: a preset or SRV record found for the From address's domain could name another host, and
-        // this transport's credentials go only to the host the user named (the detector API and the CLI can pass one).
+            // No sender domain: a preset or SRV record found for the From address's domain could name another host, and
+            // this transport's credentials go only to the host the user named (the detector API and the CLI can pass one).
 
-        // security=auto has always allowed plain text without credentials; credentials still need TLS unless allowed.
-        AllowPlaintext = true,
-        AllowInsecureAuthentication = AllowInsecureAuthentication,
-        TrustedCaFile = TrustedCaFile,
-        TrustedCertificateThumbprint = TrustedCertificateThumbprint,
-        EhloName = EhloName,
-        Options = Detection,
-    };
+            // security=auto has always allowed plain text without credentials; credentials (or a token) still need TLS unless allowed.
+            AllowPlaintext = !oauth || AllowInsecureAuthentication,
+            AllowInsecureAuthentication = AllowInsecureAuthentication,
+            TrustedCaFile = TrustedCaFile,
+            TrustedCertificateThumbprint = TrustedCertificateThumbprint,
+            EhloName = EhloName,
+            Options = Detection,
+        };
+    }
 
     // The record's generated ToString would print the password.
     public override string ToString() => DisplayName;

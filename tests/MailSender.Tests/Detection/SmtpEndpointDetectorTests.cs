@@ -241,6 +241,29 @@ public class SmtpEndpointDetectorTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task DetectAsync_SrvTargetIsAnotherHostAndCredentialsAreSet_IsNotProbed()
+    {
+        // DNS answers are not authenticated: the password goes only to the host the caller named.
+        await using var implicitTls = await InProcessSmtpServer.StartAsync(new() { Security = InProcessSecurity.Implicit });
+        var srv = new FakeSrvResolver(new()
+        {
+            ["_submissions._tcp.example.test"] = [new SrvTarget("localhost", implicitTls.Port, 0, 0)],
+        });
+        var request = DetectionTestSupport.Request(DetectionTestSupport.ClosedPort());
+        request.SenderDomain = "example.test";
+        request.UserName = "ann@example.test";
+        request.Password = "secret";
+        request.Options.UseDnsSrv = true;
+
+        var report = await DetectionTestSupport.Detector(srv).DetectAsync(request);
+
+        Assert.Contains("_submissions._tcp.example.test", srv.Queries);
+        Assert.DoesNotContain(report.Attempts, a => a.Source == SmtpProbeSource.Srv);
+        Assert.Null(report.Recommended);
+        Assert.Empty(implicitTls.Messages);
+    }
+
+    [Fact]
     public async Task DetectAsync_KnownEndpoint_IsProbedAsPreset()
     {
         await using var startTls = await InProcessSmtpServer.StartAsync(new() { Security = InProcessSecurity.StartTls });

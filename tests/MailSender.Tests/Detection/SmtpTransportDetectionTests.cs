@@ -39,6 +39,30 @@ public class SmtpTransportDetectionTests
     }
 
     [Fact]
+    public async Task SendAsync_NoPortWithOAuth_DetectsTheTlsEndpointAndAuthenticatesWithTheToken()
+    {
+        // The probes have no token to check: they must not fail for a missing password, nor pick the plain-text port.
+        await using var plain = ScriptedSmtpServer.Start(new SmtpScript { Capabilities = ["AUTH XOAUTH2"] });
+        await using var oauth = ScriptedSmtpServer.Start(new SmtpScript { Capabilities = ["AUTH XOAUTH2"], Certificate = TestCertificates.Server });
+        var tokens = new Authentication.CountingTokenProvider();
+        await using var host = MailSenderHost.Create(NoPortUri(), o =>
+        {
+            o.UserName = User;
+            o.AccessTokenProvider = tokens;
+            o.Detection.Ports = [plain.Port, oauth.Port];
+            o.Detection.ProbeTimeout = TimeSpan.FromSeconds(3);
+        });
+
+        await host.Sender.SendAsync(TestMessages.Text());
+
+        Assert.Single(oauth.Transactions);
+        Assert.StartsWith("AUTH XOAUTH2 ", Assert.Single(oauth.CommandsStartingWith("AUTH")), StringComparison.Ordinal);
+        Assert.Single(tokens.Requests);
+        Assert.Empty(plain.CommandsStartingWith("AUTH"));
+        Assert.Empty(plain.CommandsStartingWith("MAIL"));
+    }
+
+    [Fact]
     public async Task SendAsync_NoPortAndNothingUsable_FailsWithTheMostTellingAttempt()
     {
         await using var plain = ScriptedSmtpServer.Start(new SmtpScript { Capabilities = ["AUTH PLAIN"] });

@@ -181,6 +181,13 @@ internal sealed class SmtpEndpointDetector : ISmtpEndpointDetector
             {
                 foreach (var target in await task.WaitAsync(cancellationToken).ConfigureAwait(false))
                 {
+                    // A DNS answer is not authenticated and TLS would only check the target's own name: credentials go
+                    // to the host the caller named, never to another host an SRV record points at.
+                    if (request.UserName is not null && !string.Equals(target.Host.TrimEnd('.'), request.Host.Trim().TrimEnd('.'), StringComparison.OrdinalIgnoreCase))
+                    {
+                        continue;
+                    }
+
                     candidates.Add(new ProbeCandidate(target.Host, target.Port, mode, SmtpProbeSource.Srv, 0));
                 }
             }

@@ -37,14 +37,15 @@ internal sealed class PickupTransport : IVerifiableEmailTransport
 
     /// <summary>Gets where the transport reports written files and their size.</summary>
     internal MailSenderTelemetry Telemetry { get; init; } = MailSenderTelemetry.Shared;
+
     /// <summary>Creates the folder if needed and writes and deletes a probe file, as a send would.</summary>
     public async Task VerifyAsync(CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        CreateFolder();
         var probe = Path.Combine(_folder, "." + Guid.NewGuid().ToString("N") + ".verify.tmp");
         try
         {
-            CreateFolder();
             var file = _createFile(probe);
             await using (file.ConfigureAwait(false))
             {
@@ -54,23 +55,12 @@ internal sealed class PickupTransport : IVerifiableEmailTransport
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new EmailSendException(EmailErrorKind.StorageFailed, $"The pickup folder '{_folder}' is not writable: {ex.Message}", ex)
-            {
-                IsTransient = false,
-                Transport = Name,
-                Hint = "Check that the folder exists (or can be created), that this process may write to it, and that the disk is not full.",
-            };
+            // The same error a send would report (kind, transience, hint), so the health check agrees with a send.
+            throw Map(ex, probe);
         }
         finally
         {
-            try
-            {
-                File.Delete(probe);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                // Nothing to clean up, or the failure above says more.
-            }
+            TryDelete(probe);
         }
     }
 

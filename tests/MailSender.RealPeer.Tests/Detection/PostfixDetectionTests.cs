@@ -1,5 +1,6 @@
 using MailSender.RealPeer.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace MailSender.RealPeer.Tests.Detection;
 
@@ -72,19 +73,27 @@ public sealed class PostfixDetectionTests(PostfixFixture postfix) : IClassFixtur
     {
         var peer = postfix.Require();
         var token = TestMessage.NewToken();
-        var transport = $"smtp://{Uri.EscapeDataString(peer.UserName)}:{Uri.EscapeDataString(peer.Password)}@localhost?caFile={Uri.EscapeDataString(peer.CaFile)}";
-        await using var sender = PeerSender.Create(transport, o =>
+        var logs = new CapturingLoggerFactory();
+        var services = new ServiceCollection();
+        services.AddSingleton<ILoggerFactory>(logs);
+        services.AddMailSender(o =>
         {
+            o.Transport = $"smtp://{Uri.EscapeDataString(peer.UserName)}:{Uri.EscapeDataString(peer.Password)}@localhost?caFile={Uri.EscapeDataString(peer.CaFile)}";
+            o.DefaultFrom = "MailSender real-peer tests <sender@example.test>";
+            o.Resilience.Enabled = false;
             o.Detection.Ports = [peer.StartTlsPort, peer.ImplicitTlsPort];
             o.Detection.ProbeTimeout = TimeSpan.FromSeconds(10);
             o.Detection.UseDnsSrv = false;
         });
+        await using var provider = services.BuildServiceProvider();
 
-        var result = await sender.Sender.SendAsync(TestMessage.Text(token, peer.Address("to", token)));
+        var result = await provider.GetRequiredService<IEmailSender>().SendAsync(TestMessage.Text(token, peer.Address("to", token)));
 
         Assert.Single(result.AcceptedRecipients);
-        var delivered = Assert.Single(await peer.Maildir.WaitForAsync(token));
-        Assert.Contains("TLS", delivered.Message.Headers["Received"], StringComparison.Ordinal);
+        Assert.Single(await peer.Maildir.WaitForAsync(token));
+
+        // Event 200 names the endpoint detection chose: implicit TLS, although STARTTLS on 12587 works too.
+        Assert.Contains($"Detected smtps://localhost:{peer.ImplicitTlsPort}", logs.Messages);
     }
 
     private static Task<SmtpDetectionReport> DetectAsync(PostfixPeer peer, bool withCredentials, params int[] ports) =>
@@ -105,5 +114,31 @@ public sealed class PostfixDetectionTests(PostfixFixture postfix) : IClassFixtur
         request.Options.ProbeTimeout = TimeSpan.FromSeconds(5);
         request.Options.UseDnsSrv = false;
         return await provider.GetRequiredService<ISmtpEndpointDetector>().DetectAsync(request);
+    }
+
+    /// <summary>Keeps every formatted log message, to read which endpoint detection chose.</summary>
+    private sealed class CapturingLoggerFactory : ILoggerFactory, ILogger
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _messages = new();
+
+        public string Messages => string.Join("\n", _messages);
+
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public void AddProvider(ILoggerProvider provider)
+        {
+        }
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            _messages.Enqueue(formatter(state, exception));
+
+        public void Dispose()
+        {
+        }
     }
 }

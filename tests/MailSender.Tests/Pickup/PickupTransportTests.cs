@@ -140,6 +140,21 @@ public sealed class PickupTransportTests : IDisposable
         Assert.Contains("'envelop'", ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task VerifyAsync_DiskFull_ReportsWhatASendWouldAndLeavesNoFile()
+    {
+        var transport = new PickupTransport(_folder, writeEnvelope: true, TimeProvider.System, path => new DiskFullStream(path, failAfter: 0));
+        var (message, envelope) = Prepared();
+
+        var verify = await Assert.ThrowsAsync<EmailSendException>(() => transport.VerifyAsync());
+        var send = await Assert.ThrowsAsync<EmailSendException>(() => transport.SendAsync(message, envelope));
+
+        Assert.Equal((send.Kind, send.IsTransient, send.Hint), (verify.Kind, verify.IsTransient, verify.Hint));
+        Assert.Equal(EmailErrorKind.StorageFailed, verify.Kind);
+        Assert.True(verify.IsTransient);
+        Assert.Empty(Directory.GetFiles(_folder, "*", SearchOption.AllDirectories));
+    }
+
     private static (MimeMessage Message, MailEnvelope Envelope) Prepared()
     {
         var message = new MimeMessage();

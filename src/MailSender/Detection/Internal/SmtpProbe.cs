@@ -87,7 +87,7 @@ internal sealed class SmtpProbe
             else
             {
                 // Only a reply of the server (e.g. 535) says the credentials were refused; a timeout or a cancellation says nothing.
-                state.Authenticated = phase == SmtpPhase.Authenticate ? false : null;
+                state.Authenticated = phase == SmtpPhase.Authenticate && ex is AuthenticationException or SmtpCommandException ? false : null;
                 var error = SmtpErrorMapper.Map(ex, phase, settings, client: null, certificate);
                 state.Fail(error.Kind == EmailErrorKind.Timeout ? SmtpProbeOutcome.TimedOut : SmtpProbeOutcome.Failed, error);
                 if (error.Kind == EmailErrorKind.Timeout)

@@ -73,7 +73,7 @@ internal sealed class RelayTransportFactory : IEmailTransportFactory
         }
 
         var port = SettingParser.Integer(uri, "port", preset.Port, 1, 65535);
-        SmtpSecurity? security = uri.Parameters.ContainsKey("security") ? null : ProviderPresets.Security(preset.Security);
+        SmtpSecurity? security = uri.Parameters.ContainsKey("security") ? null : ProviderPresets.SecurityForPort(preset, host ?? presetHost, port);
         var (userName, password) = Credentials(uri, options, environmentPassword, preset);
 
         // The SMTP factory does the rest (options, pool, validation), as for smtp://HOST:PORT?security=...

@@ -136,6 +136,49 @@ public class RelayTransportFactoryTests
         Assert.Equal("gmail", settings.Provider?.Id);
     }
 
+    // Regression: a port override kept the preset's security, so relay://gmail?port=587 spoke implicit TLS to a STARTTLS port.
+    [Theory]
+    [InlineData("relay://u:p@gmail?port=587", 587, SmtpSecurity.StartTls)]
+    [InlineData("relay://u:p@sendgrid?port=465", 465, SmtpSecurity.Implicit)]
+    [InlineData("relay://u:p@sendgrid?port=2525", 2525, SmtpSecurity.StartTls)]
+    [InlineData("relay://u:p@gmail?port=465", 465, SmtpSecurity.Implicit)]
+    [InlineData("relay://u:p@gmail?port=2526", 2526, SmtpSecurity.Auto)]
+    [InlineData("relay://u:p@sendgrid?host=127.0.0.1&port=2526", 2526, SmtpSecurity.Auto)]
+    public void CreateSettings_PortOverrideWithoutSecurity_TakesTheSecurityOfThePresetsEndpointOnThatPort(string uri, int port, SmtpSecurity security)
+    {
+        var settings = Create(uri);
+
+        Assert.Equal((port, security), (settings.Port, settings.Security));
+    }
+
+    [Fact]
+    public void CreateSettings_PortOverrideWithSecurity_KeepsTheGivenSecurity()
+    {
+        var settings = Create("relay://u:p@gmail?port=587&security=implicit");
+
+        Assert.Equal((587, SmtpSecurity.Implicit), (settings.Port, settings.Security));
+    }
+
+    [Theory]
+    [InlineData(587, SmtpSecurity.StartTls)]
+    [InlineData(2526, SmtpSecurity.Auto)]
+    public void CreateSettings_UseProviderPort_TakesTheSecurityOfThePresetsEndpointOnThatPort(int port, SmtpSecurity security)
+    {
+        var uri = RelayTransportFactory.BuildUri("gmail", new SmtpProviderOptions { Port = port });
+
+        var settings = Create(uri.Replace("relay://", "relay://u:p@", StringComparison.Ordinal));
+
+        Assert.Equal((port, security), (settings.Port, settings.Security));
+    }
+
+    [Fact]
+    public void SecurityForPort_PortOnlyOnAnotherHost_UsesThatEndpointsSecurity()
+    {
+        var preset = ProviderCatalog.FindById("ionos")!;
+
+        Assert.Equal(SmtpSecurity.StartTls, ProviderPresets.SecurityForPort(preset, preset.Host, 587));
+    }
+
     [Fact]
     public void CreateSettings_ImplicitTlsPreset_UsesImplicitTls()
     {

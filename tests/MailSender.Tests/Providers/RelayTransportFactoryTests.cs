@@ -211,10 +211,52 @@ public class RelayTransportFactoryTests
     }
 
     [Fact]
+    public void CreateSettings_UriPoolParametersAboveThePresetsLimits_StillWin()
+    {
+        var pool = Create("relay://u:p@sendgrid?maxConnections=50&idleTimeout=5s").Pool;
+
+        Assert.Equal((50, 5000, TimeSpan.FromSeconds(5)), (pool.MaxConnections, pool.MaxMessagesPerConnection, pool.IdleTimeout));
+    }
+
+    [Fact]
+    public void CreateSettings_PresetLimits_KeepTheOtherPoolOptions()
+    {
+        var options = new MailSenderOptions { Pool = new ConnectionPoolOptions { IdleTimeout = TimeSpan.FromSeconds(7), MaxLifetime = TimeSpan.FromMinutes(3), AcquireTimeout = TimeSpan.FromSeconds(9), CheckAfterIdle = TimeSpan.FromSeconds(2) } };
+
+        var pool = Create("relay://u:p@sendgrid", options).Pool;
+
+        Assert.Equal((5, 5000), (pool.MaxConnections, pool.MaxMessagesPerConnection));
+        Assert.Equal((TimeSpan.FromSeconds(7), TimeSpan.FromMinutes(3), TimeSpan.FromSeconds(9), TimeSpan.FromSeconds(2)), (pool.IdleTimeout, pool.MaxLifetime, pool.AcquireTimeout, pool.CheckAfterIdle));
+    }
+
+    [Fact]
+    public void CreateSettings_ConfiguredConnectionsOtherThanTheDefault_WinOverThePreset()
+    {
+        var options = new MailSenderOptions { Pool = new ConnectionPoolOptions { MaxConnections = 8 } };
+
+        Assert.Equal(8, Create("relay://u:p@sendgrid", options).Pool.MaxConnections);
+    }
+
+    [Fact]
+    public void CreateSettings_PresetLimits_AreListedAsApplied()
+    {
+        Assert.Equal(["maxMessagesPerConnection=5000"], Create("relay://u:p@sendgrid").Provider!.AppliedLimits);
+        Assert.Empty(Create("relay://u:p@sendgrid?maxMessagesPerConnection=10").Provider!.AppliedLimits);
+    }
+
+    [Fact]
+    public void ApplyLimits_UriConnectionLimit_WinsOverThePresets()
+    {
+        var pool = RelayTransportFactory.ApplyLimits(TransportUri.Parse("relay://x?maxConnections=3"), new ConnectionPoolOptions(), new LimitsEntry { MaxConnections = 2, MessagesPerConnection = 100 });
+
+        Assert.Equal((3, 100), (pool.MaxConnections, pool.MaxMessagesPerConnection));
+    }
+
+    [Fact]
     public void ApplyLimits_ConnectionLimitBelowTheDefault_LowersIt()
     {
         var uri = TransportUri.Parse("relay://x");
-        var pool = RelayTransportFactory.ApplyLimits(uri, new ConnectionPoolOptions(), new ConnectionPoolOptions(), new LimitsEntry { MaxConnections = 2 });
+        var pool = RelayTransportFactory.ApplyLimits(uri, new ConnectionPoolOptions(), new LimitsEntry { MaxConnections = 2 });
 
         Assert.Equal(2, pool.MaxConnections);
     }

@@ -14,15 +14,6 @@ internal static class ProviderPresets
         _ => throw new InvalidOperationException($"providers.json: unknown security '{text}'."),
     };
 
-    /// <summary>Maps <see cref="SmtpSecurity"/> back to the data file's (and the CLI's) spelling.</summary>
-    public static string SecurityName(SmtpSecurity security) => security switch
-    {
-        SmtpSecurity.Implicit => "implicitTls",
-        SmtpSecurity.StartTls => "startTls",
-        SmtpSecurity.None => "none",
-        _ => "auto",
-    };
-
     /// <summary>
     /// Gets the security of the preset's endpoint on <paramref name="port"/>: the recommended one, else a documented alternative
     /// (on <paramref name="host"/> first), else <see cref="SmtpSecurity.Auto"/> for a port the preset does not document.

@@ -11,7 +11,7 @@ internal sealed record ProbeReportDocument(string Host, RecommendedDocument? Rec
         [.. report.Attempts.Select(AttemptDocument.From)],
         Math.Round(report.Elapsed.TotalMilliseconds, 1));
 
-    /// <summary>The contract's names: <c>implicitTls</c>, <c>startTls</c>, <c>none</c>.</summary>
+    /// <summary>The contract's names: <c>implicitTls</c>, <c>startTls</c>, <c>none</c>; <c>providers --json</c> spells security the same way.</summary>
     public static string SecurityName(SmtpSecurity security) => security switch
     {
         SmtpSecurity.Implicit => "implicitTls",

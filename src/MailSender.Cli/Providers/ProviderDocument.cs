@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using MailSender.Cli.Probe;
 
 namespace MailSender.Cli.Providers;
 
@@ -34,7 +35,7 @@ internal sealed record ProviderDocument(
         provider.Name,
         provider.Host,
         provider.Port,
-        SecurityName(provider.Security),
+        ProbeReportDocument.SecurityName(provider.Security),
         provider.Aliases,
         provider.Regions,
         provider.DefaultRegion,
@@ -42,13 +43,4 @@ internal sealed record ProviderDocument(
         provider.UserName,
         provider.RequiresOAuth ? "required" : provider.SupportsOAuth ? "supported" : "none",
         provider.Documentation.ToString());
-
-    /// <summary>The spelling <c>probe</c> uses.</summary>
-    public static string SecurityName(SmtpSecurity security) => security switch
-    {
-        SmtpSecurity.Implicit => "implicitTls",
-        SmtpSecurity.StartTls => "startTls",
-        SmtpSecurity.None => "none",
-        _ => "auto",
-    };
 }

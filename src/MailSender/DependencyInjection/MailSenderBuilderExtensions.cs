@@ -37,10 +37,7 @@ public static class MailSenderBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(provider);
-        var preset = ProviderCatalog.FindById(provider) ?? throw new EmailSendException(EmailErrorKind.Configuration, $"Unknown provider '{provider}'.")
-        {
-            Hint = "Known providers: " + string.Join(", ", ProviderCatalog.All.Select(p => p.Id)) + ".",
-        };
+        var preset = ProviderCatalog.FindById(provider) ?? throw RelayTransportFactory.UnknownProvider(provider, $"Invalid UseProvider(\"{provider}\")");
         var options = new SmtpProviderOptions();
         configure?.Invoke(options);
         var transport = RelayTransportFactory.BuildUri(preset.Id, options);

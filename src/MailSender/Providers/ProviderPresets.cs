@@ -14,14 +14,22 @@ internal static class ProviderPresets
         _ => throw new InvalidOperationException($"providers.json: unknown security '{text}'."),
     };
 
-    /// <summary>Maps <see cref="SmtpSecurity"/> back to the data file's (and the CLI's) spelling.</summary>
-    public static string SecurityName(SmtpSecurity security) => security switch
+    /// <summary>
+    /// Gets the security of the preset's endpoint on <paramref name="port"/>: the recommended one, else a documented alternative
+    /// (on <paramref name="host"/> first), else <see cref="SmtpSecurity.Auto"/> for a port the preset does not document.
+    /// </summary>
+    /// <remarks>A port override must not keep the recommended port's security: Gmail's 587 is STARTTLS, not the implicit TLS of 465.</remarks>
+    public static SmtpSecurity SecurityForPort(ProviderEntry preset, string? host, int port)
     {
-        SmtpSecurity.Implicit => "implicitTls",
-        SmtpSecurity.StartTls => "startTls",
-        SmtpSecurity.None => "none",
-        _ => "auto",
-    };
+        if (port == preset.Port)
+        {
+            return Security(preset.Security);
+        }
+
+        var endpoint = preset.Endpoints.FirstOrDefault(e => e.Port == port && string.Equals(e.Host, host, StringComparison.OrdinalIgnoreCase))
+            ?? preset.Endpoints.FirstOrDefault(e => e.Port == port);
+        return endpoint is null ? SmtpSecurity.Auto : Security(endpoint.Security);
+    }
 
     /// <summary>Gets the provider context for hints and OAuth; with <paramref name="withLimits"/>, also the documented send rate for the rate limiter.</summary>
     public static SmtpProviderContext Context(ProviderEntry preset, bool withLimits) =>

@@ -48,10 +48,7 @@ internal sealed class RelayTransportFactory : IEmailTransportFactory
             };
         }
 
-        var preset = ProviderCatalog.FindById(name) ?? throw new EmailSendException(EmailErrorKind.Configuration, $"Invalid transport relay://{name}: unknown provider '{name}'.")
-        {
-            Hint = "Known providers: " + KnownIds() + ". Run 'mailsender providers' for the list, or use smtp://host:port for another server.",
-        };
+        var preset = ProviderCatalog.FindById(name) ?? throw UnknownProvider(name, $"Invalid transport relay://{name}");
 
         var region = uri.Parameters.GetValueOrDefault("region");
         var host = uri.Parameters.GetValueOrDefault("host");
@@ -73,7 +70,7 @@ internal sealed class RelayTransportFactory : IEmailTransportFactory
         }
 
         var port = SettingParser.Integer(uri, "port", preset.Port, 1, 65535);
-        SmtpSecurity? security = uri.Parameters.ContainsKey("security") ? null : ProviderPresets.Security(preset.Security);
+        SmtpSecurity? security = uri.Parameters.ContainsKey("security") ? null : ProviderPresets.SecurityForPort(preset, host ?? presetHost, port);
         var (userName, password) = Credentials(uri, options, environmentPassword, preset);
 
         // The SMTP factory does the rest (options, pool, validation), as for smtp://HOST:PORT?security=...
@@ -90,7 +87,7 @@ internal sealed class RelayTransportFactory : IEmailTransportFactory
 
         var smtpUri = TransportUri.ForHost("smtp", host ?? presetHost!, port, userName, password, parameters);
         var settings = SmtpTransportFactory.CreateSettings(smtpUri, options, environmentPassword, tokens, ProviderPresets.Context(preset, withLimits: true));
-        var pool = ApplyLimits(uri, options.Pool ?? new ConnectionPoolOptions(), settings.Pool, preset.Limits);
+        var pool = ApplyLimits(smtpUri, options.Pool ?? new ConnectionPoolOptions(), preset.Limits);
         var applied = new List<string>();
         if (pool.MaxMessagesPerConnection != settings.Pool.MaxMessagesPerConnection)
         {
@@ -106,26 +103,29 @@ internal sealed class RelayTransportFactory : IEmailTransportFactory
     }
 
     /// <summary>
-    /// The preset's documented limits configure the pool unless the user chose: a URI parameter, or an option other than the default.
-    /// A per-connection message limit replaces the default (the provider allows that many); a connection limit only lowers it.
+    /// Resolves the pool as for <c>smtp://</c>, with the preset's documented limits beneath the URI: URI parameters win, then
+    /// options other than the default, then the preset (see <see cref="WithPresetLimits"/>).
     /// </summary>
-    internal static ConnectionPoolOptions ApplyLimits(TransportUri uri, ConnectionPoolOptions configured, ConnectionPoolOptions resolved, LimitsEntry limits)
+    internal static ConnectionPoolOptions ApplyLimits(TransportUri uri, ConnectionPoolOptions configured, LimitsEntry limits) =>
+        SmtpTransportFactory.ResolvePoolOptions(uri, WithPresetLimits(configured, limits));
+
+    /// <summary>
+    /// The configured pool options with the preset's limits where the user kept the default. A per-connection message limit
+    /// replaces the default (the provider allows that many); a connection limit only lowers it.
+    /// </summary>
+    private static ConnectionPoolOptions WithPresetLimits(ConnectionPoolOptions configured, LimitsEntry limits) => new()
     {
-        var pool = resolved;
-        if (limits.MessagesPerConnection is { } perConnection && !uri.Parameters.ContainsKey("maxMessagesPerConnection") &&
-            configured.MaxMessagesPerConnection == PoolDefaults.MaxMessagesPerConnection)
-        {
-            pool = Copy(pool, maxMessagesPerConnection: perConnection);
-        }
-
-        if (limits.MaxConnections is { } connections && !uri.Parameters.ContainsKey("maxConnections") &&
-            configured.MaxConnections == PoolDefaults.MaxConnections && connections < pool.MaxConnections)
-        {
-            pool = Copy(pool, maxConnections: connections);
-        }
-
-        return pool;
-    }
+        MaxConnections = limits.MaxConnections is { } connections && configured.MaxConnections == PoolDefaults.MaxConnections
+            ? Math.Min(connections, configured.MaxConnections)
+            : configured.MaxConnections,
+        MaxMessagesPerConnection = limits.MessagesPerConnection is { } perConnection && configured.MaxMessagesPerConnection == PoolDefaults.MaxMessagesPerConnection
+            ? perConnection
+            : configured.MaxMessagesPerConnection,
+        IdleTimeout = configured.IdleTimeout,
+        MaxLifetime = configured.MaxLifetime,
+        AcquireTimeout = configured.AcquireTimeout,
+        CheckAfterIdle = configured.CheckAfterIdle,
+    };
 
     /// <summary>User and password from the URI, the options or <c>MAILSENDER_PASSWORD</c>, with the provider's fixed conventions filled in.</summary>
     private static (string? UserName, string? Password) Credentials(TransportUri uri, MailSenderOptions options, string? environmentPassword, ProviderEntry preset)
@@ -144,15 +144,14 @@ internal sealed class RelayTransportFactory : IEmailTransportFactory
         return (userName, password);
     }
 
-    private static ConnectionPoolOptions Copy(ConnectionPoolOptions pool, int? maxConnections = null, int? maxMessagesPerConnection = null) => new()
-    {
-        MaxConnections = maxConnections ?? pool.MaxConnections,
-        MaxMessagesPerConnection = maxMessagesPerConnection ?? pool.MaxMessagesPerConnection,
-        IdleTimeout = pool.IdleTimeout,
-        MaxLifetime = pool.MaxLifetime,
-        AcquireTimeout = pool.AcquireTimeout,
-        CheckAfterIdle = pool.CheckAfterIdle,
-    };
+    /// <summary>The error for a name no preset has, listing the known ids; shared by <c>relay://</c> and <c>UseProvider</c>.</summary>
+    /// <param name="name">The name as given.</param>
+    /// <param name="subject">What was being configured, e.g. <c>Invalid transport relay://sendgird</c>.</param>
+    internal static EmailSendException UnknownProvider(string name, string subject) =>
+        new(EmailErrorKind.Configuration, $"{subject}: unknown provider '{name}'.")
+        {
+            Hint = "Known providers: " + KnownIds() + ". Run 'mailsender providers' for the list, or use smtp://host:port for another server.",
+        };
 
     private static string KnownIds() => string.Join(", ", ProviderCatalog.All.Select(p => p.Id));
 

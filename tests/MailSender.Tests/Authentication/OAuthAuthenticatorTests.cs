@@ -176,6 +176,118 @@ public class OAuthAuthenticatorTests
         Assert.Contains("refresh token expired", error.Message, StringComparison.Ordinal);
     }
 
+    // Regression: a token service that was down or slow failed as a permanent AuthenticationFailed, so nothing retried.
+    [Theory]
+    [InlineData("http", EmailErrorKind.ConnectionFailed)]
+    [InlineData("socket", EmailErrorKind.ConnectionFailed)]
+    [InlineData("io", EmailErrorKind.ConnectionFailed)]
+    [InlineData("timeout", EmailErrorKind.Timeout)]
+    [InlineData("canceled", EmailErrorKind.Timeout)]
+    public async Task SendAsync_TokenServiceUnreachable_FailsTransientNamingTheTokenService(string failure, EmailErrorKind kind)
+    {
+        await using var server = ScriptedSmtpServer.Start(new SmtpScript { Capabilities = ["AUTH XOAUTH2"], Certificate = TestCertificates.Server });
+        var tokens = new FailingTokenProvider(failure switch
+        {
+            "http" => new HttpRequestException("Connection refused (login.example.com:443)"),
+            "socket" => new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.HostNotFound),
+            "io" => new IOException("Unable to read data from the transport connection"),
+            "timeout" => new TimeoutException("The token request timed out"),
+            _ => new TaskCanceledException("The request was canceled due to the configured HttpClient.Timeout of 100 seconds elapsing."),
+        });
+
+        var error = await MailSenderHost.SendFailingAsync(Transport(server.Port), TestMessages.Text(), o =>
+        {
+            o.AccessTokenProvider = tokens;
+            o.Resilience.Enabled = false;
+        });
+
+        Assert.Equal(kind, error.Kind);
+        Assert.True(error.IsTransient);
+        Assert.Contains("token service", error.Message, StringComparison.Ordinal);
+        Assert.Contains("FailingTokenProvider", error.Hint, StringComparison.Ordinal);
+        Assert.Contains("token service", error.Hint, StringComparison.Ordinal);
+        Assert.Empty(server.CommandsStartingWith("AUTH"));
+    }
+
+    [Fact]
+    public async Task SendAsync_TokenServiceUnreachableOnce_IsRetriedAndSucceeds()
+    {
+        await using var server = ScriptedSmtpServer.Start(new SmtpScript { Capabilities = ["AUTH XOAUTH2"], Certificate = TestCertificates.Server });
+        var tokens = new FailingTokenProvider(new HttpRequestException("Connection refused"), failures: 1);
+
+        await using var host = MailSenderHost.Build(o =>
+        {
+            o.Transport = Transport(server.Port);
+            o.AccessTokenProvider = tokens;
+            o.Resilience.BaseDelay = TimeSpan.FromMilliseconds(1);
+        });
+
+        await host.Sender.SendAsync(TestMessages.Text());
+
+        Assert.Equal(2, tokens.Calls);
+        Assert.Single(server.Transactions);
+    }
+
+    [Fact]
+    public async Task SendAsync_Microsoft365TokenServiceUnreachable_HintNamesTheMicrosoftIdentityPlatform()
+    {
+        await using var server = ScriptedSmtpServer.Start(new SmtpScript { Capabilities = ["AUTH XOAUTH2"], Certificate = TestCertificates.Server });
+
+        var error = await MailSenderHost.SendFailingAsync(
+            $"relay://{Uri.EscapeDataString(User)}@microsoft365?host=127.0.0.1&port={server.Port}&security=starttls&{TestTransports.CaFile}",
+            TestMessages.Text(),
+            o =>
+            {
+                o.AccessTokenProvider = new FailingTokenProvider(new HttpRequestException("Name or service not known"));
+                o.Resilience.Enabled = false;
+            });
+
+        Assert.Equal(EmailErrorKind.ConnectionFailed, error.Kind);
+        Assert.Contains("login.microsoftonline.com", error.Hint, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SendAsync_CallerCancelsWhileTheTokenIsFetched_IsCancelledNotAnError()
+    {
+        await using var server = ScriptedSmtpServer.Start(new SmtpScript { Capabilities = ["AUTH XOAUTH2"], Certificate = TestCertificates.Server });
+        using var cts = new CancellationTokenSource();
+        var tokens = new CancellingTokenProvider(cts);
+        await using var host = MailSenderHost.Build(o =>
+        {
+            o.Transport = Transport(server.Port);
+            o.AccessTokenProvider = tokens;
+            o.Resilience.Enabled = false;
+        });
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => host.Sender.SendAsync(TestMessages.Text(), cts.Token));
+    }
+
+    // Regression: OAuth errors quoted the raw user name, which for Postmark is the server token.
+    [Fact]
+    public async Task SendAsync_TokenProviderFailsForPostmark_MasksTheServerTokenUserName()
+    {
+        await using var server = ScriptedSmtpServer.Start(new SmtpScript { Capabilities = ["AUTH XOAUTH2"], Certificate = TestCertificates.Server });
+
+        var errors = new List<EmailSendException>();
+        foreach (var tokens in new ISmtpAccessTokenProvider[] { new ThrowingTokenProvider(), new FailingTokenProvider(new HttpRequestException("down")), new FailingTokenProvider(null) })
+        {
+            errors.Add(await MailSenderHost.SendFailingAsync(
+                $"relay://SECRET-SERVER-TOKEN@postmark?host=127.0.0.1&port={server.Port}&security=starttls&{TestTransports.CaFile}",
+                TestMessages.Text(),
+                o =>
+                {
+                    o.AccessTokenProvider = tokens;
+                    o.Resilience.Enabled = false;
+                }));
+        }
+
+        Assert.All(errors, error =>
+        {
+            Assert.Contains("user '***'", error.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("SECRET-SERVER-TOKEN", error.ToString(), StringComparison.Ordinal);
+        });
+    }
+
     [Fact]
     public void Create_TokenProviderWithoutUserName_IsAConfigurationError()
     {
@@ -193,5 +305,35 @@ public class OAuthAuthenticatorTests
     {
         public ValueTask<string> GetAccessTokenAsync(SmtpTokenContext context, CancellationToken cancellationToken = default) =>
             throw new InvalidOperationException("refresh token expired");
+    }
+
+    /// <summary>Throws <paramref name="failure"/> for the first <paramref name="failures"/> calls, then hands out a token; a <see langword="null"/> failure returns an empty token.</summary>
+    private sealed class FailingTokenProvider(Exception? failure, int failures = int.MaxValue) : ISmtpAccessTokenProvider
+    {
+        private int _calls;
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public ValueTask<string> GetAccessTokenAsync(SmtpTokenContext context, CancellationToken cancellationToken = default)
+        {
+            var call = Interlocked.Increment(ref _calls);
+            if (call > failures)
+            {
+                return ValueTask.FromResult("ya29.token-" + call);
+            }
+
+            return failure is null ? ValueTask.FromResult(string.Empty) : ValueTask.FromException<string>(failure);
+        }
+    }
+
+    /// <summary>Cancels the caller's token, as a caller giving up while the token is fetched, and fails with the cancellation.</summary>
+    private sealed class CancellingTokenProvider(CancellationTokenSource caller) : ISmtpAccessTokenProvider
+    {
+        public async ValueTask<string> GetAccessTokenAsync(SmtpTokenContext context, CancellationToken cancellationToken = default)
+        {
+            await caller.CancelAsync();
+            cancellationToken.ThrowIfCancellationRequested();
+            throw new OperationCanceledException("the caller's token was not passed on");
+        }
     }
 }

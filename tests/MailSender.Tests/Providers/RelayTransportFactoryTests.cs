@@ -136,6 +136,49 @@ public class RelayTransportFactoryTests
         Assert.Equal("gmail", settings.Provider?.Id);
     }
 
+    // Regression: a port override kept the preset's security, so relay://gmail?port=587 spoke implicit TLS to a STARTTLS port.
+    [Theory]
+    [InlineData("relay://u:p@gmail?port=587", 587, SmtpSecurity.StartTls)]
+    [InlineData("relay://u:p@sendgrid?port=465", 465, SmtpSecurity.Implicit)]
+    [InlineData("relay://u:p@sendgrid?port=2525", 2525, SmtpSecurity.StartTls)]
+    [InlineData("relay://u:p@gmail?port=465", 465, SmtpSecurity.Implicit)]
+    [InlineData("relay://u:p@gmail?port=2526", 2526, SmtpSecurity.Auto)]
+    [InlineData("relay://u:p@sendgrid?host=127.0.0.1&port=2526", 2526, SmtpSecurity.Auto)]
+    public void CreateSettings_PortOverrideWithoutSecurity_TakesTheSecurityOfThePresetsEndpointOnThatPort(string uri, int port, SmtpSecurity security)
+    {
+        var settings = Create(uri);
+
+        Assert.Equal((port, security), (settings.Port, settings.Security));
+    }
+
+    [Fact]
+    public void CreateSettings_PortOverrideWithSecurity_KeepsTheGivenSecurity()
+    {
+        var settings = Create("relay://u:p@gmail?port=587&security=implicit");
+
+        Assert.Equal((587, SmtpSecurity.Implicit), (settings.Port, settings.Security));
+    }
+
+    [Theory]
+    [InlineData(587, SmtpSecurity.StartTls)]
+    [InlineData(2526, SmtpSecurity.Auto)]
+    public void CreateSettings_UseProviderPort_TakesTheSecurityOfThePresetsEndpointOnThatPort(int port, SmtpSecurity security)
+    {
+        var uri = RelayTransportFactory.BuildUri("gmail", new SmtpProviderOptions { Port = port });
+
+        var settings = Create(uri.Replace("relay://", "relay://u:p@", StringComparison.Ordinal));
+
+        Assert.Equal((port, security), (settings.Port, settings.Security));
+    }
+
+    [Fact]
+    public void SecurityForPort_PortOnlyOnAnotherHost_UsesThatEndpointsSecurity()
+    {
+        var preset = ProviderCatalog.FindById("ionos")!;
+
+        Assert.Equal(SmtpSecurity.StartTls, ProviderPresets.SecurityForPort(preset, preset.Host, 587));
+    }
+
     [Fact]
     public void CreateSettings_ImplicitTlsPreset_UsesImplicitTls()
     {
@@ -168,10 +211,52 @@ public class RelayTransportFactoryTests
     }
 
     [Fact]
+    public void CreateSettings_UriPoolParametersAboveThePresetsLimits_StillWin()
+    {
+        var pool = Create("relay://u:p@sendgrid?maxConnections=50&idleTimeout=5s").Pool;
+
+        Assert.Equal((50, 5000, TimeSpan.FromSeconds(5)), (pool.MaxConnections, pool.MaxMessagesPerConnection, pool.IdleTimeout));
+    }
+
+    [Fact]
+    public void CreateSettings_PresetLimits_KeepTheOtherPoolOptions()
+    {
+        var options = new MailSenderOptions { Pool = new ConnectionPoolOptions { IdleTimeout = TimeSpan.FromSeconds(7), MaxLifetime = TimeSpan.FromMinutes(3), AcquireTimeout = TimeSpan.FromSeconds(9), CheckAfterIdle = TimeSpan.FromSeconds(2) } };
+
+        var pool = Create("relay://u:p@sendgrid", options).Pool;
+
+        Assert.Equal((5, 5000), (pool.MaxConnections, pool.MaxMessagesPerConnection));
+        Assert.Equal((TimeSpan.FromSeconds(7), TimeSpan.FromMinutes(3), TimeSpan.FromSeconds(9), TimeSpan.FromSeconds(2)), (pool.IdleTimeout, pool.MaxLifetime, pool.AcquireTimeout, pool.CheckAfterIdle));
+    }
+
+    [Fact]
+    public void CreateSettings_ConfiguredConnectionsOtherThanTheDefault_WinOverThePreset()
+    {
+        var options = new MailSenderOptions { Pool = new ConnectionPoolOptions { MaxConnections = 8 } };
+
+        Assert.Equal(8, Create("relay://u:p@sendgrid", options).Pool.MaxConnections);
+    }
+
+    [Fact]
+    public void CreateSettings_PresetLimits_AreListedAsApplied()
+    {
+        Assert.Equal(["maxMessagesPerConnection=5000"], Create("relay://u:p@sendgrid").Provider!.AppliedLimits);
+        Assert.Empty(Create("relay://u:p@sendgrid?maxMessagesPerConnection=10").Provider!.AppliedLimits);
+    }
+
+    [Fact]
+    public void ApplyLimits_UriConnectionLimit_WinsOverThePresets()
+    {
+        var pool = RelayTransportFactory.ApplyLimits(TransportUri.Parse("relay://x?maxConnections=3"), new ConnectionPoolOptions(), new LimitsEntry { MaxConnections = 2, MessagesPerConnection = 100 });
+
+        Assert.Equal((3, 100), (pool.MaxConnections, pool.MaxMessagesPerConnection));
+    }
+
+    [Fact]
     public void ApplyLimits_ConnectionLimitBelowTheDefault_LowersIt()
     {
         var uri = TransportUri.Parse("relay://x");
-        var pool = RelayTransportFactory.ApplyLimits(uri, new ConnectionPoolOptions(), new ConnectionPoolOptions(), new LimitsEntry { MaxConnections = 2 });
+        var pool = RelayTransportFactory.ApplyLimits(uri, new ConnectionPoolOptions(), new LimitsEntry { MaxConnections = 2 });
 
         Assert.Equal(2, pool.MaxConnections);
     }

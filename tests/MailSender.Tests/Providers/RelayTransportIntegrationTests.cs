@@ -1,3 +1,4 @@
+using MailSender.Providers;
 using MailSender.Smtp;
 using MailSender.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
@@ -151,6 +152,8 @@ public class RelayTransportIntegrationTests
 
         Assert.Equal(EmailErrorKind.Configuration, error.Kind);
         Assert.Contains("sendgrid", error.Hint, StringComparison.Ordinal);
+        Assert.Contains("unknown provider 'sendgird'", error.Message, StringComparison.Ordinal);
+        Assert.Equal(Assert.Throws<EmailSendException>(() => RelayTransportFactory.CreateSettings(TransportUri.Parse("relay://sendgird"), new MailSenderOptions(), null)).Hint, error.Hint);
     }
 
     [Fact]

@@ -1,24 +1,36 @@
 namespace MailSender.Samples.MinimalApi;
 
 /// <summary>What the endpoints do with a send request and its outcome.</summary>
-internal static class MailEndpoints
+internal static partial class MailEndpoints
 {
-    public static async Task<IResult> SendAsync(IEmailSender email, SendRequest request, CancellationToken cancellationToken)
+    public static async Task<IResult> SendAsync(IEmailSender email, SendRequest request, ILogger logger, CancellationToken cancellationToken)
     {
         try
         {
             var result = await email.SendAsync(request.To, request.Subject, request.Text, request.Html, cancellationToken);
             return Results.Ok(new { result.MessageId, result.Transport, result.AcceptedRecipients, result.RejectedRecipients });
         }
-        catch (EmailSendException e)
+        catch (EmailSendException e) when (e.Kind == EmailErrorKind.InvalidMessage)
         {
-            // Bad input is the caller's problem (400); anything else is the mail server's or the configuration's (502).
-            // The exception's text never holds a password, so it can be shown.
+            // Bad input is the caller's problem (400). The message describes the caller's own input, so it is shown.
             return Results.Problem(
                 title: e.Message,
                 detail: e.Hint,
-                statusCode: e.Kind == EmailErrorKind.InvalidMessage ? StatusCodes.Status400BadRequest : StatusCodes.Status502BadGateway,
+                statusCode: StatusCodes.Status400BadRequest,
+                extensions: new Dictionary<string, object?> { ["kind"] = e.Kind.ToString(), ["isTransient"] = e.IsTransient });
+        }
+        catch (EmailSendException e)
+        {
+            // Anything else is the mail server's or the configuration's (502). The message and hint can hold the SMTP
+            // user name, internal host names and recipients from server replies: they go to the log, not to the client.
+            LogSendFailed(logger, e, e.Kind);
+            return Results.Problem(
+                title: "The e-mail could not be sent.",
+                statusCode: StatusCodes.Status502BadGateway,
                 extensions: new Dictionary<string, object?> { ["kind"] = e.Kind.ToString(), ["isTransient"] = e.IsTransient });
         }
     }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Error, Message = "Sending the e-mail failed ({Kind}).")]
+    private static partial void LogSendFailed(ILogger logger, EmailSendException exception, EmailErrorKind kind);
 }

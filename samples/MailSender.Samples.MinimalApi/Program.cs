@@ -14,12 +14,12 @@ builder.Services.AddProblemDetails();
 
 var app = builder.Build();
 
-app.MapPost("/send", (SendRequest request, IEmailSender email, CancellationToken cancellationToken) =>
-    MailEndpoints.SendAsync(email, request, cancellationToken));
+app.MapPost("/send", (SendRequest request, IEmailSender email, ILogger<Program> logger, CancellationToken cancellationToken) =>
+    MailEndpoints.SendAsync(email, request, logger, cancellationToken));
 
 // The named sender, injected by its key; IEmailSenderFactory.GetSender("marketing") returns the same instance.
-app.MapPost("/newsletter", ([FromKeyedServices("marketing")] IEmailSender marketing, SendRequest request, CancellationToken cancellationToken) =>
-    MailEndpoints.SendAsync(marketing, request, cancellationToken));
+app.MapPost("/newsletter", ([FromKeyedServices("marketing")] IEmailSender marketing, SendRequest request, ILogger<Program> logger, CancellationToken cancellationToken) =>
+    MailEndpoints.SendAsync(marketing, request, logger, cancellationToken));
 
 app.MapHealthChecks("/health");
 

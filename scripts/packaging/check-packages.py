@@ -1,20 +1,26 @@
 #!/usr/bin/env python3
 """Checks the contents of the packed .nupkg/.snupkg files: README, licence, repository, XML docs, symbols, SourceLink.
 
-Usage: check-packages.py FOLDER VERSION. Prints one line per problem and exits 1 when there is any.
+Usage: check-packages.py FOLDER VERSION PACKAGE_ID... (test-packages.sh passes the ids of the packable projects).
+A package whose nuspec declares the DotnetTool package type is checked as a tool, any other as a library.
+Prints one line per problem and exits 1 when there is any.
 """
 import sys
 import zipfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-LIBRARIES = ["MailSender", "MailSender.Testing", "MailSender.AspNetCore.Identity"]
-TOOL = "MailSender.Cli"
 LIBRARY_TFMS = ["net8.0", "net10.0"]
 REPOSITORY = "https://github.com/mailsender/mailsender"
 
-folder, version = Path(sys.argv[1]), sys.argv[2]
+if len(sys.argv) < 4:
+    sys.exit("usage: check-packages.py FOLDER VERSION PACKAGE_ID...")
+folder, version, package_ids = Path(sys.argv[1]), sys.argv[2], sys.argv[3:]
 problems = []
+# A package in the folder that no packable project accounts for means the list of ids is wrong.
+expected_files = {f"{package_id}.{version}.{ext}" for package_id in package_ids for ext in ("nupkg", "snupkg")}
+problems += [f"{path.name}: not one of the packages passed ({', '.join(package_ids)})"
+             for path in sorted(folder.glob("*nupkg")) if path.name not in expected_files]
 
 
 def nuspec(z: zipfile.ZipFile, package_id: str) -> dict:
@@ -28,10 +34,11 @@ def nuspec(z: zipfile.ZipFile, package_id: str) -> dict:
         "license": (license.get("type"), license.text) if license is not None else None,
         "repository": repository.get("url") if repository is not None else None,
         "commit": repository.get("commit") if repository is not None else None,
+        "is_tool": any(t.get("name") == "DotnetTool" for t in meta.findall("n:packageTypes/n:packageType", ns)),
     }
 
 
-for package_id in LIBRARIES + [TOOL]:
+for package_id in package_ids:
     nupkg = folder / f"{package_id}.{version}.nupkg"
     snupkg = folder / f"{package_id}.{version}.snupkg"
     if not nupkg.exists():
@@ -46,7 +53,7 @@ for package_id in LIBRARIES + [TOOL]:
             problems.append(f"{nupkg.name}: licence is {meta['license']}, expected the MIT expression")
         if meta["repository"] != REPOSITORY or not meta["commit"]:
             problems.append(f"{nupkg.name}: repository url/commit missing ({meta['repository']}, {meta['commit']})")
-        if package_id == TOOL:
+        if meta["is_tool"]:
             expected = ["tools/net10.0/any/DotnetToolSettings.xml", f"tools/net10.0/any/{package_id}.dll", f"tools/net10.0/any/{package_id}.xml"]
         else:
             expected = [f"lib/{tfm}/{package_id}{ext}" for tfm in LIBRARY_TFMS for ext in (".dll", ".xml")]
@@ -65,5 +72,5 @@ for package_id in LIBRARIES + [TOOL]:
 
 for problem in problems:
     print(f"package check: {problem}")
-print(f"package check: {len(LIBRARIES) + 1} packages, {len(problems)} problem(s)")
+print(f"package check: {len(package_ids)} packages, {len(problems)} problem(s)")
 sys.exit(1 if problems else 0)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Packs every package into a temporary folder and installs them the way a user does:
+# Packs every package (each project in the solution or under src/ whose IsPackable is true; it fails if one lies outside
+# src/) into a temporary folder and installs them the way a user does:
 #  1. checks each .nupkg/.snupkg (README, MIT licence, repository, XML docs, symbols, SourceLink);
 #  2. a fresh `dotnet new console` project takes MailSender, MailSender.Testing and MailSender.AspNetCore.Identity from
 #     that folder only (package source mapping), sends a message with the pickup transport (the .eml file must exist)
@@ -20,22 +21,36 @@ version="0.1.0-pkgtest.$(date -u +%Y%m%d%H%M%S)"
 
 fail() { echo "packaging: FAILED: $*" >&2; exit 1; }
 
-echo "== packaging: pack $version into $feed"
-for project in src/MailSender/MailSender.csproj src/MailSender.Testing/MailSender.Testing.csproj \
-               src/MailSender.AspNetCore.Identity/MailSender.AspNetCore.Identity.csproj src/MailSender.Cli/MailSender.Cli.csproj; do
-  dotnet pack "$project" -c Release -o "$feed" -p:Version="$version" -warnaserror -nologo -v:q || fail "dotnet pack $project"
-done
-# Every library or tool project under src/ must be one of the four above (tests, samples and benchmarks set IsPackable=false).
-for project in src/*/*.csproj; do
+echo "== packaging: find the packable projects"
+# The one list of packages: every project in the solution (or under src/) whose IsPackable is true, as MSBuild
+# evaluates it. Packable projects must live under src/; tests, samples and benchmarks set IsPackable=false.
+mapfile -t projects < <({ dotnet sln MailSender.sln list | grep -E '[.]csproj$' | tr '\\' '/'; ls src/*/*.csproj; } | sort -u)
+package_ids=()
+packable_projects=()
+for project in "${projects[@]}"; do
+  properties=$(dotnet msbuild "$project" -nologo -getProperty:IsPackable -getProperty:PackageId) || fail "dotnet msbuild -getProperty $project"
+  fields=$(python3 -c 'import json, sys; p = json.load(sys.stdin)["Properties"]; print(p["IsPackable"].lower(), p["PackageId"])' <<<"$properties") \
+    || fail "reading IsPackable and PackageId of $project"
+  read -r packable package_id <<<"$fields"
+  [ "$packable" = true ] || continue
   case "$project" in
-    src/MailSender/*|src/MailSender.Testing/*|src/MailSender.AspNetCore.Identity/*|src/MailSender.Cli/*) ;;
-    *) fail "$project is not packed or tested here (add it to this script and to check-packages.py)";;
+    src/*) ;;
+    *) fail "$project is packable: only projects under src/ are packages (set IsPackable=false)";;
   esac
+  package_ids+=("$package_id")
+  packable_projects+=("$project")
+  echo "$package_id ($project)"
+done
+[ "${#package_ids[@]}" -gt 0 ] || fail "no packable project found"
+
+echo "== packaging: pack $version into $feed"
+for project in "${packable_projects[@]}"; do
+  dotnet pack "$project" -c Release -o "$feed" -p:Version="$version" -warnaserror -nologo -v:q || fail "dotnet pack $project"
 done
 ls "$feed"
 
 echo "== packaging: package contents"
-python3 scripts/packaging/check-packages.py "$feed" "$version" || fail "package contents"
+python3 scripts/packaging/check-packages.py "$feed" "$version" "${package_ids[@]}" || fail "package contents"
 
 echo "== packaging: a fresh console project uses the library packages"
 # The machine's own enabled sources stay available for MimeKit, MailKit and the Microsoft.Extensions packages;
@@ -137,4 +152,4 @@ tool_file=$(find "$work/tool-outbox" -name '*.eml' | head -n 1)
 grep -q '^Subject: Tool test' "$tool_file" || fail "$tool_file has no 'Subject: Tool test'"
 
 cd "$repo"
-echo "packaging: OK (4 packages $version; console project and dotnet tool installed from the local folder)"
+echo "packaging: OK (${#package_ids[@]} packages $version: ${package_ids[*]}; console project and dotnet tool installed from the local folder)"

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using IdentityUiEmailSender = Microsoft.AspNetCore.Identity.UI.Services.IEmailSender;
 
 namespace MailSender.AspNetCore.Identity;
@@ -28,8 +29,9 @@ public static class MailSenderIdentityBuilderExtensions
 
         var services = builder.Services;
         var name = builder.Name;
-        RemoveAll(services, typeof(Microsoft.AspNetCore.Identity.IEmailSender<TUser>));
-        RemoveAll(services, typeof(IdentityUiEmailSender));
+        // RemoveAll removes the unkeyed registrations only (ServiceKey null); an application's keyed senders stay.
+        services.RemoveAll<Microsoft.AspNetCore.Identity.IEmailSender<TUser>>();
+        services.RemoveAll<IdentityUiEmailSender>();
 
         // Identity's messages carry no From: without DefaultFrom every one would fail, so fail at start-up instead.
         var setting = name.Length == 0 ? "MailSender:DefaultFrom" : $"MailSender[{name}]:DefaultFrom";
@@ -42,16 +44,5 @@ public static class MailSenderIdentityBuilderExtensions
         services.AddSingleton<Microsoft.AspNetCore.Identity.IEmailSender<TUser>>(provider => provider.GetRequiredService<IdentityEmailSender<TUser>>());
         services.AddSingleton<IdentityUiEmailSender>(provider => provider.GetRequiredService<IdentityEmailSender<TUser>>());
         return builder;
-    }
-
-    private static void RemoveAll(IServiceCollection services, Type serviceType)
-    {
-        for (var i = services.Count - 1; i >= 0; i--)
-        {
-            if (services[i].ServiceType == serviceType && !services[i].IsKeyedService)
-            {
-                services.RemoveAt(i);
-            }
-        }
     }
 }

@@ -91,6 +91,34 @@ public class IdentityEmailSenderTests
         await provider.GetRequiredService<UiEmailSender>().SendEmailAsync("ann@example.com", "UI", "<p>ui</p>");
 
         Assert.Equal(2, mail.SentMessages.Count);
+
+        // The last registration wins a GetService either way; exactly one registration each shows the defaults were removed.
+        Assert.IsType<IdentityEmailSender<IdentityUser>>(Assert.Single(provider.GetServices<UiEmailSender>()));
+        // Identity registers its IEmailSender<TUser> default as the open generic IEmailSender<> (TryAdd sees no
+        // IEmailSender<> and adds it after ours): GetServices lists it, but the closed registration wins every
+        // GetService, so exactly one registration of the closed type is what must hold.
+        Assert.Single(services, d => d.ServiceType == typeof(IEmailSender<IdentityUser>));
+        Assert.IsType<IdentityEmailSender<IdentityUser>>(provider.GetRequiredService<IEmailSender<IdentityUser>>());
+        Assert.DoesNotContain(provider.GetServices<IEmailSender<IdentityUser>>(), s => s.GetType() != typeof(IdentityEmailSender<IdentityUser>) && s.GetType().Name != "DefaultMessageEmailSender`1");
+    }
+
+    [Fact]
+    public async Task AddIdentityEmailSender_RemovesUnkeyedRegistrationsOnly_KeyedOnesStay()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddKeyedTransient<UiEmailSender, NoOpEmailSender>("other");
+        services.AddKeyedTransient<IEmailSender<IdentityUser>, NoOpIdentitySender>("other");
+        services.AddTransient<UiEmailSender, NoOpEmailSender>();
+        services.AddTransient<IEmailSender<IdentityUser>, NoOpIdentitySender>();
+        services.AddMailSender(Configure).AddIdentityEmailSender<IdentityUser>();
+        services.AddInMemoryEmailTransport();
+        await using var provider = services.BuildServiceProvider();
+
+        Assert.IsType<IdentityEmailSender<IdentityUser>>(Assert.Single(provider.GetServices<UiEmailSender>()));
+        Assert.IsType<IdentityEmailSender<IdentityUser>>(Assert.Single(provider.GetServices<IEmailSender<IdentityUser>>()));   // no Identity open generic here
+        Assert.IsType<NoOpEmailSender>(provider.GetRequiredKeyedService<UiEmailSender>("other"));
+        Assert.IsType<NoOpIdentitySender>(provider.GetRequiredKeyedService<IEmailSender<IdentityUser>>("other"));
     }
 
     [Fact]
@@ -159,5 +187,14 @@ public class IdentityEmailSenderTests
         services.AddMailSender(Configure).AddIdentityEmailSender<IdentityUser>();
         var mail = services.AddInMemoryEmailTransport();
         return (services.BuildServiceProvider(), mail);
+    }
+
+    private sealed class NoOpIdentitySender : IEmailSender<IdentityUser>
+    {
+        public Task SendConfirmationLinkAsync(IdentityUser user, string email, string confirmationLink) => Task.CompletedTask;
+
+        public Task SendPasswordResetLinkAsync(IdentityUser user, string email, string resetLink) => Task.CompletedTask;
+
+        public Task SendPasswordResetCodeAsync(IdentityUser user, string email, string resetCode) => Task.CompletedTask;
     }
 }

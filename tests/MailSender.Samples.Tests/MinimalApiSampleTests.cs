@@ -5,6 +5,7 @@ using MailSender.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Logging;
 
 namespace MailSender.Samples.Tests;
 
@@ -55,6 +56,7 @@ public sealed class MinimalApiSampleTests : IDisposable
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal("InvalidMessage", body.RootElement.GetProperty("kind").GetString());
+        Assert.Contains("not an address", body.RootElement.GetProperty("title").GetString(), StringComparison.Ordinal);   // the caller's own input
         mail.ShouldHaveSentNothing();
     }
 
@@ -69,7 +71,45 @@ public sealed class MinimalApiSampleTests : IDisposable
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal("AuthenticationFailed", body.RootElement.GetProperty("kind").GetString());
+        Assert.False(body.RootElement.GetProperty("isTransient").GetBoolean());
+        Assert.Equal("The e-mail could not be sent.", body.RootElement.GetProperty("title").GetString());
         mail.ShouldHaveSentNothing();
+    }
+
+    [Fact]
+    public async Task PostSend_TransportFails_502BodyHoldsNoUserHostOrRecipientsAndTheLogHoldsTheException()
+    {
+        // What a real SMTP failure can carry: the user name, an internal host and recipients quoted by the server.
+        var logs = new CapturingLoggerProvider();
+        InMemoryEmailTransport? mail = null;
+        using var client = _factory.WithWebHostBuilder(b => b
+            .UseSetting("MailSender:Resilience:Enabled", "false")   // a transient failure would otherwise be retried and succeed
+            .ConfigureLogging(l => l.AddProvider(logs))
+            .ConfigureTestServices(services => mail = services.AddInMemoryEmailTransport())).CreateClient();
+        mail!.FailNext(1, () => new EmailSendException(
+            EmailErrorKind.ServerBusy,
+            "smtp-secret-user@mx1.corp.internal was told: 451 4.3.0 try again later for ann@example.com")
+        {
+            ServerText = "4.3.0 mx1.corp.internal busy, ann@example.com deferred",
+            Hint = "Nothing is listening on port 25 at mx1.corp.internal.",
+            Transport = "smtp://smtp-secret-user@mx1.corp.internal:25",
+        });
+
+        using var response = await client.PostAsJsonAsync("/send", new { to = "ann@example.com", subject = "Hello", text = "x" });
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("smtp-secret-user", text, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("corp.internal", text, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("ann@example.com", text, StringComparison.OrdinalIgnoreCase);
+        using var body = JsonDocument.Parse(text);
+        Assert.Equal("The e-mail could not be sent.", body.RootElement.GetProperty("title").GetString());
+        Assert.Equal("ServerBusy", body.RootElement.GetProperty("kind").GetString());
+        Assert.True(body.RootElement.GetProperty("isTransient").GetBoolean());
+        Assert.False(body.RootElement.TryGetProperty("detail", out _));
+        var logged = Assert.Single(logs.Entries, e => e.Exception is EmailSendException);
+        Assert.Equal(LogLevel.Error, logged.Level);
+        Assert.Contains("corp.internal", logged.Exception!.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -129,5 +169,29 @@ public sealed class MinimalApiSampleTests : IDisposable
         InMemoryEmailTransport? mail = null;
         var client = _factory.WithWebHostBuilder(b => b.ConfigureTestServices(services => mail = services.AddInMemoryEmailTransport())).CreateClient();
         return (client, mail ?? throw new InvalidOperationException("ConfigureTestServices did not run."));
+    }
+
+    private sealed record LogEntry(LogLevel Level, string Message, Exception? Exception);
+
+    /// <summary>Keeps every log entry the application writes, from any thread.</summary>
+    private sealed class CapturingLoggerProvider : ILoggerProvider, ILogger
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<LogEntry> _entries = new();
+
+        public IReadOnlyList<LogEntry> Entries => [.. _entries];
+
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            _entries.Enqueue(new LogEntry(logLevel, formatter(state, exception), exception));
+
+        public void Dispose()
+        {
+        }
     }
 }

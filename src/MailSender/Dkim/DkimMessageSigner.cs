@@ -82,7 +82,8 @@ internal sealed class DkimMessageSigner
     }
 
     /// <summary>Signs <paramref name="message"/>, replacing a signature of this domain and selector from an earlier send of the same object.</summary>
-    public void Sign(MimeMessage message)
+    /// <returns>The <c>DKIM-Signature</c> header added, for the size bound.</returns>
+    public Header Sign(MimeMessage message)
     {
         for (var i = message.Headers.Count - 1; i >= 0; i--)
         {
@@ -98,6 +99,9 @@ internal sealed class DkimMessageSigner
         // The body's own headers (Content-Type, ...) are written in the message's header block, so they can be signed too.
         var present = Array.FindAll(_headers, h => h.Equals("From", StringComparison.OrdinalIgnoreCase) || message.Headers.Contains(h) || message.Body?.Headers.Contains(h) == true);
         _signer.Sign(MessagePreparer.WireFormat, message, present);
+
+        // MimeKit inserts the signature as the first header.
+        return message.Headers[0];
     }
 
     private bool IsOwnSignature(string value)

@@ -282,20 +282,33 @@ public class DkimMessageSignerTests
     }
 
     [Fact]
-    public void Sign_EightBitBody_SizeBoundStillCoversTheSignedMessage()
+    public async Task SendAsync_SignedMessageOverSizeOnlyWithItsSignature_RefusedBeforeMail()
     {
-        // Signing re-encodes 8-bit parts to 7 bit and adds a header: the SIZE pre-check must use the bound after signing.
+        // Signing re-encodes 8-bit parts to 7 bit and adds a header: the SIZE pre-check must see the signed message.
         using var key = new DkimTestKey();
-        var options = new MailSenderOptions();
-        key.Configure(options);
         var message = TestMessages.Text(string.Concat(Enumerable.Repeat("Grüße aus Köln, ça va très bien. ", 2000)), "ann@example.org");
-        MessagePreparer.Prepare(message, null);
+        await using var open = ScriptedSmtpServer.Start(new SmtpScript());
+        await using (var host = MailSenderHost.Create(TestTransports.Smtp(open.Port, "security=none"), key.Configure))
+        {
+            await host.Sender.SendAsync(message);
+        }
 
-        MailSender.Dkim.DkimMessageSigner.Create(options.Dkim)!.Sign(message);
+        // The exact signed size (DATA as received plus the final CRLF of the dot line), and the signature's share of it.
+        var wire = Assert.Single(open.Transactions).Data.LongLength;
+        var signature = MimeMessage.Load(new MemoryStream(Assert.Single(open.Transactions).Data)).Headers.First(h => h.Id == HeaderId.DkimSignature);
+        var signatureBytes = signature.Field.Length + 1 + signature.RawValue.Length;
+        var limit = wire - (signatureBytes / 2);
+        await using var limited = ScriptedSmtpServer.Start(new SmtpScript { Capabilities = ["PIPELINING", "8BITMIME", "ENHANCEDSTATUSCODES", $"SIZE {limit}"] });
+        await using (var host = MailSenderHost.Create(TestTransports.Smtp(limited.Port, "security=none"), key.Configure))
+        {
+            // The same object again: re-signed with a signature of the same length, so the same size.
+            var error = await Assert.ThrowsAsync<EmailSendException>(() => host.Sender.SendAsync(message));
 
-        using var written = new MemoryStream();
-        message.WriteTo(FormatOptions.Default, written);
-        Assert.True(MessagePreparer.SizeBound(message) >= written.Length, $"bound {MessagePreparer.SizeBound(message)} < {written.Length}");
+            Assert.Equal(EmailErrorKind.MessageTooLarge, error.Kind);
+            Assert.Contains($"accepts at most {limit:N0} bytes (SIZE)", error.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Empty(limited.CommandsStartingWith("MAIL"));
     }
 
     private static async Task<byte[]> SendThroughPickupAsync(DkimTestKey key, MimeMessage message, Action<MailSenderOptions>? configure = null)

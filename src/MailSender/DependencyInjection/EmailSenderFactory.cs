@@ -75,6 +75,6 @@ internal sealed class EmailSenderFactory : IEmailSenderFactory, IAsyncDisposable
         }
 
         var defaultFrom = string.IsNullOrWhiteSpace(options.DefaultFrom) ? null : AddressParser.ParseMailbox(options.DefaultFrom, "DefaultFrom");
-        return new DefaultEmailSender(transport, ownsTransport, defaultFrom, _timeProvider, _telemetry, options.LogRecipients, Dkim.DkimMessageSigner.Create(options.Dkim));
+        return new DefaultEmailSender(transport, ownsTransport, defaultFrom, _timeProvider, _telemetry, options.LogRecipients, Dkim.DkimMessageSigner.GetOrCreate(options.Dkim));
     }
 }

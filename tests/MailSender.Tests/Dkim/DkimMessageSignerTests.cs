@@ -311,6 +311,46 @@ public class DkimMessageSignerTests
         Assert.Empty(limited.CommandsStartingWith("MAIL"));
     }
 
+    [Fact]
+    public async Task GetSender_AfterStartUpValidation_ReusesTheSignerWithoutReadingTheKeyAgain()
+    {
+        // The validator loads the key at start-up; the sender used to read and parse it a second time.
+        using var key = new DkimTestKey();
+        var file = Path.Combine(key.Folder, "once.pem");
+        File.Copy(key.PemFile, file);
+        var folder = Path.Combine(key.Folder, "pickup-" + Guid.NewGuid().ToString("N"));
+        var services = new ServiceCollection();
+        services.AddMailSender(o =>
+        {
+            o.Transport = "pickup:" + folder + "?envelope=false";
+            key.Configure(o);
+            o.Dkim.PrivateKeyFile = file;
+        });
+        await using var provider = services.BuildServiceProvider();
+        provider.GetRequiredService<IOptionsMonitor<MailSenderOptions>>().Get(Options.DefaultName);
+        File.Delete(file);
+
+        await provider.GetRequiredService<IEmailSender>().SendAsync(TestMessages.Text("Signed once.", "ann@example.org"));
+
+        Assert.True(key.Verify(File.ReadAllBytes(Assert.Single(Directory.GetFiles(folder, "*.eml")))));
+    }
+
+    [Fact]
+    public void GetOrCreate_SettingsChangedAfterwards_BuildsAgain()
+    {
+        using var key = new DkimTestKey();
+        var options = new MailSenderOptions();
+        key.Configure(options);
+        var first = MailSender.Dkim.DkimMessageSigner.GetOrCreate(options.Dkim);
+
+        options.Dkim.Selector = "other";
+        var second = MailSender.Dkim.DkimMessageSigner.GetOrCreate(options.Dkim);
+
+        Assert.Same(second, MailSender.Dkim.DkimMessageSigner.GetOrCreate(options.Dkim));
+        Assert.NotSame(first, second);
+        Assert.Equal("other", second!.Selector);
+    }
+
     private static async Task<byte[]> SendThroughPickupAsync(DkimTestKey key, MimeMessage message, Action<MailSenderOptions>? configure = null)
     {
         var folder = Path.Combine(key.Folder, "pickup-" + Guid.NewGuid().ToString("N"));

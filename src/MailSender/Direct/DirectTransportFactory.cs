@@ -91,9 +91,9 @@ internal sealed class DirectTransportFactory : IEmailTransportFactory
         var servers = new List<IPEndPoint>();
         foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            if (IPEndPoint.TryParse(part, out var endpoint))
+            if (DnsNameServers.TryParse(part, out var endpoint))
             {
-                servers.Add(endpoint.Port == 0 ? new IPEndPoint(endpoint.Address, DirectDefaults.DnsPort) : endpoint);
+                servers.Add(endpoint);
             }
             else
             {

@@ -4,8 +4,6 @@ using MailSender.Internal;
 using MailSender.Providers;
 using MailSender.Resilience.Internal;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace MailSender.DependencyInjection;
@@ -18,7 +16,6 @@ internal sealed class EmailSenderFactory : IEmailSenderFactory, IAsyncDisposable
     private readonly TransportResolver _resolver;
     private readonly HashSet<string> _names;
     private readonly TimeProvider _timeProvider;
-    private readonly ILoggerFactory _loggerFactory;
     private readonly MailSenderTelemetry _telemetry;
     private readonly ConcurrentDictionary<string, Lazy<DefaultEmailSender>> _senders = new(StringComparer.Ordinal);
 
@@ -28,7 +25,6 @@ internal sealed class EmailSenderFactory : IEmailSenderFactory, IAsyncDisposable
         IEnumerable<IEmailTransportFactory> transportFactories,
         IEnumerable<MailSenderRegistration> registrations,
         TimeProvider timeProvider,
-        ILoggerFactory? loggerFactory = null,
         MailSenderTelemetry? telemetry = null)
     {
         _telemetry = telemetry ?? MailSenderTelemetry.Shared;
@@ -37,7 +33,6 @@ internal sealed class EmailSenderFactory : IEmailSenderFactory, IAsyncDisposable
         _resolver = new TransportResolver(transportFactories, timeProvider, _telemetry);
         _names = registrations.Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
         _timeProvider = timeProvider;
-        _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
     }
 
     public IEmailSender GetSender(string name)
@@ -70,16 +65,16 @@ internal sealed class EmailSenderFactory : IEmailSenderFactory, IAsyncDisposable
         var custom = _services.GetKeyedService<IEmailTransport>(name);
         var transport = custom ?? _resolver.Create(options.Transport!, options);
         var ownsTransport = custom is null;
-        var resilience = ProviderRateLimits.Apply(options.Resilience, transport, _loggerFactory.CreateLogger("MailSender"));
+        var resilience = ProviderRateLimits.Apply(options.Resilience, transport, _telemetry.Logger);
         var hooks = _services.GetServices<ResilienceConfiguration>().Where(c => c.Name == name).Select(c => c.Configure).ToArray();
         if (options.Resilience.Enabled || hooks.Length > 0)
         {
             // The wrapper disposes its own rate limiters, and the transport only if the sender owned it.
-            transport = new ResilientTransport(transport, ownsTransport, resilience, _timeProvider, _services, hooks, _loggerFactory.CreateLogger("MailSender"), _telemetry);
+            transport = new ResilientTransport(transport, ownsTransport, resilience, _timeProvider, _services, hooks, _telemetry);
             ownsTransport = true;
         }
 
         var defaultFrom = string.IsNullOrWhiteSpace(options.DefaultFrom) ? null : AddressParser.ParseMailbox(options.DefaultFrom, "DefaultFrom");
-        return new DefaultEmailSender(transport, ownsTransport, defaultFrom, _timeProvider, _loggerFactory.CreateLogger("MailSender"), _telemetry, options.LogRecipients, Dkim.DkimMessageSigner.Create(options.Dkim));
+        return new DefaultEmailSender(transport, ownsTransport, defaultFrom, _timeProvider, _telemetry, options.LogRecipients, Dkim.DkimMessageSigner.GetOrCreate(options.Dkim));
     }
 }

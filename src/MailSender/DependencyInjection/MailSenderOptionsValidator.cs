@@ -85,8 +85,8 @@ internal sealed class MailSenderOptionsValidator(IEnumerable<IEmailTransportFact
 
         try
         {
-            // Loads the key now, so a missing or bad key file stops start-up instead of the first send.
-            Dkim.DkimMessageSigner.Create(options.Dkim);
+            // Loads the key now, so a missing or bad key file stops start-up instead of the first send; the sender reuses this signer.
+            Dkim.DkimMessageSigner.GetOrCreate(options.Dkim);
         }
         catch (EmailSendException ex)
         {

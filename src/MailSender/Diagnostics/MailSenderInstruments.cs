@@ -41,39 +41,73 @@ internal sealed class MailSenderInstruments
     public Histogram<long> MessageSize { get; }
 
     /// <summary>Reports a pool on the pool instruments until the returned registration is disposed.</summary>
-    public IDisposable TrackPool(string host, int port, Func<PoolStatistics> read)
+    /// <param name="server">Reads the pool's server: the port is <see langword="null"/> while a detected endpoint is not known yet.</param>
+    /// <param name="read">Reads the pool's statistics.</param>
+    public IDisposable TrackPool(Func<(string Host, int? Port)> server, Func<PoolStatistics> read)
     {
-        var registration = new PoolRegistration(this, host, port, read);
+        var registration = new PoolRegistration(this, server, read);
         _pools.TryAdd(registration, 0);
         return registration;
     }
 
-    private IEnumerable<Measurement<int>> ObserveConnections()
+    private static KeyValuePair<string, object?>[] Tags((string Host, int? Port) server, string? state)
     {
+        var tags = new List<KeyValuePair<string, object?>>(3) { new(TelemetryNames.ServerAddress, server.Host) };
+        if (server.Port is { } port)
+        {
+            tags.Add(new(TelemetryNames.ServerPort, port));
+        }
+
+        if (state is not null)
+        {
+            tags.Add(new(TelemetryNames.ConnectionState, state));
+        }
+
+        return [.. tags];
+    }
+
+    /// <summary>
+    /// The pools' statistics summed per server: senders sharing a host and port are one series, as OpenTelemetry wants one
+    /// measurement per attribute set and observation.
+    /// </summary>
+    private Dictionary<(string Host, int? Port), PoolStatistics> ReadByServer()
+    {
+        var totals = new Dictionary<(string Host, int? Port), PoolStatistics>();
         foreach (var pool in _pools.Keys)
         {
+            var server = pool.Server();
             var statistics = pool.Read();
-            yield return new Measurement<int>(statistics.InUse, pool.Server(TelemetryNames.StateUsed));
-            yield return new Measurement<int>(statistics.Idle, pool.Server(TelemetryNames.StateIdle));
+            totals[server] = totals.TryGetValue(server, out var sum)
+                ? sum with { InUse = sum.InUse + statistics.InUse, Idle = sum.Idle + statistics.Idle, Waiting = sum.Waiting + statistics.Waiting }
+                : statistics;
+        }
+
+        return totals;
+    }
+
+    private IEnumerable<Measurement<int>> ObserveConnections()
+    {
+        foreach (var (server, statistics) in ReadByServer())
+        {
+            yield return new Measurement<int>(statistics.InUse, Tags(server, TelemetryNames.StateUsed));
+            yield return new Measurement<int>(statistics.Idle, Tags(server, TelemetryNames.StateIdle));
         }
     }
 
     private IEnumerable<Measurement<int>> ObservePending()
     {
-        foreach (var pool in _pools.Keys)
+        foreach (var (server, statistics) in ReadByServer())
         {
-            yield return new Measurement<int>(pool.Read().Waiting, pool.Server(null));
+            yield return new Measurement<int>(statistics.Waiting, Tags(server, null));
         }
     }
 
     /// <summary>One pool on the instruments; disposing it removes the pool.</summary>
-    private sealed class PoolRegistration(MailSenderInstruments owner, string host, int port, Func<PoolStatistics> read) : IDisposable
+    private sealed class PoolRegistration(MailSenderInstruments owner, Func<(string Host, int? Port)> server, Func<PoolStatistics> read) : IDisposable
     {
         public PoolStatistics Read() => read();
 
-        public KeyValuePair<string, object?>[] Server(string? state) => state is null
-            ? [new(TelemetryNames.ServerAddress, host), new(TelemetryNames.ServerPort, port)]
-            : [new(TelemetryNames.ServerAddress, host), new(TelemetryNames.ServerPort, port), new(TelemetryNames.ConnectionState, state)];
+        public (string Host, int? Port) Server() => server();
 
         public void Dispose() => owner._pools.TryRemove(this, out _);
     }

@@ -47,10 +47,11 @@ internal sealed class MailSenderTelemetry
         (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger(Name));
 
     /// <summary>Starts the span of one send (<c>mailsender.send</c>), a child of the caller's current span.</summary>
-    public static Activity? StartSend(string transport)
+    /// <param name="transportKind">The transport's <see cref="TelemetryNames.TransportKind"/>, computed once by the caller.</param>
+    public static Activity? StartSend(string transportKind)
     {
         var activity = ActivitySource.StartActivity(TelemetryNames.SendSpan, ActivityKind.Internal);
-        activity?.SetTag(TelemetryNames.Transport, TelemetryNames.TransportKind(transport));
+        activity?.SetTag(TelemetryNames.Transport, transportKind);
         return activity;
     }
 
@@ -111,21 +112,23 @@ internal sealed class MailSenderTelemetry
         activity?.SetTag(TelemetryNames.RecipientCount, envelope.Recipients.Count);
 
     /// <summary>Records the size of a message as written to the server or the file, on the histogram and the send span.</summary>
-    public void MessageMeasured(string transport, long bytes)
+    /// <param name="transportKind">The transport's <see cref="TelemetryNames.TransportKind"/>, computed once by the caller.</param>
+    /// <param name="bytes">The size written.</param>
+    public void MessageMeasured(string transportKind, long bytes)
     {
         if (bytes <= 0)
         {
             return;
         }
 
-        Instruments.MessageSize.Record(bytes, new KeyValuePair<string, object?>(TelemetryNames.Transport, TelemetryNames.TransportKind(transport)));
+        Instruments.MessageSize.Record(bytes, new KeyValuePair<string, object?>(TelemetryNames.Transport, transportKind));
         FindSend()?.SetTag(TelemetryNames.MessageSizeAttribute, bytes);
     }
 
     /// <summary>Records a delivered message (counter, duration, span status) and logs the recipients when allowed.</summary>
-    public void Sent(Activity? activity, string transport, TimeSpan elapsed, SendResult result, bool logRecipients)
+    public void Sent(Activity? activity, string transportKind, TimeSpan elapsed, SendResult result, bool logRecipients)
     {
-        var kind = new KeyValuePair<string, object?>(TelemetryNames.Transport, TelemetryNames.TransportKind(transport));
+        var kind = new KeyValuePair<string, object?>(TelemetryNames.Transport, transportKind);
         Instruments.MessagesSent.Add(1, kind);
         Instruments.SendDuration.Record(elapsed.TotalSeconds, kind);
         if (activity is not null)
@@ -146,12 +149,12 @@ internal sealed class MailSenderTelemetry
     }
 
     /// <summary>Records a failed send (counter and duration with <c>error.type</c>, span status) and logs the recipients when allowed.</summary>
-    public void Failed(Activity? activity, string transport, TimeSpan elapsed, Exception error, string? messageId, MailEnvelope? envelope, bool logRecipients)
+    public void Failed(Activity? activity, string transportKind, TimeSpan elapsed, Exception error, string? messageId, MailEnvelope? envelope, bool logRecipients)
     {
         var type = TelemetryNames.ErrorType(error);
         var tags = new TagList
         {
-            { TelemetryNames.Transport, TelemetryNames.TransportKind(transport) },
+            { TelemetryNames.Transport, transportKind },
             { TelemetryNames.ErrorTypeAttribute, type },
         };
         Instruments.MessagesFailed.Add(1, tags);
@@ -165,12 +168,12 @@ internal sealed class MailSenderTelemetry
     }
 
     /// <summary>Records a retry of a whole send or of deferred recipients: the counter and a <c>retry</c> event on the send span.</summary>
-    public void Retrying(string transport, int retry, Exception? error)
+    public void Retrying(string transportKind, int retry, Exception? error)
     {
         var type = error is null ? TelemetryNames.DeferredRecipients : TelemetryNames.ErrorType(error);
         Instruments.Retries.Add(1, new TagList
         {
-            { TelemetryNames.Transport, TelemetryNames.TransportKind(transport) },
+            { TelemetryNames.Transport, transportKind },
             { TelemetryNames.ErrorTypeAttribute, type },
         });
         FindSend()?.AddEvent(new ActivityEvent(TelemetryNames.RetryEvent, tags: new ActivityTagsCollection
@@ -196,6 +199,12 @@ internal sealed class MailSenderTelemetry
     /// <summary>The innermost <c>mailsender.send</c> span around the caller, skipping the SMTP child spans.</summary>
     private static Activity? FindSend()
     {
+        // Nobody listens: no MailSender span exists, so do not walk the caller's spans.
+        if (!ActivitySource.HasListeners())
+        {
+            return null;
+        }
+
         for (var activity = Activity.Current; activity is not null; activity = activity.Parent)
         {
             if (ReferenceEquals(activity.Source, ActivitySource) && activity.OperationName == TelemetryNames.SendSpan)

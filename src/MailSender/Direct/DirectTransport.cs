@@ -1,4 +1,5 @@
 using System.Net;
+using MailSender.Diagnostics;
 using MailSender.Internal;
 using MailSender.Smtp;
 using Microsoft.Extensions.Logging;
@@ -23,22 +24,24 @@ internal sealed class DirectTransport : IEmailTransport, IAsyncDisposable
     private readonly TimeProvider _timeProvider;
     private readonly Random _random;
     private readonly ILogger _logger;
+    private readonly MailSenderTelemetry _telemetry;
     private readonly CertificateValidator _certificates;
     private readonly SemaphoreSlim _connections;
     private readonly Dictionary<string, DomainGate> _domainGates = new(StringComparer.Ordinal);
 
-    public DirectTransport(DirectTransportSettings settings, TimeProvider timeProvider, ILogger? logger = null)
-        : this(settings, new DnsMxResolver(settings.NameServers, settings.DnsTimeout), timeProvider, Random.Shared, logger)
+    public DirectTransport(DirectTransportSettings settings, TimeProvider timeProvider, ILogger? logger = null, MailSenderTelemetry? telemetry = null)
+        : this(settings, new DnsMxResolver(settings.NameServers, settings.DnsTimeout), timeProvider, Random.Shared, logger, telemetry)
     {
     }
 
-    internal DirectTransport(DirectTransportSettings settings, IMxResolver resolver, TimeProvider timeProvider, Random random, ILogger? logger = null)
+    internal DirectTransport(DirectTransportSettings settings, IMxResolver resolver, TimeProvider timeProvider, Random random, ILogger? logger = null, MailSenderTelemetry? telemetry = null)
     {
         _settings = settings;
         _resolver = resolver;
         _timeProvider = timeProvider;
         _random = random;
         _logger = logger ?? NullLogger.Instance;
+        _telemetry = telemetry ?? MailSenderTelemetry.Shared;
 
         // Loads a CA file now, so a bad path fails at start-up.
         _certificates = new CertificateValidator(settings.TrustedCaFile, settings.TrustedCertificateThumbprint, acceptInvalid: !settings.ValidateCertificates);
@@ -47,8 +50,6 @@ internal sealed class DirectTransport : IEmailTransport, IAsyncDisposable
     }
 
     public string Name { get; }
-
-    internal DirectTransportSettings Settings => _settings;
 
     /// <summary>Gets how many domains have a gate now: only those being delivered to, so the table does not grow with every domain ever seen.</summary>
     internal int OpenDomainGates
@@ -71,9 +72,11 @@ internal sealed class DirectTransport : IEmailTransport, IAsyncDisposable
         var groups = DirectRouting.GroupByDomain(envelope.Recipients);
 
         // Writing one MimeMessage from several connections at once would interleave reads of its content streams:
-        // each domain gets its own copy, parsed from the exact bytes (so a DKIM signature still matches).
+        // each domain gets its own copy, parsed from the exact bytes (so a DKIM signature still matches). Persistent
+        // parsing leaves the content in the shared buffer (each copy reads it through its own bounded view) instead of
+        // copying the bodies once per domain.
         var wire = groups.Count > 1 ? Serialize(message) : null;
-        var deliveries = groups.Select(group => DeliverAsync(wire is null ? message : MimeMessage.Load(new MemoryStream(wire, writable: false)), envelope.Sender, group, cancellationToken));
+        var deliveries = groups.Select(group => DeliverAsync(wire is null ? message : MimeMessage.Load(new MemoryStream(wire, writable: false), persistent: true), envelope.Sender, group, cancellationToken));
         var outcomes = await Task.WhenAll(deliveries).ConfigureAwait(false);
         return Merge(message, outcomes);
     }
@@ -294,7 +297,7 @@ internal sealed class DirectTransport : IEmailTransport, IAsyncDisposable
             CommandTimeout = _settings.CommandTimeout,
             EhloName = _settings.EhloName,
         };
-        var connection = await SmtpConnection.OpenAsync(settings, _certificates, _timeProvider, cancellationToken).ConfigureAwait(false);
+        var connection = await SmtpConnection.OpenAsync(settings, _certificates, history: null, _timeProvider, _telemetry, cancellationToken).ConfigureAwait(false);
         try
         {
             var client = connection.Client;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using MailSender.Diagnostics;
 using MailSender.Internal;
 using Microsoft.Extensions.Logging;
 
@@ -16,17 +17,19 @@ internal sealed class DirectTransportFactory : IEmailTransportFactory
 
     private readonly TimeProvider _timeProvider;
     private readonly ILoggerFactory? _loggerFactory;
+    private readonly MailSenderTelemetry _telemetry;
 
-    public DirectTransportFactory(TimeProvider timeProvider, ILoggerFactory? loggerFactory = null)
+    public DirectTransportFactory(TimeProvider timeProvider, ILoggerFactory? loggerFactory = null, MailSenderTelemetry? telemetry = null)
     {
         _timeProvider = timeProvider;
         _loggerFactory = loggerFactory;
+        _telemetry = telemetry ?? MailSenderTelemetry.Shared;
     }
 
     public IReadOnlyCollection<string> Schemes { get; } = ["direct"];
 
     public IEmailTransport Create(TransportUri uri, MailSenderOptions options) =>
-        new DirectTransport(CreateSettings(uri, options), _timeProvider, _loggerFactory?.CreateLogger("MailSender.Direct"));
+        new DirectTransport(CreateSettings(uri, options), _timeProvider, _loggerFactory?.CreateLogger("MailSender.Direct"), _telemetry);
 
     internal static DirectTransportSettings CreateSettings(TransportUri uri, MailSenderOptions options)
     {
@@ -88,9 +91,9 @@ internal sealed class DirectTransportFactory : IEmailTransportFactory
         var servers = new List<IPEndPoint>();
         foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            if (IPEndPoint.TryParse(part, out var endpoint))
+            if (DnsNameServers.TryParse(part, out var endpoint))
             {
-                servers.Add(endpoint.Port == 0 ? new IPEndPoint(endpoint.Address, DirectDefaults.DnsPort) : endpoint);
+                servers.Add(endpoint);
             }
             else
             {

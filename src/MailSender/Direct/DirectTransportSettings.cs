@@ -40,7 +40,6 @@ internal sealed record DirectTransportSettings
 internal static class DirectDefaults
 {
     public const int Port = 25;
-    public const int DnsPort = 53;
     public const int MaxConnectionsPerDomain = 2;
     public const int MaxConnections = 20;
     public static readonly TimeSpan DnsTimeout = TimeSpan.FromSeconds(5);

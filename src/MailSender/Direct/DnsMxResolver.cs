@@ -17,21 +17,15 @@ internal sealed class DnsMxResolver : IMxResolver
         _client = new Lazy<LookupClient>(() => CreateClient(nameServers, timeout));
     }
 
-    private static LookupClient CreateClient(IReadOnlyList<IPEndPoint> nameServers, TimeSpan timeout)
-    {
-        var options = nameServers.Count == 0
-            ? new LookupClientOptions()
-            : new LookupClientOptions(nameServers.Select(endpoint => new NameServer(endpoint)).ToArray());
-        options.Timeout = timeout;
-        options.Retries = 2;
-        options.UseCache = true;
-        options.UseTcpFallback = true;
-        options.ThrowDnsErrors = false;
+    private static LookupClient CreateClient(IReadOnlyList<IPEndPoint> nameServers, TimeSpan timeout) =>
+        Internal.DnsNameServers.CreateClient(nameServers, timeout, options =>
+        {
+            options.Retries = 2;
+            options.UseTcpFallback = true;
 
-        // An empty answer (no MX) is an answer: asking the next server would not change it.
-        options.ContinueOnEmptyResponse = false;
-        return new LookupClient(options);
-    }
+            // An empty answer (no MX) is an answer: asking the next server would not change it.
+            options.ContinueOnEmptyResponse = false;
+        });
 
     public async Task<MxLookup> LookupMxAsync(string domain, CancellationToken cancellationToken)
     {

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace MailSender.Direct;
 
-/// <summary>Log messages of direct delivery and DKIM signing (event ids 240-259, listed in docs/configuration.md); never log secrets or key material.</summary>
+/// <summary>Log messages of direct delivery (event ids 240-259, listed in docs/telemetry.md), category <c>MailSender.Direct</c>; never log secrets.</summary>
 internal static partial class Log
 {
     [LoggerMessage(240, LogLevel.Debug, "Direct delivery to {Domain}: trying {Hosts}")]

@@ -1,6 +1,5 @@
 using MailSender.Diagnostics;
 using MailSender.Internal;
-using Microsoft.Extensions.Logging;
 using MimeKit;
 
 namespace MailSender;
@@ -14,21 +13,23 @@ internal sealed class DefaultEmailSender : IEmailSender, IAsyncDisposable, IDisp
     private readonly bool _ownsTransport;
     private readonly MailboxAddress? _defaultFrom;
     private readonly TimeProvider _timeProvider;
-    private readonly ILogger _logger;
     private readonly MailSenderTelemetry _telemetry;
+    private readonly string _transportKind;
     private readonly bool _logRecipients;
     private readonly Dkim.DkimMessageSigner? _signer;
     private int _disposed;
 
-    public DefaultEmailSender(IEmailTransport transport, bool ownsTransport, MailboxAddress? defaultFrom, TimeProvider timeProvider, ILogger logger, MailSenderTelemetry? telemetry = null, bool logRecipients = false, Dkim.DkimMessageSigner? signer = null)
+    public DefaultEmailSender(IEmailTransport transport, bool ownsTransport, MailboxAddress? defaultFrom, TimeProvider timeProvider, MailSenderTelemetry? telemetry = null, bool logRecipients = false, Dkim.DkimMessageSigner? signer = null)
     {
         _signer = signer;
         _transport = transport;
         _ownsTransport = ownsTransport;
         _defaultFrom = defaultFrom;
         _timeProvider = timeProvider;
-        _logger = logger;
         _telemetry = telemetry ?? MailSenderTelemetry.Shared;
+
+        // Once, not per send: the low-cardinality attribute of every span and measurement of this sender.
+        _transportKind = TelemetryNames.TransportKind(transport.Name);
         _logRecipients = logRecipients;
     }
 
@@ -42,7 +43,7 @@ internal sealed class DefaultEmailSender : IEmailSender, IAsyncDisposable, IDisp
         cancellationToken.ThrowIfCancellationRequested();
 
         var started = _timeProvider.GetTimestamp();
-        using var activity = MailSenderTelemetry.StartSend(_transport.Name);
+        using var activity = MailSenderTelemetry.StartSend(_transportKind);
         MailEnvelope? envelope = null;
         try
         {
@@ -53,37 +54,39 @@ internal sealed class DefaultEmailSender : IEmailSender, IAsyncDisposable, IDisp
             var sizeBound = prepared.SizeBound;
             if (_signer is not null)
             {
-                _signer.Sign(message);
-                sizeBound = MessagePreparer.SizeBound(message);
+                // The bound already allows 3 times the content, more than signing's 7-bit re-encoding takes (base64, or
+                // quoted-printable for mostly-ASCII text); only the added header is new, counted as CheckHeaders counts one.
+                var signature = _signer.Sign(message);
+                sizeBound += 2L * (signature.Field.Length + signature.RawValue.Length + 4);
             }
 
             MailSenderTelemetry.Prepared(activity, envelope);
-            SenderLog.SendStarting(_logger, message.MessageId, _transport.Name, envelope.Recipients.Count);
+            SenderLog.SendStarting(_telemetry.Logger, message.MessageId, _transport.Name, envelope.Recipients.Count);
             var result = await (_transport is ISizeAwareTransport sized
                 ? sized.SendAsync(message, prepared.Envelope, sizeBound, cancellationToken)
                 : _transport.SendAsync(message, prepared.Envelope, cancellationToken)).ConfigureAwait(false);
             var elapsed = _timeProvider.GetElapsedTime(started);
             if (result.RejectedRecipients.Count > 0)
             {
-                Log.RecipientsRejected(_logger, result.MessageId, _transport.Name, result.RejectedRecipients.Count, prepared.Envelope.Recipients.Count);
+                Log.RecipientsRejected(_telemetry.Logger, result.MessageId, _transport.Name, result.RejectedRecipients.Count, prepared.Envelope.Recipients.Count);
             }
 
-            Log.MessageSent(_logger, result.MessageId, _transport.Name, result.AcceptedRecipients.Count, (long)elapsed.TotalMilliseconds);
-            _telemetry.Sent(activity, _transport.Name, elapsed, result, _logRecipients);
+            Log.MessageSent(_telemetry.Logger, result.MessageId, _transport.Name, result.AcceptedRecipients.Count, (long)elapsed.TotalMilliseconds);
+            _telemetry.Sent(activity, _transportKind, elapsed, result, _logRecipients);
             result.Elapsed = elapsed;
             return result;
         }
         catch (EmailSendException ex)
         {
             // The reason may quote recipients (a server echoing <bob@example.com>): addresses are logged only by the opt-in events.
-            Log.SendFailed(_logger, message.MessageId, _transport.Name, ex.Kind, Redaction.Addresses(ex.Message));
-            _telemetry.Failed(activity, _transport.Name, _timeProvider.GetElapsedTime(started), ex, message.MessageId, envelope, _logRecipients);
+            Log.SendFailed(_telemetry.Logger, message.MessageId, _transport.Name, ex.Kind, Redaction.Addresses(ex.Message));
+            _telemetry.Failed(activity, _transportKind, _timeProvider.GetElapsedTime(started), ex, message.MessageId, envelope, _logRecipients);
             throw;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // Cancellation, disposal: counted as failures with the exception type as error.type.
-            _telemetry.Failed(activity, _transport.Name, _timeProvider.GetElapsedTime(started), ex, message.MessageId, envelope: null, logRecipients: false);
+            _telemetry.Failed(activity, _transportKind, _timeProvider.GetElapsedTime(started), ex, message.MessageId, envelope: null, logRecipients: false);
             throw;
         }
     }

@@ -59,9 +59,6 @@ internal static class MessagePreparer
         return new PreparedMessage(new MailEnvelope(sender, recipients), sizeBound);
     }
 
-    /// <summary>Returns the upper bound of the wire size again, after a step that changed the message (DKIM signing re-encodes to 7 bit and adds a header).</summary>
-    internal static long SizeBound(MimeMessage message) => CheckEntities(message);
-
     private static FormatOptions CreateWireFormat()
     {
         var options = FormatOptions.Default.Clone();

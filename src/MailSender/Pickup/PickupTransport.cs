@@ -110,7 +110,7 @@ internal sealed class PickupTransport : IVerifiableEmailTransport
             throw Map(ex, final);
         }
 
-        Telemetry.MessageMeasured(Name, size);
+        Telemetry.MessageMeasured("pickup", size);
         TransportLog.PickupFileWritten(Telemetry.Logger, message.MessageId ?? string.Empty, final, size);
 
         return new SendResult

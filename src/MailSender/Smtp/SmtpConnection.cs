@@ -13,9 +13,9 @@ namespace MailSender.Smtp;
 /// </summary>
 internal sealed class SmtpConnection : IPoolableConnection
 {
-    private readonly MailSenderTelemetry? _telemetry;
+    private readonly MailSenderTelemetry _telemetry;
 
-    private SmtpConnection(RecordingSmtpClient client, CertificateCheck certificate, SmtpTransportSettings settings, MailSenderTelemetry? telemetry = null)
+    private SmtpConnection(RecordingSmtpClient client, CertificateCheck certificate, SmtpTransportSettings settings, MailSenderTelemetry telemetry)
     {
         Client = client;
         Certificate = certificate;
@@ -32,11 +32,6 @@ internal sealed class SmtpConnection : IPoolableConnection
     public CertificateCheck Certificate { get; }
 
     public bool IsConnected => Client.IsConnected;
-
-    /// <summary>Opens and authenticates a connection within the connect timeout.</summary>
-    /// <exception cref="EmailSendException">The connection, TLS or authentication failed.</exception>
-    public static Task<SmtpConnection> OpenAsync(SmtpTransportSettings settings, CertificateValidator certificates, TimeProvider timeProvider, CancellationToken cancellationToken) =>
-        OpenAsync(settings, certificates, history: null, timeProvider, MailSenderTelemetry.Shared, cancellationToken);
 
     /// <summary>Opens and authenticates a connection within the connect timeout, with spans for connect, TLS and authenticate.</summary>
     /// <param name="settings">Where to connect and how.</param>
@@ -129,10 +124,7 @@ internal sealed class SmtpConnection : IPoolableConnection
         finally
         {
             Client.Dispose();
-            if (_telemetry is not null)
-            {
-                SmtpLog.ConnectionClosed(_telemetry.Logger, Settings.Host, Settings.Port);
-            }
+            SmtpLog.ConnectionClosed(_telemetry.Logger, Settings.Host, Settings.Port);
         }
     }
 

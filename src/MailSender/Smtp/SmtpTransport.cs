@@ -30,22 +30,34 @@ internal sealed class SmtpTransport : IVerifiableEmailTransport, ISizeAwareTrans
     private readonly TimeProvider _timeProvider;
     private readonly MailSenderTelemetry _telemetry;
     private readonly IDisposable _poolTracking;
+    private readonly string _transportKind;
 
+    // The server connections go to: the configured one, or the detected one once detection has run (null until then).
+    private volatile SmtpTransportSettings? _endpoint;
+
+    /// <exception cref="ArgumentException"><see cref="SmtpTransportSettings.DetectEndpoint"/> is set but no detection cache is given.</exception>
     public SmtpTransport(SmtpTransportSettings settings, TimeProvider timeProvider, TlsHistory? history = null, DetectedEndpointCache? detection = null, MailSenderTelemetry? telemetry = null)
     {
+        if (settings.DetectEndpoint && detection is null)
+        {
+            throw new ArgumentException("A transport that detects its endpoint needs the detection cache.", nameof(detection));
+        }
+
         _settings = settings;
         _timeProvider = timeProvider;
         _history = history ?? new TlsHistory();
         _telemetry = telemetry ?? MailSenderTelemetry.Shared;
         Name = settings.DisplayName;
+        _transportKind = TelemetryNames.TransportKind(Name);
 
         // Load the CA file now, so a bad path fails at start-up rather than at the first send.
         _certificates = new CertificateValidator(settings.TrustedCaFile, settings.TrustedCertificateThumbprint);
-        _detection = settings.DetectEndpoint
-            ? detection ?? new DetectedEndpointCache(new SmtpEndpointDetector(new Providers.ProviderKnownEndpoints(), new DnsSrvResolver(), _history, timeProvider), timeProvider)
-            : null;
+        _detection = settings.DetectEndpoint ? detection : null;
+        _endpoint = settings.DetectEndpoint ? null : settings;
         _pool = new ConnectionPool<SmtpConnection>(OpenAsync, settings.Pool, timeProvider);
-        _poolTracking = _telemetry.Instruments.TrackPool(settings.Host, settings.Port, () => _pool.Statistics);
+
+        // settings.Port is an unused default while detection has not run: the pool is reported without a port until then.
+        _poolTracking = _telemetry.Instruments.TrackPool(() => _endpoint is { } e ? (e.Host, e.Port) : (_settings.Host, null), () => _pool.Statistics);
     }
 
     public string Name { get; }
@@ -69,12 +81,21 @@ internal sealed class SmtpTransport : IVerifiableEmailTransport, ISizeAwareTrans
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(envelope);
-        MailSenderTelemetry.TagServer(_settings.Host, _settings.Port);
+        if (_endpoint is { } known)
+        {
+            // Before acquiring, so a send that cannot connect still names its server.
+            MailSenderTelemetry.TagServer(known.Host, known.Port);
+        }
 
         for (var attempt = 0; ; attempt++)
         {
             var lease = await AcquireAsync(cancellationToken).ConfigureAwait(false);
             var client = lease.Connection.Client;
+            if (_detection is not null)
+            {
+                MailSenderTelemetry.TagServer(lease.Connection.Settings.Host, lease.Connection.Settings.Port);
+            }
+
             client.BeginMessage();
             lease.CountMessage();
             Activity? data = null;
@@ -83,7 +104,7 @@ internal sealed class SmtpTransport : IVerifiableEmailTransport, ISizeAwareTrans
                 CheckCapabilities(client, lease.Connection.Settings, message, envelope, sizeBound);
                 data = MailSenderTelemetry.StartSmtp(TelemetryNames.DataSpan, lease.Connection.Settings.Host, lease.Connection.Settings.Port);
                 var response = await client.SendAsync(MessagePreparer.WireFormat, message, envelope.Sender, envelope.Recipients, cancellationToken).ConfigureAwait(false);
-                _telemetry.MessageMeasured(Name, client.DataBytes);
+                _telemetry.MessageMeasured(_transportKind, client.DataBytes);
                 var rejected = client.Rejected.Count == 0 ? [] : client.Rejected.ToArray();
                 lease.Return(reusable: true);
                 return new SendResult
@@ -111,7 +132,7 @@ internal sealed class SmtpTransport : IVerifiableEmailTransport, ISizeAwareTrans
             {
                 // The server closed this idle connection: the message cannot have been accepted, so send it on a fresh one.
                 lease.Return(reusable: false);
-                SmtpLog.StaleConnectionReplaced(_telemetry.Logger, _settings.Host, _settings.Port);
+                SmtpLog.StaleConnectionReplaced(_telemetry.Logger, lease.Connection.Settings.Host, lease.Connection.Settings.Port);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
@@ -145,24 +166,9 @@ internal sealed class SmtpTransport : IVerifiableEmailTransport, ISizeAwareTrans
         var settings = _settings;
         if (_detection is not null)
         {
-            SmtpEndpointRecommendation endpoint;
-            try
-            {
-                endpoint = await _detection.GetAsync(_settings.ToDetectionRequest(), cancellationToken).ConfigureAwait(false);
-            }
-            catch (EmailSendException ex) when (ex.Transport is null)
-            {
-                throw new EmailSendException(ex.Kind, ex.Message, ex.InnerException)
-                {
-                    IsTransient = ex.IsTransient,
-                    StatusCode = ex.StatusCode,
-                    EnhancedStatusCode = ex.EnhancedStatusCode,
-                    Hint = ex.Hint,
-                    Transport = Name,
-                };
-            }
-
+            var endpoint = await _detection.GetAsync(_settings.ToDetectionRequest(), Name, cancellationToken).ConfigureAwait(false);
             settings = _settings with { Host = endpoint.Host, Port = endpoint.Port, Security = endpoint.Security, DetectEndpoint = false };
+            _endpoint = settings;
         }
 
         return await SmtpConnection.OpenAsync(settings, _certificates, _history, _timeProvider, _telemetry, cancellationToken).ConfigureAwait(false);
@@ -202,7 +208,10 @@ internal sealed class SmtpTransport : IVerifiableEmailTransport, ISizeAwareTrans
         catch (PoolExhaustedException ex)
         {
             var statistics = _pool.Statistics;
-            SmtpLog.PoolExhausted(_telemetry.Logger, _settings.Host, _settings.Port, statistics.InUse, statistics.Waiting);
+
+            // Connections are busy, so the endpoint is known (detected or configured).
+            var server = _endpoint ?? _settings;
+            SmtpLog.PoolExhausted(_telemetry.Logger, server.Host, server.Port, statistics.InUse, statistics.Waiting);
             throw new EmailSendException(EmailErrorKind.ServerBusy, $"Sending through {Name}: {ex.Message}", ex)
             {
                 IsTransient = true,

@@ -14,9 +14,9 @@ public class DetectedEndpointCacheTests
         var cache = new DetectedEndpointCache(detector, clock);
         var request = Request(TimeSpan.FromMinutes(10));
 
-        var first = await cache.GetAsync(request, CancellationToken.None);
+        var first = await cache.GetAsync(request, null, CancellationToken.None);
         clock.Advance(TimeSpan.FromMinutes(9));
-        var second = await cache.GetAsync(request, CancellationToken.None);
+        var second = await cache.GetAsync(request, null, CancellationToken.None);
 
         Assert.Equal(1, detector.Calls);
         Assert.Same(first, second);
@@ -30,9 +30,9 @@ public class DetectedEndpointCacheTests
         var cache = new DetectedEndpointCache(detector, clock);
         var request = Request(TimeSpan.FromMinutes(10));
 
-        await cache.GetAsync(request, CancellationToken.None);
+        await cache.GetAsync(request, null, CancellationToken.None);
         clock.Advance(TimeSpan.FromMinutes(10));
-        await cache.GetAsync(request, CancellationToken.None);
+        await cache.GetAsync(request, null, CancellationToken.None);
 
         Assert.Equal(2, detector.Calls);
     }
@@ -43,8 +43,8 @@ public class DetectedEndpointCacheTests
         var detector = new CountingDetector();
         var cache = new DetectedEndpointCache(detector, new FakeTimeProvider());
 
-        await cache.GetAsync(Request(TimeSpan.Zero), CancellationToken.None);
-        await cache.GetAsync(Request(TimeSpan.Zero), CancellationToken.None);
+        await cache.GetAsync(Request(TimeSpan.Zero), null, CancellationToken.None);
+        await cache.GetAsync(Request(TimeSpan.Zero), null, CancellationToken.None);
 
         Assert.Equal(2, detector.Calls);
     }
@@ -55,8 +55,8 @@ public class DetectedEndpointCacheTests
         var detector = new CountingDetector();
         var cache = new DetectedEndpointCache(detector, new FakeTimeProvider());
 
-        await cache.GetAsync(Request(TimeSpan.FromHours(1)), CancellationToken.None);
-        await cache.GetAsync(Request(TimeSpan.FromHours(1), "smtp.other.test"), CancellationToken.None);
+        await cache.GetAsync(Request(TimeSpan.FromHours(1)), null, CancellationToken.None);
+        await cache.GetAsync(Request(TimeSpan.FromHours(1), "smtp.other.test"), null, CancellationToken.None);
 
         Assert.Equal(2, detector.Calls);
     }
@@ -68,7 +68,7 @@ public class DetectedEndpointCacheTests
         var cache = new DetectedEndpointCache(detector, new FakeTimeProvider());
         var request = Request(TimeSpan.FromHours(1));
 
-        var callers = Enumerable.Range(0, 8).Select(_ => cache.GetAsync(request, CancellationToken.None)).ToArray();
+        var callers = Enumerable.Range(0, 8).Select(_ => cache.GetAsync(request, null, CancellationToken.None)).ToArray();
         detector.Gate.SetResult();
         await Task.WhenAll(callers);
 
@@ -82,14 +82,29 @@ public class DetectedEndpointCacheTests
         var cache = new DetectedEndpointCache(detector, new FakeTimeProvider());
         var request = Request(TimeSpan.FromHours(1));
 
-        var error = await Assert.ThrowsAsync<EmailSendException>(() => cache.GetAsync(request, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<EmailSendException>(() => cache.GetAsync(request, null, CancellationToken.None));
         detector.Usable = true;
-        await cache.GetAsync(request, CancellationToken.None);
+        await cache.GetAsync(request, null, CancellationToken.None);
 
         Assert.Equal(EmailErrorKind.Timeout, error.Kind);
         Assert.Contains("smtp.example.test:587", error.Message, StringComparison.Ordinal);
         Assert.Equal(MailSender.Smtp.SmtpHints.Port25Blocked, error.Hint);
         Assert.Equal(2, detector.Calls);
+    }
+
+    [Fact]
+    public async Task GetAsync_NothingUsableForTwoTransports_EachErrorNamesItsCaller()
+    {
+        var detector = new CountingDetector { Usable = false };
+        var cache = new DetectedEndpointCache(detector, new FakeTimeProvider());
+        var request = Request(TimeSpan.FromHours(1));
+
+        var first = await Assert.ThrowsAsync<EmailSendException>(() => cache.GetAsync(request, "smtp://a", CancellationToken.None));
+        var second = await Assert.ThrowsAsync<EmailSendException>(() => cache.GetAsync(request, "smtp://b", CancellationToken.None));
+
+        Assert.Equal("smtp://a", first.Transport);
+        Assert.Equal("smtp://b", second.Transport);
+        Assert.Equal(first.Hint, second.Hint);
     }
 
     private static SmtpDetectionRequest Request(TimeSpan lifetime, string host = "smtp.example.test") =>

@@ -1,6 +1,9 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using MailSender.Diagnostics;
+using MailSender.Pickup;
 using MailSender.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace MailSender.Tests.Diagnostics;
 
@@ -22,8 +25,9 @@ public sealed class MailSenderTelemetryTests
 
         await capture.Sender.SendAsync(TestMessages.Text());
 
-        Assert.Equal(MailSenderTelemetry.Name, capture.Meter.Name);
-        Assert.Equal(MailSenderTelemetry.Version, capture.Meter.Version);
+        // The documented meter name, and the package version without the commit hash.
+        Assert.Equal("MailSender", capture.Meter.Name);
+        Assert.Matches(@"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$", capture.Meter.Version);
         var sent = Assert.Single(capture.Of("mailsender.messages.sent"));
         Assert.Equal(1, sent.Value);
         Assert.Equal("{message}", sent.Unit);
@@ -257,14 +261,100 @@ public sealed class MailSenderTelemetryTests
     }
 
     [Fact]
-    public void Shared_WithoutDependencyInjection_UsesTheProcessWideMailSenderMeter()
+    public async Task Shared_WithoutDependencyInjection_UsesTheProcessWideMailSenderMeter()
     {
         var shared = MailSenderTelemetry.Shared;
+        var folder = Path.Combine(Path.GetTempPath(), "mailsender-shared-meter-" + Guid.NewGuid().ToString("N"));
+        var sizes = new System.Collections.Concurrent.ConcurrentQueue<(long Size, string? Kind)>();
+        using var listener = new MeterListener
+        {
+            // The process-wide meter: named MailSender and made by no IMeterFactory (those scope their meters).
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == "MailSender" && instrument.Meter.Scope is null && instrument.Name == "mailsender.message.size")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "mailsender.transport")
+                {
+                    sizes.Enqueue((value, tag.Value as string));
+                }
+            }
+        });
+        listener.Start();
+        try
+        {
+            // Built by hand, as without AddMailSender: no telemetry is passed anywhere.
+            var transport = new PickupTransportFactory(TimeProvider.System).Create(TransportUri.Parse("pickup:" + folder), new MailSenderOptions());
+            await using var sender = new DefaultEmailSender(transport, ownsTransport: true, defaultFrom: null, TimeProvider.System);
 
-        Assert.Equal("MailSender", shared.Instruments.Meter.Name);
-        Assert.Same(MailSenderInstruments.Shared, shared.Instruments);
-        Assert.Equal("MailSender", MailSenderTelemetry.ActivitySource.Name);
-        Assert.Matches(@"^\d+\.\d+\.\d+", MailSenderTelemetry.Version);
+            var result = await sender.SendAsync(TestMessages.Text());
+
+            var written = new FileInfo(result.FilePath!).Length;
+            Assert.Contains((written, "pickup"), sizes);
+            Assert.Equal("MailSender", shared.Instruments.Meter.Name);
+            Assert.Equal("MailSender", MailSenderTelemetry.ActivitySource.Name);
+        }
+        finally
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Observe_TwoSendersToOneServer_OneMeasurementPerStateWithTheirSum()
+    {
+        // OpenTelemetry: one measurement per attribute set; two pools of one host:port used to report two of each.
+        await using var server = await InProcessSmtpServer.StartAsync();
+        var transport = TestTransports.Smtp(server.Port, "security=none");
+        await using var capture = TelemetryCapture.Build(o =>
+        {
+            o.Transport = transport;
+            o.Resilience.Enabled = false;
+        }, builder => builder.Services.AddMailSender("second", o =>
+        {
+            o.Transport = transport;
+            o.Resilience.Enabled = false;
+        }));
+        var second = capture.Provider.GetRequiredService<IEmailSenderFactory>().GetSender("second");
+
+        await capture.Sender.SendAsync(TestMessages.Text());
+        await second.SendAsync(TestMessages.Text());
+
+        var connections = capture.Observe("mailsender.pool.connections");
+        Assert.Equal(2, connections.Count);
+        Assert.Equal(2, Assert.Single(connections, c => Equals(c.Tags["mailsender.connection.state"], "idle")).Value);
+        Assert.Equal(0, Assert.Single(connections, c => Equals(c.Tags["mailsender.connection.state"], "used")).Value);
+        Assert.All(connections, c => Assert.Equal(server.Port, c.Tags["server.port"]));
+        Assert.Equal(0, Assert.Single(capture.Observe("mailsender.pool.pending_requests")).Value);
+    }
+
+    [Fact]
+    public async Task SendAsync_DetectedPort_SpanAndPoolNameTheDetectedPort()
+    {
+        // Regression: with smtp://host (no port) the span and pool carried the unused default port, not the detected one.
+        await using var server = await InProcessSmtpServer.StartAsync();
+        await using var capture = TelemetryCapture.WithoutRetries($"smtp://127.0.0.1?{TestTransports.CaFile}&connectTimeout=5s&timeout=5s", o => o.Detection.Ports = [server.Port]);
+
+        var before = capture.Observe("mailsender.pool.connections");
+        await capture.Sender.SendAsync(TestMessages.Text());
+
+        Assert.All(before, c => Assert.False(c.Tags.ContainsKey("server.port"), "The port is not known before detection."));
+        var send = capture.Span("mailsender.send");
+        Assert.Equal("127.0.0.1", send.GetTagItem("server.address"));
+        Assert.Equal(server.Port, send.GetTagItem("server.port"));
+        var connections = capture.Observe("mailsender.pool.connections");
+        Assert.NotEmpty(connections);
+        Assert.All(connections, c => Assert.Equal(server.Port, c.Tags["server.port"]));
     }
 
     private static void AssertNoAddresses(IEnumerable<Activity> spans)

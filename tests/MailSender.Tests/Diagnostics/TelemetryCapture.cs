@@ -23,12 +23,16 @@ internal sealed class TelemetryCapture : IAsyncDisposable
     private readonly MailSenderHost _host;
     private readonly Meter _meter;
 
-    private TelemetryCapture(Action<MailSenderOptions> configure)
+    private TelemetryCapture(Action<MailSenderOptions> configure, Action<IMailSenderBuilder>? build = null)
     {
         Logs = new CapturingLoggerProvider();
-        _host = MailSenderHost.Build(configure, build: builder => builder.Services
-            .AddMetrics()
-            .AddLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(Logs)));
+        _host = MailSenderHost.Build(configure, build: builder =>
+        {
+            builder.Services
+                .AddMetrics()
+                .AddLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(Logs));
+            build?.Invoke(builder);
+        });
         _meter = _host.Provider.GetRequiredService<MailSenderTelemetry>().Instruments.Meter;
 
         // Spans are recorded for this test's trace only: a root span, the parent of every send made here.
@@ -68,6 +72,8 @@ internal sealed class TelemetryCapture : IAsyncDisposable
 
     public IEmailSender Sender => _host.Sender;
 
+    public IServiceProvider Provider => _host.Provider;
+
     public Meter Meter => _meter;
 
     public CapturingLoggerProvider Logs { get; }
@@ -76,7 +82,8 @@ internal sealed class TelemetryCapture : IAsyncDisposable
 
     public IReadOnlyList<RecordedMeasurement> Measurements => [.. _measurements];
 
-    public static TelemetryCapture Create(Action<MailSenderOptions> configure) => new(configure);
+    /// <summary>A sender built from <paramref name="configure"/>, with further builder steps (e.g. a second named sender).</summary>
+    public static TelemetryCapture Build(Action<MailSenderOptions> configure, Action<IMailSenderBuilder> build) => new(configure, build);
 
     /// <summary>A sender with resilience on and millisecond back-offs, as tests/Resilience uses.</summary>
     public static TelemetryCapture WithRetries(string transport, Action<MailSenderOptions>? configure = null) => new(o =>

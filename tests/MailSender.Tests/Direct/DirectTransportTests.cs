@@ -1,6 +1,8 @@
 using System.Net;
+using MailSender.Diagnostics;
 using MailSender.Direct;
 using MailSender.Internal;
+using MailSender.Tests.Diagnostics;
 using MailSender.Tests.Support;
 using MimeKit;
 
@@ -29,6 +31,25 @@ public class DirectTransportTests
         Assert.Equal(["ann@mx-ok.test", "bob@MX-OK.test"], stored.To);
         Assert.Empty(server.Authentications);
         Assert.Equal(["MX mx-ok.test", "A mx1.mx-ok.test"], resolver.Queries);
+    }
+
+    [Fact]
+    public async Task SendAsync_WithTelemetry_LogsTheConnectionEventsThere()
+    {
+        // Regression: direct delivery opened its connections with the shared telemetry (no logger), losing events 110-112.
+        await using var server = await InProcessSmtpServer.StartAsync();
+        var resolver = new FakeMxResolver().Mx("mx-log.test", ("mx1.mx-log.test", 10)).Address("mx1.mx-log.test", "127.0.0.1");
+        var logs = new CapturingLoggerProvider();
+        var telemetry = new MailSenderTelemetry(MailSenderInstruments.Shared, logs.CreateLogger(MailSenderTelemetry.Name));
+        await using (var transport = Create(resolver, server.Port, telemetry: telemetry))
+        {
+            await SendAsync(transport, TestMessages.Text("Direct.", "ann@mx-log.test"));
+        }
+
+        var ids = logs.Events.Select(e => e.Id).ToArray();
+        Assert.Contains(110, ids);
+        Assert.Contains(112, ids);
+        Assert.All(logs.Events.Where(e => e.Id is 110 or 112), e => Assert.Contains($"ServerPort={server.Port}", e.StateValues));
     }
 
     [Fact]
@@ -392,7 +413,7 @@ public class DirectTransportTests
         Assert.Equal(expected, DirectTransport.ShouldTryNextHost(error));
     }
 
-    internal static DirectTransport Create(FakeMxResolver resolver, int port, Func<DirectTransportSettings, DirectTransportSettings>? configure = null)
+    internal static DirectTransport Create(FakeMxResolver resolver, int port, Func<DirectTransportSettings, DirectTransportSettings>? configure = null, MailSenderTelemetry? telemetry = null)
     {
         var settings = new DirectTransportSettings
         {
@@ -401,7 +422,7 @@ public class DirectTransportTests
             CommandTimeout = TimeSpan.FromSeconds(10),
             DisplayName = $"direct:?port={port}",
         };
-        return new DirectTransport(configure?.Invoke(settings) ?? settings, resolver, TimeProvider.System, new Random(7));
+        return new DirectTransport(configure?.Invoke(settings) ?? settings, resolver, TimeProvider.System, new Random(7), telemetry: telemetry);
     }
 
     internal static Task<SendResult> SendAsync(DirectTransport transport, MimeMessage message) =>

@@ -282,20 +282,73 @@ public class DkimMessageSignerTests
     }
 
     [Fact]
-    public void Sign_EightBitBody_SizeBoundStillCoversTheSignedMessage()
+    public async Task SendAsync_SignedMessageOverSizeOnlyWithItsSignature_RefusedBeforeMail()
     {
-        // Signing re-encodes 8-bit parts to 7 bit and adds a header: the SIZE pre-check must use the bound after signing.
+        // Signing re-encodes 8-bit parts to 7 bit and adds a header: the SIZE pre-check must see the signed message.
+        using var key = new DkimTestKey();
+        var message = TestMessages.Text(string.Concat(Enumerable.Repeat("Grüße aus Köln, ça va très bien. ", 2000)), "ann@example.org");
+        await using var open = ScriptedSmtpServer.Start(new SmtpScript());
+        await using (var host = MailSenderHost.Create(TestTransports.Smtp(open.Port, "security=none"), key.Configure))
+        {
+            await host.Sender.SendAsync(message);
+        }
+
+        // The exact signed size (DATA as received plus the final CRLF of the dot line), and the signature's share of it.
+        var wire = Assert.Single(open.Transactions).Data.LongLength;
+        var signature = MimeMessage.Load(new MemoryStream(Assert.Single(open.Transactions).Data)).Headers.First(h => h.Id == HeaderId.DkimSignature);
+        var signatureBytes = signature.Field.Length + 1 + signature.RawValue.Length;
+        var limit = wire - (signatureBytes / 2);
+        await using var limited = ScriptedSmtpServer.Start(new SmtpScript { Capabilities = ["PIPELINING", "8BITMIME", "ENHANCEDSTATUSCODES", $"SIZE {limit}"] });
+        await using (var host = MailSenderHost.Create(TestTransports.Smtp(limited.Port, "security=none"), key.Configure))
+        {
+            // The same object again: re-signed with a signature of the same length, so the same size.
+            var error = await Assert.ThrowsAsync<EmailSendException>(() => host.Sender.SendAsync(message));
+
+            Assert.Equal(EmailErrorKind.MessageTooLarge, error.Kind);
+            Assert.Contains($"accepts at most {limit:N0} bytes (SIZE)", error.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Empty(limited.CommandsStartingWith("MAIL"));
+    }
+
+    [Fact]
+    public async Task GetSender_AfterStartUpValidation_ReusesTheSignerWithoutReadingTheKeyAgain()
+    {
+        // The validator loads the key at start-up; the sender used to read and parse it a second time.
+        using var key = new DkimTestKey();
+        var file = Path.Combine(key.Folder, "once.pem");
+        File.Copy(key.PemFile, file);
+        var folder = Path.Combine(key.Folder, "pickup-" + Guid.NewGuid().ToString("N"));
+        var services = new ServiceCollection();
+        services.AddMailSender(o =>
+        {
+            o.Transport = "pickup:" + folder + "?envelope=false";
+            key.Configure(o);
+            o.Dkim.PrivateKeyFile = file;
+        });
+        await using var provider = services.BuildServiceProvider();
+        provider.GetRequiredService<IOptionsMonitor<MailSenderOptions>>().Get(Options.DefaultName);
+        File.Delete(file);
+
+        await provider.GetRequiredService<IEmailSender>().SendAsync(TestMessages.Text("Signed once.", "ann@example.org"));
+
+        Assert.True(key.Verify(File.ReadAllBytes(Assert.Single(Directory.GetFiles(folder, "*.eml")))));
+    }
+
+    [Fact]
+    public void GetOrCreate_SettingsChangedAfterwards_BuildsAgain()
+    {
         using var key = new DkimTestKey();
         var options = new MailSenderOptions();
         key.Configure(options);
-        var message = TestMessages.Text(string.Concat(Enumerable.Repeat("Grüße aus Köln, ça va très bien. ", 2000)), "ann@example.org");
-        MessagePreparer.Prepare(message, null);
+        var first = MailSender.Dkim.DkimMessageSigner.GetOrCreate(options.Dkim);
 
-        MailSender.Dkim.DkimMessageSigner.Create(options.Dkim)!.Sign(message);
+        options.Dkim.Selector = "other";
+        var second = MailSender.Dkim.DkimMessageSigner.GetOrCreate(options.Dkim);
 
-        using var written = new MemoryStream();
-        message.WriteTo(FormatOptions.Default, written);
-        Assert.True(MessagePreparer.SizeBound(message) >= written.Length, $"bound {MessagePreparer.SizeBound(message)} < {written.Length}");
+        Assert.Same(second, MailSender.Dkim.DkimMessageSigner.GetOrCreate(options.Dkim));
+        Assert.NotSame(first, second);
+        Assert.Equal("other", second!.Selector);
     }
 
     private static async Task<byte[]> SendThroughPickupAsync(DkimTestKey key, MimeMessage message, Action<MailSenderOptions>? configure = null)

@@ -1,20 +1,24 @@
+using System.Collections.Concurrent;
 using System.Net;
 using DnsClient;
 using DnsClient.Protocol;
+using MailSender.Internal;
 
 namespace MailSender.Detection.Internal;
 
 /// <summary>Looks up SRV records with DnsClient, through the system's resolvers or the configured DNS servers.</summary>
 internal sealed class DnsSrvResolver : ISrvResolver
 {
+    // One resolver per server list and timeout (a singleton serves every sender): its cache outlives a query.
+    private readonly ConcurrentDictionary<(string Servers, TimeSpan Timeout), LookupClient> _clients = new();
+
     public async Task<IReadOnlyList<SrvTarget>> ResolveAsync(string name, IReadOnlyList<string> dnsServers, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var options = dnsServers.Count == 0 ? new LookupClientOptions() : new LookupClientOptions([.. dnsServers.Select(ParseServer)]);
-        options.Timeout = timeout;
-        options.Retries = 1;
-        options.ThrowDnsErrors = false;
-        options.UseCache = true;
-        var client = new LookupClient(options);
+        var servers = dnsServers.Select(ParseServer).ToArray();
+        var client = _clients.GetOrAdd(
+            (string.Join(',', servers.Select(s => s.ToString())), timeout),
+            static (_, state) => DnsNameServers.CreateClient(state.Servers, state.Timeout, options => options.Retries = 1),
+            (Servers: servers, Timeout: timeout));
         var response = await client.QueryAsync(name, QueryType.SRV, QueryClass.IN, cancellationToken).ConfigureAwait(false);
         if (response.HasError)
         {
@@ -35,16 +39,11 @@ internal sealed class DnsSrvResolver : ISrvResolver
     ];
 
     /// <summary>Parses <c>IP</c> or <c>IP:PORT</c> (<c>[IPv6]:PORT</c>); port 53 when none is given.</summary>
-    internal static IPEndPoint ParseServer(string text)
-    {
-        if (IPEndPoint.TryParse(text.Trim(), out var endpoint))
-        {
-            return endpoint.Port == 0 ? new IPEndPoint(endpoint.Address, 53) : endpoint;
-        }
-
-        throw new EmailSendException(EmailErrorKind.Configuration, $"The DNS server '{text}' is not an IP address or IP:PORT.")
-        {
-            Hint = "MailSender:Detection:DnsServers takes entries such as 192.0.2.53 or 127.0.0.1:15353.",
-        };
-    }
+    internal static IPEndPoint ParseServer(string text) =>
+        DnsNameServers.TryParse(text, out var server)
+            ? server
+            : throw new EmailSendException(EmailErrorKind.Configuration, $"The DNS server '{text}' is not an IP address or IP:PORT.")
+            {
+                Hint = "MailSender:Detection:DnsServers takes entries such as 192.0.2.53 or 127.0.0.1:15353.",
+            };
 }

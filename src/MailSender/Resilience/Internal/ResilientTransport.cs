@@ -32,10 +32,11 @@ internal sealed class ResilientTransport : IEmailTransport, ISizeAwareTransport,
         TimeProvider timeProvider,
         IServiceProvider services,
         IReadOnlyList<Action<ResiliencePipelineBuilder<SendResult>, IServiceProvider>> configure,
-        ILogger logger,
         MailSenderTelemetry? telemetry = null)
     {
         telemetry ??= MailSenderTelemetry.Shared;
+        var logger = telemetry.Logger;
+        var transportKind = TelemetryNames.TransportKind(inner.Name);
         _inner = inner;
         _ownsInner = ownsInner;
         _options = options;
@@ -58,7 +59,7 @@ internal sealed class ResilientTransport : IEmailTransport, ISizeAwareTransport,
                     OnRetry = args =>
                     {
                         Log.Retrying(logger, inner.Name, (long)args.RetryDelay.TotalMilliseconds, args.AttemptNumber + 1, Describe(args.Outcome));
-                        telemetry.Retrying(inner.Name, args.AttemptNumber + 1, args.Outcome.Exception);
+                        telemetry.Retrying(transportKind, args.AttemptNumber + 1, args.Outcome.Exception);
                         return default;
                     },
                     DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(

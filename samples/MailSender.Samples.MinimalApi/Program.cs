@@ -6,10 +6,11 @@ using MailSender.Samples.MinimalApi;
 
 var builder = WebApplication.CreateBuilder(args);
 
-// AddHealthCheck: /health verifies the transport (SMTP: connect, authenticate, QUIT; pickup: the folder is writable).
-builder.Services.AddMailSender(builder.Configuration.GetSection("MailSender")).AddHealthCheck();
+builder.Services.AddMailSender(builder.Configuration.GetSection("MailSender"));
 builder.Services.AddMailSender("marketing", builder.Configuration.GetSection("MarketingMail"));
-builder.Services.AddHealthChecks();
+
+// /health verifies the default sender's transport (SMTP: connect, authenticate, QUIT; pickup: the folder is writable).
+builder.Services.AddHealthChecks().AddMailSender();
 builder.Services.AddProblemDetails();
 
 var app = builder.Build();

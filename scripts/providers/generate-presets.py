@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Regenerates src/MailSender/Providers/providers.json from the research reference (smtp-providers.json).
+"""Regenerates src/MailSender/Smtp/Providers/providers.json from the research reference (smtp-providers.json).
 
-Usage: generate-presets.py REFERENCE.json > src/MailSender/Providers/providers.json
+Usage: generate-presets.py REFERENCE.json > src/MailSender/Smtp/Providers/providers.json
 
 Rules (docs/providers.md): the recommended endpoint is kept with its verified flag; alternative endpoints,
 regions, e-mail domains and limits are kept only when the reference marks them verified; limits only when
@@ -26,6 +26,31 @@ LIMIT_KEYS = {
     "messagesPerMinute": "messagesPerMinute",
     "messagesPerDay": "messagesPerDay",
     "recipientsPerDay": "recipientsPerDay",
+}
+# MailSender's own advice when a provider refuses the credentials (not facts from the reference): the first entry whose
+# reply code and enhanced status code match (absent = any) gives the hint. The SMTP code never names a provider.
+GOOGLE_AUTH = [
+    {"code": 534, "text": "Google wants an app password: turn on 2-Step Verification for the account, create a 16-character app password and use it instead of the account password (or use OAuth 2.0 with UseAccessTokenProvider)."},
+    {"enhanced": "5.7.9", "text": "Google wants an app password: turn on 2-Step Verification for the account, create a 16-character app password and use it instead of the account password (or use OAuth 2.0 with UseAccessTokenProvider)."},
+    {"text": "Google refused the user name or password: the user name is the full address, and the password must be a 16-character app password (2-Step Verification on), not the account password; or use OAuth 2.0 (UseAccessTokenProvider)."},
+]
+AUTH_HINTS = {
+    "microsoft365": [
+        {"enhanced": "5.7.139", "text": "Microsoft 365 has SMTP AUTH disabled for this tenant or mailbox (it is off when Security Defaults are on, and for tenants created after January 2020): enable Authenticated SMTP for the mailbox, or use OAuth 2.0 (UseAccessTokenProvider), since Microsoft is retiring basic authentication."},
+        {"enhanced": "5.7.30", "text": "Microsoft 365 no longer accepts basic authentication (a password) for client submission in this tenant: use OAuth 2.0 (UseAccessTokenProvider, scope https://outlook.office365.com/SMTP.Send)."},
+    ],
+    "gmail": GOOGLE_AUTH,
+    "google-workspace": GOOGLE_AUTH,
+    "ses": [{"text": "Amazon SES needs SMTP credentials, not IAM access keys: create SMTP credentials in the SES console (or derive the SMTP password from the IAM secret key for this region). SMTP credentials are unique to each AWS Region: use the set created for this region."}],
+    "sendgrid": [{"text": "SendGrid's SMTP user name must be the literal 'apikey' and the password an API key with at least 'Mail Send' permission."}],
+    "postmark": [{"text": "Postmark takes the Server API Token as both user name and password."}],
+}
+# Where an OAuth 2.0 provider's tokens come from, named in the hint when the token service cannot be reached.
+TOKEN_SERVICE = {
+    "microsoft365": "The Microsoft identity platform (login.microsoftonline.com)",
+    "outlook": "The Microsoft identity platform (login.microsoftonline.com)",
+    "gmail": "Google's OAuth 2.0 token service (oauth2.googleapis.com)",
+    "google-workspace": "Google's OAuth 2.0 token service (oauth2.googleapis.com)",
 }
 TIER_ORDER = {"official": 0, "dataset": 1, "secondary": 2, "code": 3}
 
@@ -115,6 +140,8 @@ def main(path):
             "userNameNote": auth.get("username", {}).get("value") if verified(auth.get("username")) else None,
             "passwordNote": auth.get("password", {}).get("value") if verified(auth.get("password")) else None,
             "oauth": oauth,
+            "tokenService": TOKEN_SERVICE.get(p["id"]),
+            "authHints": AUTH_HINTS.get(p["id"]),
             "limits": limits,
             "documentation": sources[0],
             "sources": sources,

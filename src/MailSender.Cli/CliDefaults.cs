@@ -11,6 +11,9 @@ internal static class CliDefaults
     /// <summary>The environment variable read for the sender when <c>--from</c> is absent.</summary>
     public const string FromVariable = "MAILSENDER_FROM";
 
+    /// <summary>The environment variable the library reads for the password when a user name is set and no password is (safer than the command line).</summary>
+    public const string PasswordVariable = "MAILSENDER_PASSWORD";
+
     /// <summary>The transport used when neither <c>--transport</c> nor <see cref="TransportVariable"/> is set: the folder <c>./outbox</c>, so no server is needed.</summary>
     public const string Transport = "pickup:outbox";
 

@@ -8,7 +8,7 @@ namespace MailSender.Testing;
 /// Thread-safe.
 /// </summary>
 /// <remarks>
-/// Register it with <see cref="MailSenderTestingServiceCollectionExtensions.AddInMemoryEmailTransport"/> to make every
+/// Register it with <see cref="Microsoft.Extensions.DependencyInjection.MailSenderTestingServiceCollectionExtensions.AddInMemoryEmailTransport"/> to make every
 /// sender of an application use it, or configure a sender with the <c>memory:</c> transport URI.
 /// </remarks>
 public sealed class InMemoryEmailTransport : IVerifiableEmailTransport
@@ -92,18 +92,24 @@ public sealed class InMemoryEmailTransport : IVerifiableEmailTransport
     /// <summary>Makes the next <paramref name="count"/> sends fail with an <see cref="EmailSendException"/> of the given kind.</summary>
     /// <param name="count">How many sends fail.</param>
     /// <param name="kind">The error kind to throw.</param>
-    /// <param name="isTransient">Whether the failure is transient; by default, what the kind implies (e.g. <see cref="EmailErrorKind.ServerBusy"/> is transient).</param>
+    /// <param name="isTransient">
+    /// Whether the failure is transient; by default what a real transport would say: transient for a 4xx <paramref name="statusCode"/>,
+    /// and without one for <see cref="EmailErrorKind.ConnectionFailed"/>, <see cref="EmailErrorKind.ServerBusy"/>,
+    /// <see cref="EmailErrorKind.Timeout"/> and <see cref="EmailErrorKind.ProtocolError"/>.
+    /// </param>
     /// <param name="statusCode">The SMTP status code to report, e.g. 451 or 550.</param>
     public void FailNext(int count, EmailErrorKind kind, bool? isTransient = null, int? statusCode = null)
     {
         FailNext(count, () =>
         {
-            var exception = new EmailSendException(kind, $"Simulated failure ({kind}) from the in-memory transport.")
+            return new EmailSendException(kind, $"Simulated failure ({kind}) from the in-memory transport.")
             {
+                IsTransient = isTransient ?? (statusCode is { } code
+                    ? code is >= 400 and < 500
+                    : kind is EmailErrorKind.ConnectionFailed or EmailErrorKind.ServerBusy or EmailErrorKind.Timeout or EmailErrorKind.ProtocolError),
                 StatusCode = statusCode,
                 Transport = Name,
             };
-            return isTransient is { } transient ? CopyWithTransient(exception, transient) : exception;
         });
     }
 
@@ -203,14 +209,6 @@ public sealed class InMemoryEmailTransport : IVerifiableEmailTransport
             _failures.Clear();
         }
     }
-
-    private static EmailSendException CopyWithTransient(EmailSendException exception, bool transient) =>
-        new(exception.Kind, exception.Message)
-        {
-            IsTransient = transient,
-            StatusCode = exception.StatusCode,
-            Transport = exception.Transport,
-        };
 
     private static string Describe(IReadOnlyList<SentEmail> sent)
     {

@@ -6,26 +6,35 @@ namespace MailSender;
 /// Thrown when a message cannot be sent. Carries what a caller needs to decide what to do next.
 /// </summary>
 /// <remarks>
-/// The message, <see cref="Hint"/> and <see cref="ToString"/> never contain passwords, tokens or
-/// authentication payloads.
+/// <para>
+/// The code that creates the exception says whether retrying may help (<see cref="IsTransient"/>); whether MailSender
+/// itself retries is decided by <see cref="EmailResiliencePredicates.IsTransient(Exception)"/>, which also refuses to
+/// retry anything that may already have been accepted, 5xx replies and refused credentials.
+/// </para>
+/// <para>
+/// The message, <see cref="Hint"/>, <see cref="ServerText"/> and <see cref="ToString"/> never contain passwords, tokens or
+/// authentication payloads, even when a server echoes them in its reply.
+/// </para>
 /// </remarks>
-public class EmailSendException : Exception
+#pragma warning disable CA1032 // Every failure has a kind: constructors without one would build an exception that cannot say what went wrong.
+public sealed class EmailSendException : Exception
+#pragma warning restore CA1032
 {
     /// <summary>Initializes a new instance of the <see cref="EmailSendException"/> class.</summary>
     /// <param name="kind">What went wrong.</param>
     /// <param name="message">A description of the failure, free of secrets.</param>
-    /// <param name="innerException">The underlying exception, if any.</param>
+    /// <param name="innerException">The underlying exception, if any; it must be free of secrets too.</param>
     public EmailSendException(EmailErrorKind kind, string message, Exception? innerException = null)
         : base(message, innerException)
     {
         Kind = kind;
-        IsTransient = DefaultIsTransient(kind);
     }
 
     /// <summary>Gets what went wrong.</summary>
     public EmailErrorKind Kind { get; }
 
-    /// <summary>Gets a value indicating whether trying again later may succeed (a 4xx reply, a dropped connection, a timeout).</summary>
+    /// <summary>Gets a value indicating whether trying again later may succeed (a 4xx reply, a dropped connection, a timeout before the message was handed over).</summary>
+    /// <value>Set by the code that creates the exception; <see langword="false"/> unless it says otherwise.</value>
     public bool IsTransient { get; init; }
 
     /// <summary>Gets the SMTP reply code, e.g. 535, when a server replied.</summary>
@@ -72,7 +81,7 @@ public class EmailSendException : Exception
 
         if (InnerException is not null)
         {
-            // The inner exception comes from MailKit or the OS; neither includes credentials.
+            // MailSender never attaches an inner exception that quotes a secret (server replies are redacted first).
             text.Append(" ---> ").Append(InnerException.GetType().FullName).Append(": ").Append(InnerException.Message);
         }
 
@@ -84,9 +93,17 @@ public class EmailSendException : Exception
         return text.ToString();
     }
 
-    private static bool DefaultIsTransient(EmailErrorKind kind) => kind is
-        EmailErrorKind.ConnectionFailed or
-        EmailErrorKind.ServerBusy or
-        EmailErrorKind.Timeout or
-        EmailErrorKind.ProtocolError;
+    /// <summary>Returns a copy with another message, keeping every property (for errors re-worded by an outer layer).</summary>
+    internal EmailSendException WithMessage(string message, Exception? innerException) =>
+        new(Kind, message, innerException)
+        {
+            IsTransient = IsTransient,
+            StatusCode = StatusCode,
+            EnhancedStatusCode = EnhancedStatusCode,
+            ServerText = ServerText,
+            Recipients = Recipients,
+            MayHaveBeenAccepted = MayHaveBeenAccepted,
+            Hint = Hint,
+            Transport = Transport,
+        };
 }

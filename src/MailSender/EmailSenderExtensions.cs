@@ -1,3 +1,4 @@
+using MailSender.Internal;
 using MimeKit;
 
 namespace MailSender;
@@ -31,7 +32,7 @@ public static class EmailSenderExtensions
         ArgumentNullException.ThrowIfNull(subject);
 
         var message = new MimeMessage();
-        message.To.AddRange(Internal.AddressParser.ParseList(to, "to"));
+        message.To.AddRange(AddressParser.ParseList(to, "to"));
         message.Subject = subject;
         var body = new BodyBuilder { TextBody = text, HtmlBody = html };
         message.Body = body.ToMessageBody();
@@ -42,22 +43,16 @@ public static class EmailSenderExtensions
     /// Checks, without sending a message, that <paramref name="sender"/> could deliver now: SMTP connects (detecting the
     /// endpoint if needed), authenticates and quits; the pickup folder is checked for writing; the in-memory transport is ready.
     /// </summary>
-    /// <param name="sender">A sender from <c>AddMailSender</c>.</param>
+    /// <param name="sender">A sender that implements <see cref="IVerifiableEmailSender"/>, such as those <c>AddMailSender</c> registers.</param>
     /// <param name="cancellationToken">Cancels the check.</param>
     /// <returns>A task that completes when the check passed.</returns>
     /// <exception cref="EmailSendException">The check failed; the exception says why, with a hint.</exception>
-    /// <exception cref="NotSupportedException">The sender or its transport cannot be checked (it does not implement <see cref="IVerifiableEmailTransport"/>).</exception>
+    /// <exception cref="NotSupportedException">The sender or its transport cannot be checked.</exception>
     public static Task VerifyAsync(this IEmailSender sender, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sender);
-        var transport = sender is DefaultEmailSender configured ? configured.Transport : sender as IEmailTransport;
-        return transport is null
-            ? throw new NotSupportedException($"{sender.GetType().Name} cannot be verified: only senders from AddMailSender can.")
-            : VerifyTransportAsync(transport, cancellationToken);
-    }
-
-    internal static Task VerifyTransportAsync(IEmailTransport transport, CancellationToken cancellationToken) =>
-        transport is IVerifiableEmailTransport verifiable
+        return sender is IVerifiableEmailSender verifiable
             ? verifiable.VerifyAsync(cancellationToken)
-            : throw new NotSupportedException($"The transport {transport.Name} cannot be verified: it does not implement IVerifiableEmailTransport.");
+            : throw new NotSupportedException($"{sender.GetType().Name} cannot be verified: it does not implement IVerifiableEmailSender.");
+    }
 }

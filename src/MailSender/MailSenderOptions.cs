@@ -1,17 +1,26 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
 namespace MailSender;
 
 /// <summary>
 /// Configures an <see cref="IEmailSender"/>. Bind it from configuration (section <c>MailSender</c>) or set it in code.
 /// </summary>
 /// <remarks>
+/// <para>
+/// The options are grouped as the transports use them: <see cref="Smtp"/> for <c>smtp://</c>, <c>smtps://</c>,
+/// <c>relay://</c> and <c>direct:</c>, <see cref="Pickup"/> for <c>pickup:</c>, <see cref="Dkim"/> for signing (every
+/// transport) and <see cref="Resilience"/> for retries, timeouts, the circuit breaker and the rate limit.
+/// </para>
+/// <para>
 /// Options are validated when the application starts; every invalid setting is reported at once by name.
 /// Settings given as transport URI parameters (e.g. <c>?timeout=30s</c>) take precedence over these properties.
+/// Only settings that configuration can hold live here: services, such as an OAuth 2.0 token provider, are registered
+/// with the builder <c>AddMailSender</c> returns (<c>UseAccessTokenProvider</c>).
+/// </para>
 /// </remarks>
 public class MailSenderOptions
 {
-    /// <summary>The name of the environment variable read for the password when none is configured.</summary>
-    public const string PasswordEnvironmentVariable = "MAILSENDER_PASSWORD";
-
     /// <summary>Gets or sets the transport URI, e.g. <c>smtp://user@smtp.example.com:587</c> or <c>pickup:./outbox</c>.</summary>
     /// <value>The default is <see langword="null"/>: a transport must be configured here or with <c>UseTransport</c>.</value>
     public string? Transport { get; set; }
@@ -31,60 +40,39 @@ public class MailSenderOptions
     /// </value>
     public string? Password { get; set; }
 
-    /// <summary>Gets or sets how long to wait for a TCP connection, the TLS handshake and the greeting.</summary>
-    /// <value>The default is 30 seconds. URI parameter: <c>connectTimeout</c>.</value>
-    public TimeSpan ConnectTimeout { get; set; } = MailSenderDefaults.ConnectTimeout;
-
-    /// <summary>Gets or sets how long to wait for the reply to each SMTP command.</summary>
-    /// <value>The default is 60 seconds. URI parameter: <c>timeout</c>.</value>
-    public TimeSpan CommandTimeout { get; set; } = MailSenderDefaults.CommandTimeout;
-
-    /// <summary>Gets or sets the source of OAuth 2.0 access tokens; when set, SMTP authenticates with a token (OAUTHBEARER or XOAUTH2) for <see cref="UserName"/> instead of a password.</summary>
-    /// <value>
-    /// The default is <see langword="null"/>: a password is used, or, when none is configured, an <see cref="ISmtpAccessTokenProvider"/>
-    /// registered in the service collection. Set it in code or with <c>UseAccessTokenProvider</c>; it cannot come from configuration files.
-    /// </value>
-    public ISmtpAccessTokenProvider? AccessTokenProvider { get; set; }
-
-    /// <summary>Gets or sets the host name sent in <c>EHLO</c>.</summary>
-    /// <value>The default is <see langword="null"/>: the machine's host name. URI parameter: <c>ehlo</c>.</value>
-    public string? EhloName { get; set; }
-
-    /// <summary>Gets or sets a value indicating whether credentials may be sent over an unencrypted connection.</summary>
-    /// <value>The default is <see langword="false"/>: authentication fails rather than expose a password. URI parameter: <c>allowInsecureAuth</c>.</value>
-    public bool AllowInsecureAuthentication { get; set; }
-
-    /// <summary>Gets or sets a PEM or DER file with the certificate authority (or authorities) to trust for the server's certificate, in addition to the system store.</summary>
-    /// <value>The default is <see langword="null"/>: only the system trust store. URI parameter: <c>caFile</c>.</value>
-    public string? TrustedCaFile { get; set; }
-
-    /// <summary>Gets or sets the SHA-256 (or SHA-1) thumbprint, in hex, of one server certificate to trust even if it is self-signed.</summary>
-    /// <value>The default is <see langword="null"/>. URI parameter: <c>thumbprint</c>.</value>
-    public string? TrustedCertificateThumbprint { get; set; }
-
-    /// <summary>Gets the SMTP connection pool's options (section <c>MailSender:Pool</c>).</summary>
-    /// <value>Defaults: 5 connections, 100 messages per connection, 30 s idle timeout, 5 min lifetime, 30 s acquire timeout.</value>
-    public ConnectionPoolOptions Pool { get; set; } = new();
-
-    /// <summary>Gets the retry, timeout, circuit-breaker and rate-limit options (section <c>MailSender:Resilience</c>).</summary>
-    /// <value>Defaults: 3 retries from 2 s (exponential, jitter, at most 1 min; 30 s after throttling replies), 2 min per attempt, 5 min in all, no rate limit.</value>
-    public ResilienceOptions Resilience { get; set; } = new();
-
-    /// <summary>Gets the DKIM signing options (section <c>MailSender:Dkim</c>), applied to every message whatever the transport.</summary>
-    /// <value>The default signs nothing.</value>
-    public DkimOptions Dkim { get; set; } = new();
-    /// <summary>Gets the options of port and encryption detection (section <c>MailSender:Detection</c>), used when the SMTP transport URI has no port and <c>security=auto</c>.</summary>
-    /// <value>Defaults: ports 465, 587, 25 and 2525, a 10 s probe timeout, results kept for 1 hour, DNS SRV lookups through the system's resolvers.</value>
-    public SmtpDetectionOptions Detection { get; set; } = new();
-
-    /// <summary>Gets or sets a value indicating whether the pickup transport writes the envelope as <c>X-Sender</c> and <c>X-Receiver</c> lines before the message.</summary>
-    /// <value>The default is <see langword="true"/>, as the IIS / System.Net.Mail pickup format does. URI parameter: <c>envelope</c>.</value>
-    public bool PickupWritesEnvelope { get; set; } = true;
-
     /// <summary>Gets or sets a value indicating whether log events may name recipients (accepted, refused, not sent to).</summary>
     /// <value>
     /// The default is <see langword="false"/>: addresses are personal data, so logs and traces carry the number of recipients only,
     /// and addresses in error reasons are replaced by <c>[address]</c>. Turn it on where your logs may hold personal data (docs/telemetry.md).
     /// </value>
     public bool LogRecipients { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether a message refused for some recipients (after retries) throws.</summary>
+    /// <value>
+    /// The default is <see langword="false"/>: the <see cref="SendResult"/> lists the refused recipients in <see cref="SendResult.RejectedRecipients"/>.
+    /// With <see langword="true"/>, an <see cref="EmailSendException"/> of kind <see cref="EmailErrorKind.RecipientsRejected"/> is thrown after the message was delivered to the accepted ones.
+    /// </value>
+    public bool ThrowOnPartialRejection { get; set; }
+
+    /// <summary>Gets or sets the SMTP settings (section <c>MailSender:Smtp</c>): timeouts, EHLO name, TLS trust, the connection pool and endpoint detection.</summary>
+    /// <value>Defaults: 30 s to connect, 60 s per command, the machine's host name in EHLO, the system trust store, the pool and detection defaults.</value>
+    [Required]
+    [ValidateObjectMembers]
+    public SmtpOptions Smtp { get; set; } = new();
+
+    /// <summary>Gets or sets the pickup-folder settings (section <c>MailSender:Pickup</c>).</summary>
+    /// <value>The default writes the envelope before each message.</value>
+    [Required]
+    public PickupOptions Pickup { get; set; } = new();
+
+    /// <summary>Gets or sets the DKIM signing options (section <c>MailSender:Dkim</c>), applied to every message whatever the transport.</summary>
+    /// <value>The default signs nothing.</value>
+    [Required]
+    public DkimOptions Dkim { get; set; } = new();
+
+    /// <summary>Gets or sets the retry, timeout, circuit-breaker and rate-limit options (section <c>MailSender:Resilience</c>).</summary>
+    /// <value>Defaults: 3 retries from 2 s (exponential, jitter, at most 1 min; 30 s after throttling replies), 2 min per attempt, 5 min in all, no rate limit.</value>
+    [Required]
+    [ValidateObjectMembers]
+    public EmailResilienceOptions Resilience { get; set; } = new();
 }

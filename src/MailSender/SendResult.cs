@@ -1,7 +1,7 @@
 namespace MailSender;
 
 /// <summary>
-/// What happened to a message that was handed over to a transport.
+/// What happened to a message that was handed over to a transport. Immutable.
 /// </summary>
 public sealed class SendResult
 {
@@ -24,12 +24,25 @@ public sealed class SendResult
     /// <summary>Gets how many attempts the send took.</summary>
     public int Attempts { get; init; } = 1;
 
-    /// <summary>Gets how long the send took, attempts included, as measured by <see cref="IEmailSender"/>.</summary>
-    public TimeSpan Elapsed { get; internal set; }
+    /// <summary>Gets how long the send took, attempts included, as measured by <see cref="IEmailSender"/>; zero in a result a transport returns.</summary>
+    public TimeSpan Elapsed { get; init; }
 
     /// <summary>Gets the file written, for file-based transports such as the pickup folder; otherwise <see langword="null"/>.</summary>
     public string? FilePath { get; init; }
 
     /// <summary>Gets a value indicating whether every envelope recipient was accepted.</summary>
     public bool AllRecipientsAccepted => RejectedRecipients.Count == 0;
+
+    /// <summary>Returns a copy with <see cref="Elapsed"/> set: results are immutable, and the sender measures after the transport returned.</summary>
+    internal SendResult WithElapsed(TimeSpan elapsed) => new()
+    {
+        MessageId = MessageId,
+        AcceptedRecipients = AcceptedRecipients,
+        RejectedRecipients = RejectedRecipients,
+        ServerResponse = ServerResponse,
+        Transport = Transport,
+        Attempts = Attempts,
+        Elapsed = elapsed,
+        FilePath = FilePath,
+    };
 }

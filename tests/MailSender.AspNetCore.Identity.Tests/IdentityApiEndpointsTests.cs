@@ -30,8 +30,9 @@ public sealed class IdentityApiEndpointsTests : IAsyncLifetime
         builder.Services.AddIdentityApiEndpoints<IdentityUser>();
         builder.Services.AddSingleton<IUserStore<IdentityUser>>(_users);
         builder.Services.AddAuthorization();
-        _mail = builder.Services.AddInMemoryEmailTransport();
+        builder.Services.AddInMemoryEmailTransport();
         _app = builder.Build();
+        _mail = _app.Services.GetRequiredService<InMemoryEmailTransport>();
         _app.MapIdentityApi<IdentityUser>();
         await _app.StartAsync();
         _client = _app.GetTestClient();

@@ -84,8 +84,9 @@ public class IdentityEmailSenderTests
         services.AddMailSender(Configure).AddIdentityEmailSender<IdentityUser>();
         services.AddIdentityApiEndpoints<IdentityUser>();                   // registers its own IEmailSender<TUser> with TryAdd, after
         services.TryAddTransient<UiEmailSender, NoOpEmailSender>();
-        var mail = services.AddInMemoryEmailTransport();
+        services.AddInMemoryEmailTransport();
         await using var provider = services.BuildServiceProvider();
+        var mail = provider.GetRequiredService<InMemoryEmailTransport>();
 
         await provider.GetRequiredService<IEmailSender<IdentityUser>>().SendConfirmationLinkAsync(User, "ann@example.com", Link);
         await provider.GetRequiredService<UiEmailSender>().SendEmailAsync("ann@example.com", "UI", "<p>ui</p>");
@@ -127,8 +128,9 @@ public class IdentityEmailSenderTests
         var services = new ServiceCollection();
         services.AddMailSender(Configure);
         services.AddMailSender("identity", o => o.DefaultFrom = "Accounts <accounts@example.com>").AddIdentityEmailSender<IdentityUser>();
-        var mail = services.AddInMemoryEmailTransport();
+        services.AddInMemoryEmailTransport();
         await using var provider = services.BuildServiceProvider();
+        var mail = provider.GetRequiredService<InMemoryEmailTransport>();
 
         await provider.GetRequiredService<IEmailSender<IdentityUser>>().SendConfirmationLinkAsync(User, "ann@example.com", Link);
 
@@ -185,8 +187,9 @@ public class IdentityEmailSenderTests
     {
         var services = new ServiceCollection();
         services.AddMailSender(Configure).AddIdentityEmailSender<IdentityUser>();
-        var mail = services.AddInMemoryEmailTransport();
-        return (services.BuildServiceProvider(), mail);
+        services.AddInMemoryEmailTransport();
+        var provider = services.BuildServiceProvider();
+        return (provider, provider.GetRequiredService<InMemoryEmailTransport>());
     }
 
     private sealed class NoOpIdentitySender : IEmailSender<IdentityUser>

@@ -5,6 +5,7 @@ using MailSender.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace MailSender.Samples.Tests;
@@ -13,6 +14,7 @@ namespace MailSender.Samples.Tests;
 public sealed class MinimalApiSampleTests : IDisposable
 {
     private readonly WebApplicationFactory<Program> _factory = new();
+    private readonly List<WebApplicationFactory<Program>> _derived = [];
 
     [Fact]
     public async Task PostSend_SendsThroughTheDefaultSender()
@@ -81,15 +83,17 @@ public sealed class MinimalApiSampleTests : IDisposable
     {
         // What a real SMTP failure can carry: the user name, an internal host and recipients quoted by the server.
         var logs = new CapturingLoggerProvider();
-        InMemoryEmailTransport? mail = null;
-        using var client = _factory.WithWebHostBuilder(b => b
+        using var factory = _factory.WithWebHostBuilder(b => b
             .UseSetting("MailSender:Resilience:Enabled", "false")   // a transient failure would otherwise be retried and succeed
             .ConfigureLogging(l => l.AddProvider(logs))
-            .ConfigureTestServices(services => mail = services.AddInMemoryEmailTransport())).CreateClient();
-        mail!.FailNext(1, () => new EmailSendException(
+            .ConfigureTestServices(services => services.AddInMemoryEmailTransport()));
+        using var client = factory.CreateClient();
+        var mail = factory.Services.GetRequiredService<InMemoryEmailTransport>();
+        mail.FailNext(1, () => new EmailSendException(
             EmailErrorKind.ServerBusy,
             "smtp-secret-user@mx1.corp.internal was told: 451 4.3.0 try again later for ann@example.com")
         {
+            IsTransient = true,
             ServerText = "4.3.0 mx1.corp.internal busy, ann@example.com deferred",
             Hint = "Nothing is listening on port 25 at mx1.corp.internal.",
             Transport = "smtp://smtp-secret-user@mx1.corp.internal:25",
@@ -162,13 +166,21 @@ public sealed class MinimalApiSampleTests : IDisposable
         }
     }
 
-    public void Dispose() => _factory.Dispose();
+    public void Dispose()
+    {
+        foreach (var factory in _derived)
+        {
+            factory.Dispose();
+        }
+
+        _factory.Dispose();
+    }
 
     private (HttpClient Client, InMemoryEmailTransport Mail) StartWithMemoryTransport()
     {
-        InMemoryEmailTransport? mail = null;
-        var client = _factory.WithWebHostBuilder(b => b.ConfigureTestServices(services => mail = services.AddInMemoryEmailTransport())).CreateClient();
-        return (client, mail ?? throw new InvalidOperationException("ConfigureTestServices did not run."));
+        var factory = _factory.WithWebHostBuilder(b => b.ConfigureTestServices(services => services.AddInMemoryEmailTransport()));
+        _derived.Add(factory);
+        return (factory.CreateClient(), factory.Services.GetRequiredService<InMemoryEmailTransport>());
     }
 
     private sealed record LogEntry(LogLevel Level, string Message, Exception? Exception);

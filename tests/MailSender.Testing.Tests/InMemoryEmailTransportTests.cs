@@ -11,8 +11,9 @@ public class InMemoryEmailTransportTests
     {
         var services = new ServiceCollection();
         services.AddMailSender(o => o.Transport = "smtp://smtp.invalid.example:587");
-        var transport = services.AddInMemoryEmailTransport();
+        services.AddInMemoryEmailTransport();
         await using var provider = services.BuildServiceProvider();
+        var transport = provider.GetRequiredService<InMemoryEmailTransport>();
 
         var result = await provider.GetRequiredService<IEmailSender>().SendAsync(Message("ann@example.com", "Welcome"));
 
@@ -28,8 +29,9 @@ public class InMemoryEmailTransportTests
     {
         var services = new ServiceCollection();
         services.AddMailSender(o => o.Transport = "smtp://smtp.invalid.example:587");
-        var transport = services.AddInMemoryEmailTransport();
+        services.AddInMemoryEmailTransport();
         await using var provider = services.BuildServiceProvider();
+        var transport = provider.GetRequiredService<InMemoryEmailTransport>();
 
         await provider.GetRequiredService<IEmailSender>().VerifyAsync();
 
@@ -42,8 +44,9 @@ public class InMemoryEmailTransportTests
         var services = new ServiceCollection();
         services.AddInMemoryEmailTransport();
         services.AddMailSender("bulk", _ => { }).UseTransport(_ => throw new InvalidOperationException("must not be created"));
-        var transport = services.AddInMemoryEmailTransport();
+        services.AddInMemoryEmailTransport();
         await using var provider = services.BuildServiceProvider();
+        var transport = provider.GetRequiredService<InMemoryEmailTransport>();
 
         await provider.GetRequiredKeyedService<IEmailSender>("bulk").SendAsync(Message("bob@example.com", "Bulk"));
 
@@ -54,13 +57,14 @@ public class InMemoryEmailTransportTests
     public async Task MemoryUri_WorksOnceTheTestingTransportIsRegistered()
     {
         var services = new ServiceCollection();
-        var transport = services.AddInMemoryEmailTransport();
+        services.AddInMemoryEmailTransport();
         services.AddMailSender(o =>
         {
             o.Transport = "memory:";
             o.DefaultFrom = "app@example.com";
         });
         await using var provider = services.BuildServiceProvider();
+        var transport = provider.GetRequiredService<InMemoryEmailTransport>();
 
         await provider.GetRequiredService<IEmailSender>().SendAsync("carol@example.com", "Hi", "text", "<p>html</p>");
 
@@ -91,7 +95,7 @@ public class InMemoryEmailTransportTests
     {
         var transport = new InMemoryEmailTransport();
         var services = new ServiceCollection();
-        services.AddMailSender(o => o.Resilience.BaseDelay = o.Resilience.MaxDelay = TimeSpan.FromMilliseconds(1)).UseTransport(_ => transport);
+        services.AddMailSender(o => (o.Resilience.Retry.Delay, o.Resilience.Retry.MaxDelay) = (TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(1))).UseTransport(_ => transport);
         var sender = services.BuildServiceProvider().GetRequiredService<IEmailSender>();
         transport.FailNext(1, EmailErrorKind.ServerBusy, statusCode: 421);
 

@@ -1,3 +1,4 @@
+using MailSender.Smtp.Detection;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
@@ -32,7 +33,7 @@ internal sealed class ProbeCommand : Command, IHasHelpEpilog
 
     private readonly Option<string> _password = new("--password")
     {
-        Description = $"The password for --user. Default: ${MailSenderOptions.PasswordEnvironmentVariable} (safer than the command line).",
+        Description = $"The password for --user. Default: ${CliDefaults.PasswordVariable} (safer than the command line).",
         HelpName = "P",
     };
 
@@ -82,7 +83,7 @@ internal sealed class ProbeCommand : Command, IHasHelpEpilog
     /// <inheritdoc />
     public string HelpEpilog => $"""
         Environment:
-          {MailSenderOptions.PasswordEnvironmentVariable}   the password for --user when --password is absent
+          {CliDefaults.PasswordVariable}   the password for --user when --password is absent
 
         Exit codes:
           0  a usable endpoint was found (printed as "Recommended")
@@ -98,7 +99,7 @@ internal sealed class ProbeCommand : Command, IHasHelpEpilog
         try
         {
             var user = parseResult.GetValue(_user);
-            var password = parseResult.GetValue(_password) ?? (user is null ? null : _context.GetEnvironmentVariable(MailSenderOptions.PasswordEnvironmentVariable));
+            var password = parseResult.GetValue(_password) ?? (user is null ? null : _context.GetEnvironmentVariable(CliDefaults.PasswordVariable));
             if (user is null && password is not null && parseResult.GetValue(_password) is not null)
             {
                 throw new UsageException("--password needs --user.", "Give the user name with --user U.");
@@ -106,7 +107,7 @@ internal sealed class ProbeCommand : Command, IHasHelpEpilog
 
             if (user is not null && string.IsNullOrEmpty(password))
             {
-                throw new UsageException($"No password for user '{user}'.", $"Pass --password P or set {MailSenderOptions.PasswordEnvironmentVariable}.");
+                throw new UsageException($"No password for user '{user}'.", $"Pass --password P or set {CliDefaults.PasswordVariable}.");
             }
 
             var options = new SmtpDetectionOptions();

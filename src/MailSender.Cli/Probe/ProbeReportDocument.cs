@@ -1,3 +1,4 @@
+using MailSender.Smtp.Detection;
 using System.Globalization;
 
 namespace MailSender.Cli.Probe;

@@ -57,7 +57,7 @@ internal sealed class SendCommand : Command, IHasHelpEpilog
     {
         Description = $"Where to send: smtp://[user@]host[:port][?security=auto|starttls|implicit|none], smtps://[user@]host[:port], relay://PROVIDER[?region=R] (see 'mailsender providers'), or pickup:FOLDER. " +
             $"Default: ${CliDefaults.TransportVariable}, else {CliDefaults.Transport} (the folder ./outbox, no server needed). " +
-            $"When the URI has a user but no password, the password is read from ${MailSenderOptions.PasswordEnvironmentVariable}.",
+            $"When the URI has a user but no password, the password is read from ${CliDefaults.PasswordVariable}.",
         HelpName = "URI",
     };
 
@@ -91,7 +91,7 @@ internal sealed class SendCommand : Command, IHasHelpEpilog
         Environment:
           {CliDefaults.TransportVariable}  the transport URI when --transport is absent
           {CliDefaults.FromVariable}       the sender when --from is absent
-          {MailSenderOptions.PasswordEnvironmentVariable}   the password, when the transport URI has a user and no password
+          {CliDefaults.PasswordVariable}   the password, when the transport URI has a user and no password
 
         Exit codes:
           0  sent; every recipient was accepted

@@ -15,7 +15,7 @@ internal sealed class VerifyCommand : Command, IHasHelpEpilog
     private readonly Option<string> _transport = new("--transport")
     {
         Description = $"The transport to check, e.g. smtp://user@smtp.example.com:587 or pickup:FOLDER. Default: ${CliDefaults.TransportVariable}. " +
-            $"When the URI has a user but no password, the password is read from ${MailSenderOptions.PasswordEnvironmentVariable}.",
+            $"When the URI has a user but no password, the password is read from ${CliDefaults.PasswordVariable}.",
         HelpName = "URI",
     };
 
@@ -37,7 +37,7 @@ internal sealed class VerifyCommand : Command, IHasHelpEpilog
     public string HelpEpilog => $"""
         Environment:
           {CliDefaults.TransportVariable}  the transport URI when --transport is absent
-          {MailSenderOptions.PasswordEnvironmentVariable}   the password, when the transport URI has a user and no password
+          {CliDefaults.PasswordVariable}   the password, when the transport URI has a user and no password
 
         Exit codes:
           0  the transport works
@@ -67,7 +67,7 @@ internal sealed class VerifyCommand : Command, IHasHelpEpilog
                 options.Resilience.Enabled = false;
                 if (HasUserWithoutPassword(transport))
                 {
-                    options.Password = _context.GetEnvironmentVariable(MailSenderOptions.PasswordEnvironmentVariable);
+                    options.Password = _context.GetEnvironmentVariable(CliDefaults.PasswordVariable);
                 }
             });
             var provider = services.BuildServiceProvider();

@@ -1,8 +1,9 @@
 using System.Collections.Concurrent;
 using MailSender.Diagnostics;
+using MailSender.Dkim;
 using MailSender.Internal;
-using MailSender.Providers;
-using MailSender.Resilience.Internal;
+using MailSender.Resilience;
+using MailSender.Sending;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -14,6 +15,7 @@ internal sealed class EmailSenderFactory : IEmailSenderFactory, IAsyncDisposable
     private readonly IServiceProvider _services;
     private readonly IOptionsMonitor<MailSenderOptions> _options;
     private readonly TransportResolver _resolver;
+    private readonly DkimSigners _dkim;
     private readonly HashSet<string> _names;
     private readonly TimeProvider _timeProvider;
     private readonly MailSenderTelemetry _telemetry;
@@ -22,17 +24,19 @@ internal sealed class EmailSenderFactory : IEmailSenderFactory, IAsyncDisposable
     public EmailSenderFactory(
         IServiceProvider services,
         IOptionsMonitor<MailSenderOptions> options,
-        IEnumerable<IEmailTransportFactory> transportFactories,
+        TransportResolver resolver,
+        DkimSigners dkim,
         IEnumerable<MailSenderRegistration> registrations,
         TimeProvider timeProvider,
-        MailSenderTelemetry? telemetry = null)
+        MailSenderTelemetry telemetry)
     {
-        _telemetry = telemetry ?? MailSenderTelemetry.Shared;
         _services = services;
         _options = options;
-        _resolver = new TransportResolver(transportFactories, timeProvider, _telemetry);
+        _resolver = resolver;
+        _dkim = dkim;
         _names = registrations.Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
         _timeProvider = timeProvider;
+        _telemetry = telemetry;
     }
 
     public IEmailSender GetSender(string name)
@@ -56,6 +60,7 @@ internal sealed class EmailSenderFactory : IEmailSenderFactory, IAsyncDisposable
         }
     }
 
+    // A container disposed synchronously still closes the senders' connections.
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     private DefaultEmailSender Create(string name)
@@ -63,18 +68,22 @@ internal sealed class EmailSenderFactory : IEmailSenderFactory, IAsyncDisposable
         // Throws OptionsValidationException naming every bad setting.
         var options = _options.Get(name);
         var custom = _services.GetKeyedService<IEmailTransport>(name);
-        var transport = custom ?? _resolver.Create(options.Transport!, options);
+        var delivering = custom ?? _resolver.Create(options.Transport!, new EmailTransportContext(name, options));
+        var transport = delivering;
         var ownsTransport = custom is null;
-        var resilience = ProviderRateLimits.Apply(options.Resilience, transport, _telemetry.Logger);
         var hooks = _services.GetServices<ResilienceConfiguration>().Where(c => c.Name == name).Select(c => c.Configure).ToArray();
         if (options.Resilience.Enabled || hooks.Length > 0)
         {
             // The wrapper disposes its own rate limiters, and the transport only if the sender owned it.
-            transport = new ResilientTransport(transport, ownsTransport, resilience, _timeProvider, _services, hooks, _telemetry);
+            var pipeline = new EmailResiliencePipeline(options.Resilience, delivering.Name, _timeProvider, _telemetry, hooks, _services);
+            transport = new ResilientTransport(delivering, ownsTransport, pipeline);
             ownsTransport = true;
         }
 
         var defaultFrom = string.IsNullOrWhiteSpace(options.DefaultFrom) ? null : AddressParser.ParseMailbox(options.DefaultFrom, "DefaultFrom");
-        return new DefaultEmailSender(transport, ownsTransport, defaultFrom, _timeProvider, _telemetry, options.LogRecipients, Dkim.DkimMessageSigner.GetOrCreate(options.Dkim));
+        return new DefaultEmailSender(transport, delivering, ownsTransport, defaultFrom, _timeProvider, _telemetry, options.LogRecipients, _dkim.Get(name, options.Dkim))
+        {
+            ThrowOnPartialRejection = options.ThrowOnPartialRejection,
+        };
     }
 }

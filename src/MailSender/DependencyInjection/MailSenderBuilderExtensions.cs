@@ -1,9 +1,10 @@
-using MailSender.Providers;
-using MailSender.Resilience.Internal;
-using Microsoft.Extensions.DependencyInjection;
+using MailSender;
+using MailSender.DependencyInjection;
+using MailSender.Smtp;
+using MailSender.Smtp.Providers;
 using Polly;
 
-namespace MailSender;
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>
 /// Further configuration steps for a sender registered with <c>AddMailSender</c>.
@@ -49,12 +50,16 @@ public static class MailSenderBuilderExtensions
     /// <param name="builder">The sender's builder.</param>
     /// <param name="factory">Creates the token provider from the container, once for the sender; it is asked for a token on each new connection.</param>
     /// <returns>The builder.</returns>
-    /// <remarks>The user name (the mailbox) still comes from the URI or <see cref="MailSenderOptions.UserName"/>.</remarks>
+    /// <remarks>
+    /// The user name (the mailbox) still comes from the URI or <see cref="MailSenderOptions.UserName"/>. The provider is a keyed
+    /// singleton (the sender's name is the key); one <see cref="ISmtpAccessTokenProvider"/> registered without a key serves the
+    /// senders that have no password.
+    /// </remarks>
     public static IMailSenderBuilder UseAccessTokenProvider(this IMailSenderBuilder builder, Func<IServiceProvider, ISmtpAccessTokenProvider> factory)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(factory);
-        builder.Services.AddOptions<MailSenderOptions>(builder.Name).Configure<IServiceProvider>((o, services) => o.AccessTokenProvider = factory(services));
+        builder.Services.AddKeyedSingleton(builder.Name, (provider, _) => factory(provider));
         return builder;
     }
 
@@ -74,7 +79,7 @@ public static class MailSenderBuilderExtensions
     /// <param name="configure">Called with the pipeline builder after the built-in strategies were added (so what it adds runs inside them, around each attempt), and the service provider.</param>
     /// <returns>The builder.</returns>
     /// <remarks>
-    /// To replace the built-in strategies instead, set <see cref="ResilienceOptions.Enabled"/> to <see langword="false"/>: the pipeline then holds
+    /// To replace the built-in strategies instead, set <see cref="EmailResilienceOptions.Enabled"/> to <see langword="false"/>: the pipeline then holds
     /// only what <paramref name="configure"/> adds. Recipients deferred with a 4xx reply are still retried alone when a strategy you add retries
     /// a <see cref="SendResult"/> for which <see cref="EmailResiliencePredicates.IsTransient(Outcome{SendResult})"/> holds.
     /// </remarks>

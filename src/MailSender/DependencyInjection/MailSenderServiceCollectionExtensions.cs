@@ -1,19 +1,21 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Diagnostics.Metrics;
-using MailSender.Detection;
-using MailSender.Detection.Internal;
+using MailSender;
 using MailSender.DependencyInjection;
 using MailSender.Diagnostics;
-using MailSender.Direct;
+using MailSender.Dkim;
 using MailSender.Pickup;
-using MailSender.Providers;
 using MailSender.Smtp;
+using MailSender.Smtp.Detection;
+using MailSender.Smtp.Direct;
+using MailSender.Smtp.Protocol;
+using MailSender.Smtp.Providers;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace MailSender;
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>
 /// Registers MailSender in an <see cref="IServiceCollection"/>.
@@ -25,7 +27,7 @@ public static class MailSenderServiceCollectionExtensions
     /// <param name="configure">Sets the options, e.g. <c>o =&gt; o.Transport = "smtp://smtp.example.com"</c>.</param>
     /// <returns>A builder for further steps.</returns>
     public static IMailSenderBuilder AddMailSender(this IServiceCollection services, Action<MailSenderOptions> configure) =>
-        AddMailSender(services, Options.DefaultName, configure);
+        AddMailSender(services, Options.Options.DefaultName, configure);
 
     /// <summary>Registers a named <see cref="IEmailSender"/>, configured in code.</summary>
     /// <param name="services">The service collection.</param>
@@ -45,13 +47,14 @@ public static class MailSenderServiceCollectionExtensions
     /// <param name="configuration">The section holding <c>Transport</c>, <c>DefaultFrom</c>, <c>Password</c> and the other options.</param>
     /// <returns>A builder for further steps.</returns>
     public static IMailSenderBuilder AddMailSender(this IServiceCollection services, IConfiguration configuration) =>
-        AddMailSender(services, Options.DefaultName, configuration);
+        AddMailSender(services, Options.Options.DefaultName, configuration);
 
     /// <summary>Registers a named <see cref="IEmailSender"/>, bound to a configuration section.</summary>
     /// <param name="services">The service collection.</param>
     /// <param name="name">The sender's name.</param>
     /// <param name="configuration">The section holding the options.</param>
     /// <returns>A builder for further steps.</returns>
+    /// <remarks>Binding is source-generated (no reflection over the options), so it works in trimmed and Native AOT applications.</remarks>
     public static IMailSenderBuilder AddMailSender(this IServiceCollection services, string name, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
@@ -69,15 +72,28 @@ public static class MailSenderServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(provider => MailSenderTelemetry.Create(provider.GetService<IMeterFactory>(), provider.GetService<ILoggerFactory>()));
         services.TryAddSingleton<TlsHistory>();
+        services.TryAddSingleton<TrustStore>();
+        services.TryAddSingleton<DkimSigners>();
+        services.TryAddSingleton<SmtpConnector>();
         services.TryAddSingleton<IKnownEndpointSource, ProviderKnownEndpoints>();
         services.TryAddSingleton<ISrvResolver, DnsSrvResolver>();
         services.TryAddSingleton<ISmtpEndpointDetector, SmtpEndpointDetector>();
         services.TryAddSingleton<DetectedEndpointCache>();
+        services.TryAddSingleton(provider => new SmtpTransportServices(
+            provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<TlsHistory>(),
+            provider.GetRequiredService<DetectedEndpointCache>(),
+            provider.GetRequiredService<TrustStore>(),
+            provider.GetRequiredService<SmtpConnector>(),
+            provider.GetRequiredService<MailSenderTelemetry>(),
+            provider));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IEmailTransportFactory, SmtpTransportFactory>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IEmailTransportFactory, PickupTransportFactory>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IEmailTransportFactory, DirectTransportFactory>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IEmailTransportFactory, RelayTransportFactory>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MailSenderOptions>, MailSenderOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<MailSenderOptions>, ProviderPresetLimits>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MailSenderOptions>, MailSenderOptionsValidation>());
+        services.TryAddSingleton<TransportResolver>();
         services.TryAddSingleton<IEmailSenderFactory, EmailSenderFactory>();
 
         if (!services.Any(d => d.ServiceType == typeof(MailSenderRegistration) && d.ImplementationInstance is MailSenderRegistration r && r.Name == name))
@@ -87,7 +103,7 @@ public static class MailSenderServiceCollectionExtensions
             services.AddKeyedSingleton<IEmailSender>(name, (provider, _) => provider.GetRequiredService<IEmailSenderFactory>().GetSender(name));
             if (name.Length == 0)
             {
-                services.TryAddSingleton<IEmailSender>(provider => provider.GetRequiredService<IEmailSenderFactory>().GetSender(Options.DefaultName));
+                services.TryAddSingleton<IEmailSender>(provider => provider.GetRequiredService<IEmailSenderFactory>().GetSender(Options.Options.DefaultName));
             }
         }
 

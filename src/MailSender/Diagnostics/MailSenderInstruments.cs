@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using MailSender.Pooling.Internal;
 
 namespace MailSender.Diagnostics;
 
@@ -43,7 +42,7 @@ internal sealed class MailSenderInstruments
     /// <summary>Reports a pool on the pool instruments until the returned registration is disposed.</summary>
     /// <param name="server">Reads the pool's server: the port is <see langword="null"/> while a detected endpoint is not known yet.</param>
     /// <param name="read">Reads the pool's statistics.</param>
-    public IDisposable TrackPool(Func<(string Host, int? Port)> server, Func<PoolStatistics> read)
+    public IDisposable TrackPool(Func<(string Host, int? Port)> server, Func<PoolLoad> read)
     {
         var registration = new PoolRegistration(this, server, read);
         _pools.TryAdd(registration, 0);
@@ -70,9 +69,9 @@ internal sealed class MailSenderInstruments
     /// The pools' statistics summed per server: senders sharing a host and port are one series, as OpenTelemetry wants one
     /// measurement per attribute set and observation.
     /// </summary>
-    private Dictionary<(string Host, int? Port), PoolStatistics> ReadByServer()
+    private Dictionary<(string Host, int? Port), PoolLoad> ReadByServer()
     {
-        var totals = new Dictionary<(string Host, int? Port), PoolStatistics>();
+        var totals = new Dictionary<(string Host, int? Port), PoolLoad>();
         foreach (var pool in _pools.Keys)
         {
             var server = pool.Server();
@@ -103,12 +102,18 @@ internal sealed class MailSenderInstruments
     }
 
     /// <summary>One pool on the instruments; disposing it removes the pool.</summary>
-    private sealed class PoolRegistration(MailSenderInstruments owner, Func<(string Host, int? Port)> server, Func<PoolStatistics> read) : IDisposable
+    private sealed class PoolRegistration(MailSenderInstruments owner, Func<(string Host, int? Port)> server, Func<PoolLoad> read) : IDisposable
     {
-        public PoolStatistics Read() => read();
+        public PoolLoad Read() => read();
 
         public (string Host, int? Port) Server() => server();
 
         public void Dispose() => owner._pools.TryRemove(this, out _);
     }
 }
+
+/// <summary>How busy one connection pool is, as the pool instruments report it.</summary>
+/// <param name="InUse">Connections sending.</param>
+/// <param name="Idle">Open connections waiting for a send.</param>
+/// <param name="Waiting">Sends waiting for a free connection.</param>
+internal readonly record struct PoolLoad(int InUse, int Idle, int Waiting);

@@ -13,7 +13,7 @@ namespace MailSender.Diagnostics;
 /// </summary>
 /// <remarks>
 /// Instrument, span and attribute names are listed in docs/telemetry.md and are stable. Nothing recorded here carries a
-/// secret or an e-mail address: recipients are counted, never named (the opt-in recipient log events are in <see cref="SenderLog"/>).
+/// secret or an e-mail address: recipients are counted, never named (the opt-in recipient log events are in <see cref="Log"/>).
 /// </remarks>
 internal sealed class MailSenderTelemetry
 {
@@ -140,10 +140,10 @@ internal sealed class MailSenderTelemetry
 
         if (logRecipients)
         {
-            SenderLog.RecipientsAccepted(Logger, result.MessageId, string.Join(", ", result.AcceptedRecipients));
+            Log.RecipientsAccepted(Logger, result.MessageId, string.Join(", ", result.AcceptedRecipients));
             if (result.RejectedRecipients.Count > 0)
             {
-                SenderLog.RecipientsRefused(Logger, result.MessageId, Describe(result.RejectedRecipients));
+                Log.RecipientsRefused(Logger, result.MessageId, Describe(result.RejectedRecipients));
             }
         }
     }
@@ -163,7 +163,7 @@ internal sealed class MailSenderTelemetry
         if (logRecipients && envelope is not null)
         {
             var refused = error is EmailSendException { Recipients.Count: > 0 } e ? Describe(e.Recipients) : string.Join(", ", envelope.Recipients.Select(r => r.Address));
-            SenderLog.RecipientsOfFailedSend(Logger, messageId, type, refused);
+            Log.RecipientsOfFailedSend(Logger, messageId, type, refused);
         }
     }
 
@@ -186,7 +186,7 @@ internal sealed class MailSenderTelemetry
     /// <summary>Logs and marks on the send span that a composite moves on to its next transport.</summary>
     public void FailingOver(string from, string to, EmailSendException error)
     {
-        TransportLog.FailingOver(Logger, from, error.Kind, Redaction.Addresses(error.Message), to);
+        Log.FailingOver(Logger, from, error.Kind, Redaction.Addresses(error.Message), to);
         FindSend()?.AddEvent(new ActivityEvent(TelemetryNames.FailoverEvent, tags: new ActivityTagsCollection
         {
             [TelemetryNames.ErrorTypeAttribute] = TelemetryNames.ErrorType(error),

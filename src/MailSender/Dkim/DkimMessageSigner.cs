@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using MailSender.Internal;
 using MimeKit;
 using MimeKit.Cryptography;
@@ -13,10 +12,6 @@ internal sealed class DkimMessageSigner
 {
     /// <summary>The headers signed by default: those receivers show or that change how the body reads.</summary>
     public static readonly IReadOnlyList<string> DefaultHeaders = ["From", "To", "Cc", "Subject", "Date", "Message-ID", "MIME-Version", "Content-Type", "Reply-To"];
-
-    // The signer start-up validation built for an options object, with the settings it was built from: the sender
-    // reuses it instead of reading and parsing the key a second time. Weak, so reloaded options take theirs along.
-    private static readonly ConditionalWeakTable<DkimOptions, Built> BuiltFor = new();
 
     private readonly DkimSigner _signer;
     private readonly string[] _headers;
@@ -36,29 +31,6 @@ internal sealed class DkimMessageSigner
         options is not null &&
         !(string.IsNullOrWhiteSpace(options.Domain) && string.IsNullOrWhiteSpace(options.Selector) &&
           string.IsNullOrWhiteSpace(options.PrivateKeyFile) && string.IsNullOrWhiteSpace(options.PrivateKey));
-
-    /// <summary>
-    /// Returns the signer for <paramref name="options"/>, built once: validation builds it (so a bad key stops start-up)
-    /// and the sender gets the same one, as long as the settings have not changed since.
-    /// </summary>
-    /// <exception cref="EmailSendException">As <see cref="Create"/>; a failure is not kept.</exception>
-    public static DkimMessageSigner? GetOrCreate(DkimOptions? options)
-    {
-        if (options is null)
-        {
-            return null;
-        }
-
-        var settings = Settings(options);
-        if (BuiltFor.TryGetValue(options, out var built) && built.Settings == settings)
-        {
-            return built.Signer;
-        }
-
-        var signer = Create(options);
-        BuiltFor.AddOrUpdate(options, new Built(settings, signer));
-        return signer;
-    }
 
     /// <summary>Creates the signer, or returns <see langword="null"/> when DKIM is not configured.</summary>
     /// <exception cref="EmailSendException">A setting is missing or the key cannot be used (<see cref="EmailErrorKind.Configuration"/>); the text never holds key material.</exception>
@@ -110,8 +82,7 @@ internal sealed class DkimMessageSigner
     }
 
     /// <summary>Signs <paramref name="message"/>, replacing a signature of this domain and selector from an earlier send of the same object.</summary>
-    /// <returns>The <c>DKIM-Signature</c> header added, for the size bound.</returns>
-    public Header Sign(MimeMessage message)
+    public void Sign(MimeMessage message)
     {
         for (var i = message.Headers.Count - 1; i >= 0; i--)
         {
@@ -126,13 +97,11 @@ internal sealed class DkimMessageSigner
         message.Prepare(EncodingConstraint.SevenBit);
         // The body's own headers (Content-Type, ...) are written in the message's header block, so they can be signed too.
         var present = Array.FindAll(_headers, h => h.Equals("From", StringComparison.OrdinalIgnoreCase) || message.Headers.Contains(h) || message.Body?.Headers.Contains(h) == true);
-        _signer.Sign(MessagePreparer.WireFormat, message, present);
-
-        // MimeKit inserts the signature as the first header.
-        return message.Headers[0];
+        _signer.Sign(WireFormat.Options, message, present);
     }
 
-    private static string Settings(DkimOptions options) =>
+    /// <summary>Gets what the signer is built from, to tell whether options changed since (a reload).</summary>
+    internal static string Settings(DkimOptions options) =>
         string.Join('\n', options.Domain, options.Selector, options.PrivateKeyFile, options.PrivateKey, options.Headers is null ? null : string.Join(',', options.Headers));
 
     private bool IsOwnSignature(string value)
@@ -218,6 +187,4 @@ internal sealed class DkimMessageSigner
 
     private static EmailSendException Error(string problem, string? hint) =>
         new(EmailErrorKind.Configuration, "DKIM: " + problem) { Hint = hint };
-
-    private sealed record Built(string Settings, DkimMessageSigner? Signer);
 }

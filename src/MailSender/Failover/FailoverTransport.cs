@@ -1,5 +1,6 @@
 using MailSender.Diagnostics;
 using MailSender.Internal;
+using MailSender.Resilience;
 using MimeKit;
 using Polly;
 using Polly.CircuitBreaker;
@@ -16,17 +17,22 @@ namespace MailSender.Failover;
 /// With resilience enabled, each transport has a circuit breaker of its own: a transport whose circuit is open is
 /// skipped without being tried, so one broken endpoint neither slows every message down nor blocks the others.
 /// </remarks>
-internal sealed class FailoverTransport : IVerifiableEmailTransport, ISizeAwareTransport, IAsyncDisposable
+internal sealed class FailoverTransport : IVerifiableEmailTransport, IAsyncDisposable
 {
     private readonly Member[] _members;
     private readonly bool _roundRobin;
     private readonly MailSenderTelemetry _telemetry;
     private int _next = -1;
 
-    public FailoverTransport(IReadOnlyList<IEmailTransport> transports, bool roundRobin, ResilienceOptions? resilience = null, TimeProvider? timeProvider = null, MailSenderTelemetry? telemetry = null)
+    /// <param name="transports">The transports, in the order to try them.</param>
+    /// <param name="roundRobin">Whether each send starts with the next transport in turn.</param>
+    /// <param name="circuitBreaker">The circuit breaker each transport gets (the sender's), or <see langword="null"/> when resilience is off.</param>
+    /// <param name="timeProvider">The circuits' clock.</param>
+    /// <param name="telemetry">Where failovers are reported.</param>
+    public FailoverTransport(IReadOnlyList<IEmailTransport> transports, bool roundRobin, CircuitBreakerStrategyOptions<SendResult>? circuitBreaker, TimeProvider timeProvider, MailSenderTelemetry telemetry)
     {
-        _telemetry = telemetry ?? MailSenderTelemetry.Shared;
-        _members = [.. transports.Select(t => new Member(t, resilience is { Enabled: true } ? resilience : null, timeProvider ?? TimeProvider.System))];
+        _telemetry = telemetry;
+        _members = [.. transports.Select(t => new Member(t, circuitBreaker, timeProvider))];
         _roundRobin = roundRobin;
         Name = (roundRobin ? "roundrobin(" : "failover(") + string.Join(' ', _members.Select(m => m.Transport.Name)) + ")";
     }
@@ -35,10 +41,7 @@ internal sealed class FailoverTransport : IVerifiableEmailTransport, ISizeAwareT
 
     public IReadOnlyList<IEmailTransport> Transports => [.. _members.Select(m => m.Transport)];
 
-    public Task<SendResult> SendAsync(MimeMessage message, MailEnvelope envelope, CancellationToken cancellationToken = default) =>
-        SendAsync(message, envelope, long.MaxValue, cancellationToken);
-
-    public async Task<SendResult> SendAsync(MimeMessage message, MailEnvelope envelope, long sizeBound, CancellationToken cancellationToken)
+    public async Task<SendResult> SendAsync(MimeMessage message, MailEnvelope envelope, CancellationToken cancellationToken = default)
     {
         var count = _members.Length;
         var start = _roundRobin ? (int)((uint)Interlocked.Increment(ref _next) % (uint)count) : 0;
@@ -58,7 +61,7 @@ internal sealed class FailoverTransport : IVerifiableEmailTransport, ISizeAwareT
             {
                 IsTransient = true,
                 Transport = Name,
-                Hint = "Every endpoint failed repeatedly; the circuits close again after the break duration (MailSender:Resilience:CircuitBreakerBreakDuration).",
+                Hint = "Every endpoint failed repeatedly; the circuits close again after the break duration (MailSender:Resilience:CircuitBreaker:BreakDuration).",
             };
         }
 
@@ -66,7 +69,7 @@ internal sealed class FailoverTransport : IVerifiableEmailTransport, ISizeAwareT
         {
             try
             {
-                return await candidates[i].SendAsync(message, envelope, sizeBound, cancellationToken).ConfigureAwait(false);
+                return await candidates[i].SendAsync(message, envelope, cancellationToken).ConfigureAwait(false);
             }
             catch (EmailSendException ex) when (i < candidates.Count - 1 && EmailResiliencePredicates.IsTransient(ex))
             {
@@ -84,7 +87,12 @@ internal sealed class FailoverTransport : IVerifiableEmailTransport, ISizeAwareT
         {
             try
             {
-                await EmailSenderExtensions.VerifyTransportAsync(member.Transport, cancellationToken).ConfigureAwait(false);
+                if (member.Transport is not IVerifiableEmailTransport verifiable)
+                {
+                    throw new NotSupportedException($"The transport {member.Transport.Name} cannot be verified: it does not implement IVerifiableEmailTransport.");
+                }
+
+                await verifiable.VerifyAsync(cancellationToken).ConfigureAwait(false);
                 return;
             }
             catch (EmailSendException ex)
@@ -110,7 +118,7 @@ internal sealed class FailoverTransport : IVerifiableEmailTransport, ISizeAwareT
         private readonly ResiliencePipeline<SendResult>? _circuit;
         private readonly CircuitBreakerStateProvider? _state;
 
-        public Member(IEmailTransport transport, ResilienceOptions? options, TimeProvider timeProvider)
+        public Member(IEmailTransport transport, CircuitBreakerStrategyOptions<SendResult>? options, TimeProvider timeProvider)
         {
             Transport = transport;
             if (options is null)
@@ -118,38 +126,29 @@ internal sealed class FailoverTransport : IVerifiableEmailTransport, ISizeAwareT
                 return;
             }
 
+            // The sender's settings and failure predicate, with a circuit (and state) of this transport's own.
             _state = new CircuitBreakerStateProvider();
-            _circuit = new ResiliencePipelineBuilder<SendResult> { TimeProvider = timeProvider }
-                .AddCircuitBreaker(new CircuitBreakerStrategyOptions<SendResult>
-                {
-                    FailureRatio = options.CircuitBreakerFailureRatio,
-                    MinimumThroughput = options.CircuitBreakerMinimumThroughput,
-                    SamplingDuration = options.CircuitBreakerSamplingDuration,
-                    BreakDuration = options.CircuitBreakerBreakDuration,
-                    StateProvider = _state,
-
-                    // What says the endpoint is unhealthy: transient failures and refused TLS or credentials, not a refused recipient.
-                    ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is EmailSendException error &&
-                        (EmailResiliencePredicates.IsTransient(error) || error.Kind is EmailErrorKind.TlsFailed or EmailErrorKind.AuthenticationFailed)),
-                })
-                .Build();
+            var circuit = EmailResiliencePipeline.Copy(options, static _ => default);
+            circuit.StateProvider = _state;
+            circuit.ManualControl = null;
+            _circuit = new ResiliencePipelineBuilder<SendResult> { TimeProvider = timeProvider }.AddCircuitBreaker(circuit).Build();
         }
 
         public IEmailTransport Transport { get; }
 
         public bool IsOpen => _state?.CircuitState is CircuitState.Open or CircuitState.Isolated;
 
-        public async Task<SendResult> SendAsync(MimeMessage message, MailEnvelope envelope, long sizeBound, CancellationToken cancellationToken)
+        public async Task<SendResult> SendAsync(MimeMessage message, MailEnvelope envelope, CancellationToken cancellationToken)
         {
             if (_circuit is null)
             {
-                return await SendDirectAsync(message, envelope, sizeBound, cancellationToken).ConfigureAwait(false);
+                return await Transport.SendAsync(message, envelope, cancellationToken).ConfigureAwait(false);
             }
 
             try
             {
                 return await _circuit.ExecuteAsync(
-                    async token => await SendDirectAsync(message, envelope, sizeBound, token).ConfigureAwait(false),
+                    async token => await Transport.SendAsync(message, envelope, token).ConfigureAwait(false),
                     cancellationToken).ConfigureAwait(false);
             }
             catch (BrokenCircuitException ex)
@@ -162,10 +161,5 @@ internal sealed class FailoverTransport : IVerifiableEmailTransport, ISizeAwareT
                 };
             }
         }
-
-        private Task<SendResult> SendDirectAsync(MimeMessage message, MailEnvelope envelope, long sizeBound, CancellationToken cancellationToken) =>
-            Transport is ISizeAwareTransport sized
-                ? sized.SendAsync(message, envelope, sizeBound, cancellationToken)
-                : Transport.SendAsync(message, envelope, cancellationToken);
     }
 }

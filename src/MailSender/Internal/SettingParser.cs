@@ -6,8 +6,10 @@ namespace MailSender.Internal;
 internal static class SettingParser
 {
     /// <summary>Parses a duration such as <c>30s</c>, <c>500ms</c>, <c>2m</c>, <c>1h</c>, a number of seconds, or <c>00:00:30</c>.</summary>
+    /// <returns><see langword="false"/> for anything else, a negative value, or one too large for <see cref="TimeSpan"/> (e.g. <c>1e400</c>).</returns>
     public static bool TryParseDuration(string text, out TimeSpan value)
     {
+        value = default;
         text = text.Trim();
         (string Suffix, double Scale)[] units = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)];
         foreach (var (suffix, scale) in units)
@@ -15,33 +17,55 @@ internal static class SettingParser
             if (text.EndsWith(suffix, StringComparison.OrdinalIgnoreCase) &&
                 double.TryParse(text.AsSpan(0, text.Length - suffix.Length), NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
             {
-                value = TimeSpan.FromSeconds(number * scale);
-                return number >= 0;
+                return TryFromSeconds(number * scale, out value);
             }
         }
 
         if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
         {
-            value = TimeSpan.FromSeconds(seconds);
-            return seconds >= 0;
+            return TryFromSeconds(seconds, out value);
         }
 
         return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out value) && value >= TimeSpan.Zero;
     }
 
-    public static TimeSpan Duration(TransportUri uri, string name, TimeSpan fallback)
+    /// <summary>Reads a duration parameter, which must lie within [<paramref name="minimum"/>, <paramref name="maximum"/>] (by default 1 ms to 1 day).</summary>
+    public static TimeSpan Duration(TransportUri uri, string name, TimeSpan fallback, TimeSpan? minimum = null, TimeSpan? maximum = null)
     {
         if (!uri.Parameters.TryGetValue(name, out var text))
         {
             return fallback;
         }
 
-        if (!TryParseDuration(text, out var value) || value <= TimeSpan.Zero)
+        var min = minimum ?? MailSenderDefaults.MinTimeout;
+        var max = maximum ?? MailSenderDefaults.MaxDuration;
+        if (!TryParseDuration(text, out var value) || value < min || value > max)
         {
-            throw Bad(uri, name, $"'{text}' is not a positive duration (e.g. 30s, 500ms, 2m)");
+            throw Bad(uri, name, $"'{text}' is not a duration from {Describe(min)} to {Describe(max)} (e.g. 30s, 500ms, 2m)");
         }
 
         return value;
+    }
+
+    /// <summary>Describes a limit in words: <c>1 ms</c>, <c>1 day</c>.</summary>
+    public static string Describe(TimeSpan value) => value switch
+    {
+        { TotalDays: >= 1 } when value.TotalDays % 1 == 0 => value.TotalDays == 1 ? "1 day" : string.Create(CultureInfo.InvariantCulture, $"{value.TotalDays:0} days"),
+        { TotalSeconds: >= 1 } => string.Create(CultureInfo.InvariantCulture, $"{value.TotalSeconds:0.###} s"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{value.TotalMilliseconds:0.###} ms"),
+    };
+
+    private static bool TryFromSeconds(double seconds, out TimeSpan value)
+    {
+        // TimeSpan.FromSeconds throws OverflowException past about 29,000 years, and for infinity or NaN.
+        if (!double.IsFinite(seconds) || seconds < 0 || seconds >= TimeSpan.MaxValue.TotalSeconds)
+        {
+            value = default;
+            return false;
+        }
+
+        value = TimeSpan.FromSeconds(seconds);
+        return true;
     }
 
     public static int Integer(TransportUri uri, string name, int fallback, int minimum, int maximum)

@@ -87,7 +87,7 @@ internal sealed class PickupTransport : IVerifiableEmailTransport
                     await file.WriteAsync(EnvelopeHeaders(envelope), cancellationToken).ConfigureAwait(false);
                 }
 
-                await message.WriteToAsync(MessagePreparer.WireFormat, file, cancellationToken).ConfigureAwait(false);
+                await message.WriteToAsync(WireFormat.Options, file, cancellationToken).ConfigureAwait(false);
                 await file.FlushAsync(cancellationToken).ConfigureAwait(false);
                 if (file is FileStream fileStream)
                 {
@@ -111,7 +111,7 @@ internal sealed class PickupTransport : IVerifiableEmailTransport
         }
 
         Telemetry.MessageMeasured("pickup", size);
-        TransportLog.PickupFileWritten(Telemetry.Logger, message.MessageId ?? string.Empty, final, size);
+        Log.PickupFileWritten(Telemetry.Logger, message.MessageId ?? string.Empty, final, size);
 
         return new SendResult
         {

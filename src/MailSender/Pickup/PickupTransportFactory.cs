@@ -10,16 +10,27 @@ internal sealed class PickupTransportFactory : IEmailTransportFactory
     private readonly TimeProvider _timeProvider;
     private readonly MailSenderTelemetry _telemetry;
 
-    public PickupTransportFactory(TimeProvider timeProvider, MailSenderTelemetry? telemetry = null)
+    public PickupTransportFactory(TimeProvider timeProvider, MailSenderTelemetry telemetry)
     {
         _timeProvider = timeProvider;
-        _telemetry = telemetry ?? MailSenderTelemetry.Shared;
+        _telemetry = telemetry;
     }
 
     public IReadOnlyCollection<string> Schemes { get; } = ["pickup"];
 
-    public IEmailTransport Create(TransportUri uri, MailSenderOptions options)
+    public void Validate(TransportUri uri, EmailTransportContext context) => CreateSettings(uri, context);
+
+    public IEmailTransport Create(TransportUri uri, EmailTransportContext context)
     {
+        var (folder, writeEnvelope) = CreateSettings(uri, context);
+        return new PickupTransport(folder, writeEnvelope, _timeProvider) { Telemetry = _telemetry };
+    }
+
+    /// <summary>The folder and whether the envelope is written; the folder is created at the first send, not here.</summary>
+    private static (string Folder, bool WriteEnvelope) CreateSettings(TransportUri uri, EmailTransportContext context)
+    {
+        ArgumentNullException.ThrowIfNull(uri);
+        ArgumentNullException.ThrowIfNull(context);
         SettingParser.RejectUnknown(uri, KnownParameters);
         var folder = uri.Path ?? uri.Host;
         if (string.IsNullOrWhiteSpace(folder))
@@ -27,6 +38,6 @@ internal sealed class PickupTransportFactory : IEmailTransportFactory
             throw SettingParser.Bad(uri, "path", "expected a folder, e.g. pickup:./outbox or pickup:/var/mail/outbox");
         }
 
-        return new PickupTransport(folder, SettingParser.Boolean(uri, "envelope", options.PickupWritesEnvelope), _timeProvider) { Telemetry = _telemetry };
+        return (folder, SettingParser.Boolean(uri, "envelope", context.Options.Pickup?.WriteEnvelope ?? true));
     }
 }

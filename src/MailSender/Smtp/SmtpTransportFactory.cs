@@ -1,13 +1,14 @@
 using MailSender.Diagnostics;
-using MailSender.Detection.Internal;
 using MailSender.Internal;
-using MailSender.Pooling.Internal;
-using MailSender.Providers;
+using MailSender.Smtp.Detection;
+using MailSender.Smtp.Protocol;
+using MailSender.Smtp.Providers;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace MailSender.Smtp;
 
 /// <summary>Creates SMTP transports for <c>smtp://</c> and <c>smtps://</c> URIs.</summary>
+/// <remarks><see cref="CreateSettings"/> is the pure step validation uses; <see cref="Create"/> builds the transport (pool, timers, metrics) once.</remarks>
 internal sealed class SmtpTransportFactory : IEmailTransportFactory
 {
     internal static readonly string[] KnownParameters =
@@ -16,36 +17,36 @@ internal sealed class SmtpTransportFactory : IEmailTransportFactory
         "maxConnections", "maxMessagesPerConnection", "idleTimeout", "maxLifetime", "acquireTimeout", "checkAfterIdle",
     ];
 
-    private readonly TimeProvider _timeProvider;
-    private readonly TlsHistory _history;
-    private readonly DetectedEndpointCache _detection;
-    private readonly MailSenderTelemetry? _telemetry;
-    private readonly IServiceProvider? _services;
+    private readonly SmtpTransportServices _services;
 
-    public SmtpTransportFactory(TimeProvider timeProvider, TlsHistory history, DetectedEndpointCache detection, MailSenderTelemetry? telemetry = null, IServiceProvider? services = null)
+    public SmtpTransportFactory(SmtpTransportServices services)
     {
-        _timeProvider = timeProvider;
-        _history = history;
-        _detection = detection;
-        _telemetry = telemetry;
         _services = services;
     }
 
     public IReadOnlyCollection<string> Schemes { get; } = ["smtp", "smtps"];
 
-    public IEmailTransport Create(TransportUri uri, MailSenderOptions options) =>
-        new SmtpTransport(CreateSettings(uri, options, Environment.GetEnvironmentVariable(MailSenderOptions.PasswordEnvironmentVariable), AccessTokenProvider(options, _services)), _timeProvider, _history, _detection, _telemetry);
+    public void Validate(TransportUri uri, EmailTransportContext context) => _services.LoadTrust(Settings(uri, context));
 
-    /// <summary>Gets the sender's access-token provider: the option, else one registered in the container.</summary>
-    internal static ISmtpAccessTokenProvider? AccessTokenProvider(MailSenderOptions options, IServiceProvider? services) =>
-        options.AccessTokenProvider ?? services?.GetService<ISmtpAccessTokenProvider>();
+    public IEmailTransport Create(TransportUri uri, EmailTransportContext context) => _services.CreateTransport(Settings(uri, context));
 
+    private SmtpTransportSettings Settings(TransportUri uri, EmailTransportContext context)
+    {
+        ArgumentNullException.ThrowIfNull(uri);
+        ArgumentNullException.ThrowIfNull(context);
+        var provider = ProviderCatalog.FindByHost(uri.Host ?? string.Empty) is { } preset ? ProviderPresets.Context(preset) : null;
+        return CreateSettings(uri, context.Options, _services.EnvironmentPassword(), _services.SenderTokens(context.SenderName), _services.ContainerTokens(), provider);
+    }
+
+    /// <summary>Resolves a transport's settings from its URI and options, without side effects; throws what validation reports.</summary>
     /// <param name="uri">The <c>smtp://</c> or <c>smtps://</c> URI.</param>
     /// <param name="options">The sender's options.</param>
     /// <param name="environmentPassword">The value of <c>MAILSENDER_PASSWORD</c>.</param>
-    /// <param name="tokens">The OAuth 2.0 token source; the option's is used without a password, a container's only when no password is configured.</param>
-    /// <param name="provider">The preset behind the endpoint; by default, the one owning the host, if any.</param>
-    internal static SmtpTransportSettings CreateSettings(TransportUri uri, MailSenderOptions options, string? environmentPassword, ISmtpAccessTokenProvider? tokens = null, SmtpProviderContext? provider = null)
+    /// <param name="senderTokens">The sender's OAuth 2.0 token source (<c>UseAccessTokenProvider</c>); used even when a password is configured.</param>
+    /// <param name="containerTokens">A token source registered in the container; used only when no password is configured.</param>
+    /// <param name="provider">The preset behind the endpoint, for hints and OAuth.</param>
+    /// <exception cref="EmailSendException">A setting is invalid (<see cref="EmailErrorKind.Configuration"/>), named in the message.</exception>
+    internal static SmtpTransportSettings CreateSettings(TransportUri uri, MailSenderOptions options, string? environmentPassword, ISmtpAccessTokenProvider? senderTokens = null, ISmtpAccessTokenProvider? containerTokens = null, SmtpProviderContext? provider = null)
     {
         SettingParser.RejectUnknown(uri, KnownParameters);
         if (uri.Host is null)
@@ -53,14 +54,15 @@ internal sealed class SmtpTransportFactory : IEmailTransportFactory
             throw SettingParser.Bad(uri, "host", $"expected {uri.Scheme}://host[:port]");
         }
 
+        var smtp = options.Smtp ?? new SmtpOptions();
         var implicitScheme = uri.Scheme == "smtps";
         var security = ParseSecurity(uri, implicitScheme);
         var port = uri.Port ?? (security == SmtpSecurity.Implicit ? MailSenderDefaults.SmtpsPort : MailSenderDefaults.SmtpPort);
         var userName = uri.UserName ?? NullIfEmpty(options.UserName);
         var password = uri.Password ?? NullIfEmpty(options.Password) ?? (userName is null ? null : NullIfEmpty(environmentPassword));
 
-        // A token provider set on these options is meant for this sender; one from the container only when no password is.
-        tokens = options.AccessTokenProvider ?? (password is null && userName is not null ? tokens : null);
+        // A token provider registered for this sender is meant for it; one from the container only when no password is.
+        var tokens = senderTokens ?? (password is null && userName is not null ? containerTokens : null);
         if (password is not null && userName is null)
         {
             throw new EmailSendException(EmailErrorKind.Configuration, $"Invalid transport {uri.Endpoint}: a password is configured but no user name.")
@@ -85,33 +87,48 @@ internal sealed class SmtpTransportFactory : IEmailTransportFactory
             };
         }
 
-        // The option is checked by the options validator; the URI parameter here.
-        if (uri.Parameters.TryGetValue("thumbprint", out var thumbprint) && !IsThumbprint(thumbprint))
+        var tls = smtp.Tls ?? new SmtpTlsOptions();
+        var thumbprint = SettingParser.Text(uri, "thumbprint", tls.TrustedCertificateThumbprint);
+        if (uri.Parameters.ContainsKey("thumbprint") && !CertificateValidator.IsThumbprint(thumbprint!))
         {
             throw SettingParser.Bad(uri, "thumbprint", "expected a SHA-256 (64 hex digits) or SHA-1 (40 hex digits) certificate thumbprint");
         }
 
         return new SmtpTransportSettings
         {
-            Host = uri.Host,
-            Port = port,
-            Security = security,
-            UserName = userName,
-            Password = password,
-            ConnectTimeout = SettingParser.Duration(uri, "connectTimeout", options.ConnectTimeout),
-            CommandTimeout = SettingParser.Duration(uri, "timeout", options.CommandTimeout),
-            EhloName = SettingParser.Text(uri, "ehlo", options.EhloName),
-            AllowInsecureAuthentication = SettingParser.Boolean(uri, "allowInsecureAuth", options.AllowInsecureAuthentication),
-            TrustedCaFile = SettingParser.Text(uri, "caFile", options.TrustedCaFile),
-            TrustedCertificateThumbprint = SettingParser.Text(uri, "thumbprint", options.TrustedCertificateThumbprint),
-            Pool = ResolvePoolOptions(uri, options.Pool ?? new ConnectionPoolOptions()),
-            Provider = provider ?? (ProviderCatalog.FindByHost(uri.Host) is { } preset ? ProviderPresets.Context(preset, withLimits: false) : null),
-            AccessTokenProvider = tokens,
+            Endpoint = new SmtpEndpoint
+            {
+                Host = uri.Host,
+                Port = port,
+                Security = security,
+                Credentials = userName is null ? null : new SmtpCredentials(userName, password, tokens),
+                ConnectTimeout = SettingParser.Duration(uri, "connectTimeout", smtp.ConnectTimeout),
+                CommandTimeout = SettingParser.Duration(uri, "timeout", smtp.CommandTimeout),
+                EhloName = EhloName(uri, smtp.EhloName),
+                AllowInsecureAuthentication = SettingParser.Boolean(uri, "allowInsecureAuth", smtp.AllowInsecureAuthentication),
+                Provider = provider,
+            },
+            TrustedCaFile = SettingParser.Text(uri, "caFile", tls.TrustedCaFile),
+            TrustedCertificateThumbprint = thumbprint,
+            Pool = ResolvePoolOptions(uri, smtp.Pool ?? new SmtpPoolOptions()),
 
             // An explicit port keeps the classic auto contract (465 implicit TLS, else STARTTLS when offered); no port detects.
             DetectEndpoint = uri.Port is null && security == SmtpSecurity.Auto,
-            Detection = options.Detection ?? new SmtpDetectionOptions(),
+            Detection = smtp.Detection ?? new SmtpDetectionOptions(),
         };
+    }
+
+    /// <summary>Reads the EHLO name: the URI's, which must be a domain or an address literal (a line break would inject commands), else the option (checked by the options validator).</summary>
+    internal static string? EhloName(TransportUri uri, string? configured)
+    {
+        if (!uri.Parameters.TryGetValue("ehlo", out var text) || text.Length == 0)
+        {
+            return NullIfEmpty(configured);
+        }
+
+        return HostNames.IsEhloName(text)
+            ? text
+            : throw SettingParser.Bad(uri, "ehlo", "expected a domain name (e.g. app.example.com) or an address literal (e.g. [192.0.2.1]), without spaces or line breaks");
     }
 
     private static SmtpSecurity ParseSecurity(TransportUri uri, bool implicitScheme)
@@ -137,9 +154,10 @@ internal sealed class SmtpTransportFactory : IEmailTransportFactory
         return security;
     }
 
-    internal static ConnectionPoolOptions ResolvePoolOptions(TransportUri uri, ConnectionPoolOptions options) => new()
+    /// <summary>The pool options with the URI's parameters over them.</summary>
+    internal static SmtpPoolOptions ResolvePoolOptions(TransportUri uri, SmtpPoolOptions options) => new()
     {
-        MaxConnections = SettingParser.Integer(uri, "maxConnections", options.MaxConnections, 1, 1000),
+        MaxConnections = SettingParser.Integer(uri, "maxConnections", options.MaxConnections, 1, MailSenderDefaults.MaxConnectionsLimit),
         MaxMessagesPerConnection = SettingParser.Integer(uri, "maxMessagesPerConnection", options.MaxMessagesPerConnection, 1, int.MaxValue),
         IdleTimeout = SettingParser.Duration(uri, "idleTimeout", options.IdleTimeout),
         MaxLifetime = SettingParser.Duration(uri, "maxLifetime", options.MaxLifetime),
@@ -147,11 +165,40 @@ internal sealed class SmtpTransportFactory : IEmailTransportFactory
         CheckAfterIdle = SettingParser.Duration(uri, "checkAfterIdle", options.CheckAfterIdle),
     };
 
-    internal static bool IsThumbprint(string text)
-    {
-        var hex = text.Replace(":", string.Empty, StringComparison.Ordinal).Replace(" ", string.Empty, StringComparison.Ordinal);
-        return hex.Length is 40 or 64 && hex.All(char.IsAsciiHexDigit);
-    }
+    internal static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+}
 
-    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+/// <summary>
+/// What the SMTP factories share: the clock, the TLS history, detection, the trust store, the connector and telemetry,
+/// and the container's services for token providers. One per service container.
+/// </summary>
+internal sealed class SmtpTransportServices(
+    TimeProvider timeProvider,
+    TlsHistory history,
+    DetectedEndpointCache detection,
+    TrustStore trust,
+    SmtpConnector connector,
+    MailSenderTelemetry telemetry,
+    IServiceProvider? services = null)
+{
+    public SmtpConnector Connector => connector;
+
+    public TrustStore Trust => trust;
+
+    public string? EnvironmentPassword() => Environment.GetEnvironmentVariable(MailSenderDefaults.PasswordEnvironmentVariable);
+
+    /// <summary>Gets the token provider <c>UseAccessTokenProvider</c> registered for this sender.</summary>
+    public ISmtpAccessTokenProvider? SenderTokens(string senderName) => services?.GetKeyedService<ISmtpAccessTokenProvider>(senderName);
+
+    /// <summary>Gets a token provider registered in the container for every sender.</summary>
+    public ISmtpAccessTokenProvider? ContainerTokens() => services?.GetService<ISmtpAccessTokenProvider>();
+
+    /// <summary>Loads the CA file (once per container), so a bad one fails validation.</summary>
+    public CertificateValidator LoadTrust(SmtpTransportSettings settings) =>
+        settings.TrustedCaFile is null && settings.TrustedCertificateThumbprint is null
+            ? CertificateValidator.SystemOnly
+            : trust.Create(settings.TrustedCaFile, settings.TrustedCertificateThumbprint);
+
+    public SmtpTransport CreateTransport(SmtpTransportSettings settings) =>
+        new(settings, Connector, LoadTrust(settings), history, settings.DetectEndpoint ? detection : null, timeProvider, telemetry);
 }

@@ -1,3 +1,4 @@
+using MailSender.Smtp.Detection;
 using MailSender.RealPeer.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -81,9 +82,9 @@ public sealed class PostfixDetectionTests(PostfixFixture postfix) : IClassFixtur
             o.Transport = $"smtp://{Uri.EscapeDataString(peer.UserName)}:{Uri.EscapeDataString(peer.Password)}@localhost?caFile={Uri.EscapeDataString(peer.CaFile)}";
             o.DefaultFrom = "MailSender real-peer tests <sender@example.test>";
             o.Resilience.Enabled = false;
-            o.Detection.Ports = [peer.StartTlsPort, peer.ImplicitTlsPort];
-            o.Detection.ProbeTimeout = TimeSpan.FromSeconds(10);
-            o.Detection.UseDnsSrv = false;
+            o.Smtp.Detection.Ports = [peer.StartTlsPort, peer.ImplicitTlsPort];
+            o.Smtp.Detection.ProbeTimeout = TimeSpan.FromSeconds(10);
+            o.Smtp.Detection.UseDnsSrv = false;
         });
         await using var provider = services.BuildServiceProvider();
 

@@ -22,7 +22,7 @@ public sealed class MailSenderServiceCollectionExtensionsTests : IDisposable
     public async Task AddMailSender_FromConfigurationJson_BindsAndSends()
     {
         var folder = _folder.Replace("\\", "\\\\", StringComparison.Ordinal);
-        var json = "{\"MailSender\": {\"Transport\": \"pickup:" + folder + "\", \"DefaultFrom\": \"App <app@example.com>\", \"CommandTimeout\": \"00:00:10\"}}";
+        var json = "{\"MailSender\": {\"Transport\": \"pickup:" + folder + "\", \"DefaultFrom\": \"App <app@example.com>\", \"Smtp\": {\"CommandTimeout\": \"00:00:10\"}}}";
         var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build();
         var services = new ServiceCollection();
         services.AddMailSender(configuration.GetSection("MailSender"));
@@ -31,7 +31,7 @@ public sealed class MailSenderServiceCollectionExtensionsTests : IDisposable
         var options = provider.GetRequiredService<IOptionsMonitor<MailSenderOptions>>().Get(Options.DefaultName);
         var result = await provider.GetRequiredService<IEmailSender>().SendAsync("ann@example.com", "Hi", "Body");
 
-        Assert.Equal(TimeSpan.FromSeconds(10), options.CommandTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(10), options.Smtp.CommandTimeout);
         Assert.NotNull(result.FilePath);
         var written = await MimeMessage.LoadAsync(result.FilePath);
         Assert.Equal("app@example.com", written.From.Mailboxes.Single().Address);
@@ -46,9 +46,9 @@ public sealed class MailSenderServiceCollectionExtensionsTests : IDisposable
         {
             o.Transport = "smtp://host:99999";
             o.DefaultFrom = "not an address";
-            o.CommandTimeout = TimeSpan.Zero;
-            o.TrustedCertificateThumbprint = "xyz";
-            o.TrustedCaFile = "/nonexistent/ca.pem";
+            o.Smtp.CommandTimeout = TimeSpan.Zero;
+            o.Smtp.Tls.TrustedCertificateThumbprint = "xyz";
+            o.Smtp.Tls.TrustedCaFile = "/nonexistent/ca.pem";
         });
         using var provider = services.BuildServiceProvider();
 
@@ -56,9 +56,9 @@ public sealed class MailSenderServiceCollectionExtensionsTests : IDisposable
 
         Assert.Contains(ex.Failures, f => f.StartsWith("MailSender:Transport", StringComparison.Ordinal) && f.Contains("port", StringComparison.Ordinal));
         Assert.Contains(ex.Failures, f => f.StartsWith("MailSender:DefaultFrom", StringComparison.Ordinal));
-        Assert.Contains(ex.Failures, f => f.StartsWith("MailSender:CommandTimeout", StringComparison.Ordinal));
-        Assert.Contains(ex.Failures, f => f.StartsWith("MailSender:TrustedCertificateThumbprint", StringComparison.Ordinal));
-        Assert.Contains(ex.Failures, f => f.StartsWith("MailSender:TrustedCaFile", StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.StartsWith("MailSender:Smtp:CommandTimeout", StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.StartsWith("MailSender:Smtp:Tls:TrustedCertificateThumbprint", StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.StartsWith("MailSender:Smtp:Tls:TrustedCaFile", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Text;
-using MailSender.Tests.Support;
+using MailSender.TestSupport;
 using Microsoft.Extensions.Logging;
 
 namespace MailSender.Tests.Diagnostics;
@@ -87,7 +88,7 @@ public sealed class LoggingTests
         });
         await using var capture = TelemetryCapture.WithRetries(
             TestTransports.Smtp(server.Port, "security=starttls&" + TestTransports.CaFile, User),
-            o => o.AccessTokenProvider = new FixedTokenProvider(Token));
+            build: b => b.UseAccessTokenProvider(_ => new FixedTokenProvider(Token)));
 
         var send = capture.Sender.SendAsync(TestMessages.Text(to: Recipient));
         if (refused)

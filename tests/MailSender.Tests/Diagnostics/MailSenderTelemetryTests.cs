@@ -2,8 +2,9 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using MailSender.Diagnostics;
 using MailSender.Pickup;
-using MailSender.Tests.Support;
+using MailSender.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
+using MailSender.Sending;
 
 namespace MailSender.Tests.Diagnostics;
 
@@ -291,8 +292,8 @@ public sealed class MailSenderTelemetryTests
         try
         {
             // Built by hand, as without AddMailSender: no telemetry is passed anywhere.
-            var transport = new PickupTransportFactory(TimeProvider.System).Create(TransportUri.Parse("pickup:" + folder), new MailSenderOptions());
-            await using var sender = new DefaultEmailSender(transport, ownsTransport: true, defaultFrom: null, TimeProvider.System);
+            var transport = new PickupTransport(folder, writeEnvelope: true, TimeProvider.System);
+            await using var sender = new DefaultEmailSender(transport, transport, ownsTransport: true, defaultFrom: null, TimeProvider.System, MailSenderTelemetry.Shared);
 
             var result = await sender.SendAsync(TestMessages.Text());
 
@@ -343,7 +344,7 @@ public sealed class MailSenderTelemetryTests
     {
         // Regression: with smtp://host (no port) the span and pool carried the unused default port, not the detected one.
         await using var server = await InProcessSmtpServer.StartAsync();
-        await using var capture = TelemetryCapture.WithoutRetries($"smtp://127.0.0.1?{TestTransports.CaFile}&connectTimeout=5s&timeout=5s", o => o.Detection.Ports = [server.Port]);
+        await using var capture = TelemetryCapture.WithoutRetries($"smtp://127.0.0.1?{TestTransports.CaFile}&connectTimeout=5s&timeout=5s", o => o.Smtp.Detection.Ports = [server.Port]);
 
         var before = capture.Observe("mailsender.pool.connections");
         await capture.Sender.SendAsync(TestMessages.Text());

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using MailSender.Diagnostics;
-using MailSender.Tests.Support;
+using MailSender.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -86,14 +86,16 @@ internal sealed class TelemetryCapture : IAsyncDisposable
     public static TelemetryCapture Build(Action<MailSenderOptions> configure, Action<IMailSenderBuilder> build) => new(configure, build);
 
     /// <summary>A sender with resilience on and millisecond back-offs, as tests/Resilience uses.</summary>
-    public static TelemetryCapture WithRetries(string transport, Action<MailSenderOptions>? configure = null) => new(o =>
-    {
-        o.Transport = transport;
-        o.Resilience.BaseDelay = TimeSpan.FromMilliseconds(1);
-        o.Resilience.MaxDelay = TimeSpan.FromMilliseconds(5);
-        o.Resilience.CircuitBreakerMinimumThroughput = 1000;
-        configure?.Invoke(o);
-    });
+    public static TelemetryCapture WithRetries(string transport, Action<MailSenderOptions>? configure = null, Action<IMailSenderBuilder>? build = null) => new(
+        o =>
+        {
+            o.Transport = transport;
+            o.Resilience.Retry.Delay = TimeSpan.FromMilliseconds(1);
+            o.Resilience.Retry.MaxDelay = TimeSpan.FromMilliseconds(5);
+            o.Resilience.CircuitBreaker.MinimumThroughput = 1000;
+            configure?.Invoke(o);
+        },
+        build);
 
     /// <summary>A sender with resilience off: one attempt per send.</summary>
     public static TelemetryCapture WithoutRetries(string transport, Action<MailSenderOptions>? configure = null) => new(o =>

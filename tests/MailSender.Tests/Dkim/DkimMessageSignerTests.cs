@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Text;
 using MailSender.Internal;
-using MailSender.Tests.Direct;
-using MailSender.Tests.Support;
+using MailSender.Tests.Smtp.Direct;
+using MailSender.TestSupport;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -336,17 +336,19 @@ public class DkimMessageSignerTests
     }
 
     [Fact]
-    public void GetOrCreate_SettingsChangedAfterwards_BuildsAgain()
+    public void DkimSigners_SettingsChangedAfterwards_BuildsAgain()
     {
         using var key = new DkimTestKey();
         var options = new MailSenderOptions();
         key.Configure(options);
-        var first = MailSender.Dkim.DkimMessageSigner.GetOrCreate(options.Dkim);
+        var signers = new MailSender.Dkim.DkimSigners();
+        var first = signers.Get(string.Empty, options.Dkim);
 
         options.Dkim.Selector = "other";
-        var second = MailSender.Dkim.DkimMessageSigner.GetOrCreate(options.Dkim);
+        var second = signers.Get(string.Empty, options.Dkim);
 
-        Assert.Same(second, MailSender.Dkim.DkimMessageSigner.GetOrCreate(options.Dkim));
+        Assert.Same(second, signers.Get(string.Empty, options.Dkim));
+        Assert.NotSame(second, signers.Get("other-sender", options.Dkim));
         Assert.NotSame(first, second);
         Assert.Equal("other", second!.Selector);
     }

@@ -1,4 +1,4 @@
-using MailSender.Tests.Support;
+using MailSender.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -90,11 +90,11 @@ public sealed class FailoverTransportTests
         await using var host = MailSenderHost.Create($"roundrobin({Smtp(a)} {Smtp(b)})", o =>
         {
             o.Resilience.Enabled = true;
-            o.Resilience.MaxRetryAttempts = 1;
-            o.Resilience.BaseDelay = TimeSpan.FromMilliseconds(1);
-            o.Resilience.CircuitBreakerMinimumThroughput = 2;
-            o.Resilience.CircuitBreakerFailureRatio = 0.5;
-            o.Resilience.CircuitBreakerBreakDuration = TimeSpan.FromMinutes(10);
+            o.Resilience.Retry.MaxRetryAttempts = 1;
+            o.Resilience.Retry.Delay = TimeSpan.FromMilliseconds(1);
+            o.Resilience.CircuitBreaker.MinimumThroughput = 2;
+            o.Resilience.CircuitBreaker.FailureRatio = 0.5;
+            o.Resilience.CircuitBreaker.BreakDuration = TimeSpan.FromMinutes(10);
         });
 
         for (var i = 0; i < 10; i++)

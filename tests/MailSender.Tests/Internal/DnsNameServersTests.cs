@@ -1,5 +1,5 @@
 using System.Net;
-using MailSender.Direct;
+using MailSender.Smtp.Direct;
 using MailSender.Internal;
 
 namespace MailSender.Tests.Internal;
@@ -30,6 +30,6 @@ public class DnsNameServersTests
     {
         var direct = DirectTransportFactory.CreateSettings(TransportUri.Parse("direct:?dns=::1,127.0.0.1:15353"), new MailSenderOptions());
 
-        Assert.Equal([MailSender.Detection.Internal.DnsSrvResolver.ParseServer("::1"), MailSender.Detection.Internal.DnsSrvResolver.ParseServer("127.0.0.1:15353")], direct.NameServers);
+        Assert.Equal([MailSender.Smtp.Detection.DnsSrvResolver.ParseServer("::1"), MailSender.Smtp.Detection.DnsSrvResolver.ParseServer("127.0.0.1:15353")], direct.NameServers);
     }
 }

@@ -3,6 +3,7 @@ using MailSender.Internal;
 using MailSender.Pickup;
 using Microsoft.Extensions.Time.Testing;
 using MimeKit;
+using MailSender.Sending;
 
 namespace MailSender.Tests.Pickup;
 
@@ -122,9 +123,9 @@ public sealed class PickupTransportTests : IDisposable
     [Fact]
     public void Factory_RelativePath_ResolvesAgainstCurrentDirectory()
     {
-        var factory = new PickupTransportFactory(TimeProvider.System);
+        var factory = new PickupTransportFactory(TimeProvider.System, MailSender.Diagnostics.MailSenderTelemetry.Shared);
 
-        var transport = (PickupTransport)factory.Create(TransportUri.Parse("pickup:outbox?envelope=false"), new MailSenderOptions());
+        var transport = (PickupTransport)factory.Create(TransportUri.Parse("pickup:outbox?envelope=false"), new EmailTransportContext(string.Empty, new MailSenderOptions()));
 
         Assert.Equal(Path.Combine(Environment.CurrentDirectory, "outbox"), transport.Folder);
     }
@@ -132,9 +133,9 @@ public sealed class PickupTransportTests : IDisposable
     [Fact]
     public void Factory_UnknownOption_FailsNamingIt()
     {
-        var factory = new PickupTransportFactory(TimeProvider.System);
+        var factory = new PickupTransportFactory(TimeProvider.System, MailSender.Diagnostics.MailSenderTelemetry.Shared);
 
-        var ex = Assert.Throws<EmailSendException>(() => factory.Create(TransportUri.Parse("pickup:outbox?envelop=false"), new MailSenderOptions()));
+        var ex = Assert.Throws<EmailSendException>(() => factory.Create(TransportUri.Parse("pickup:outbox?envelop=false"), new EmailTransportContext(string.Empty, new MailSenderOptions())));
 
         Assert.Equal(EmailErrorKind.Configuration, ex.Kind);
         Assert.Contains("'envelop'", ex.Message, StringComparison.Ordinal);
@@ -163,8 +164,7 @@ public sealed class PickupTransportTests : IDisposable
         message.Bcc.Add(new MailboxAddress("", "hidden@example.com"));
         message.Subject = "Hello";
         message.Body = new TextPart("plain") { Text = "Line one\nLine two" };
-        var prepared = MessagePreparer.Prepare(message, null);
-        return (message, prepared.Envelope);
+        return (message, MessagePreparer.Prepare(message, null));
     }
 
     /// <summary>A real file that fails like a full disk (ENOSPC) after some bytes.</summary>

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using CsCheck;
-using MailSender.Tests.Support;
+using MailSender.TestSupport;
 using MimeKit;
 using Xunit.Abstractions;
 
@@ -11,7 +11,7 @@ namespace MailSender.Tests.Resilience;
 /// senders through one <see cref="IEmailSender"/> with resilience on and a pool of 4 connections. Afterwards every message is
 /// either received exactly once by the server and reported sent, or reported failed (never received) or uncertain (received
 /// at most once) with a classified error: zero duplicates, zero silently lost, also when the pool discards a connection.
-/// A smaller run with <see cref="ResilienceOptions.AllowAtLeastOnce"/> checks at-least-once instead.
+/// A smaller run with <see cref="EmailResilienceOptions.AllowAtLeastOnce"/> checks at-least-once instead.
 /// </summary>
 public sealed class NoDuplicatePropertyTests(ITestOutputHelper output)
 {
@@ -61,10 +61,10 @@ public sealed class NoDuplicatePropertyTests(ITestOutputHelper output)
             server,
             o =>
             {
-                o.MaxRetryAttempts = 6;
-                o.AllowAtLeastOnce = allowAtLeastOnce;
-                o.CircuitBreakerFailureRatio = 1.0;
-                o.CircuitBreakerMinimumThroughput = 1_000_000;
+                o.Retry.MaxRetryAttempts = 6;
+                o.Retry.AllowAtLeastOnce = allowAtLeastOnce;
+                o.CircuitBreaker.FailureRatio = 1.0;
+                o.CircuitBreaker.MinimumThroughput = 1_000_000;
             },
             query: "security=none&maxConnections=4");
 

@@ -1,4 +1,4 @@
-using MailSender.Tests.Support;
+using MailSender.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace MailSender.Tests.Resilience;
@@ -20,10 +20,16 @@ internal sealed class ResilienceTestHost : IAsyncDisposable
 
     public IEmailSender Sender => _host.Sender;
 
-    public static ResilienceTestHost ForSmtp(ScriptedSmtpServer server, Action<ResilienceOptions>? configure = null, string query = "security=none", string? user = null, string? password = null) =>
-        Create(o => o.Transport = TestTransports.Smtp(server.Port, query, user, password), configure);
+    public static ResilienceTestHost ForSmtp(ScriptedSmtpServer server, Action<EmailResilienceOptions>? configure = null, string query = "security=none", string? user = null, string? password = null, Action<MailSenderOptions>? sender = null) =>
+        Create(
+            o =>
+            {
+                o.Transport = TestTransports.Smtp(server.Port, query, user, password);
+                sender?.Invoke(o);
+            },
+            configure);
 
-    public static ResilienceTestHost ForTransport(IEmailTransport transport, Action<ResilienceOptions>? configure = null, TimeProvider? timeProvider = null, Action<IMailSenderBuilder>? build = null) =>
+    public static ResilienceTestHost ForTransport(IEmailTransport transport, Action<EmailResilienceOptions>? configure = null, TimeProvider? timeProvider = null, Action<IMailSenderBuilder>? build = null) =>
         Create(_ => { }, configure, timeProvider, builder =>
         {
             builder.UseTransport(_ => transport);
@@ -32,15 +38,15 @@ internal sealed class ResilienceTestHost : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _host.DisposeAsync();
 
-    private static ResilienceTestHost Create(Action<MailSenderOptions> options, Action<ResilienceOptions>? configure, TimeProvider? timeProvider = null, Action<IMailSenderBuilder>? build = null) =>
+    private static ResilienceTestHost Create(Action<MailSenderOptions> options, Action<EmailResilienceOptions>? configure, TimeProvider? timeProvider = null, Action<IMailSenderBuilder>? build = null) =>
         new(MailSenderHost.Build(
             o =>
             {
                 options(o);
-                o.Resilience.BaseDelay = TimeSpan.FromMilliseconds(1);
-                o.Resilience.MaxDelay = TimeSpan.FromMilliseconds(5);
-                o.Resilience.ThrottledDelay = TimeSpan.FromMilliseconds(5);
-                o.Resilience.CircuitBreakerMinimumThroughput = 1000;
+                o.Resilience.Retry.Delay = TimeSpan.FromMilliseconds(1);
+                o.Resilience.Retry.MaxDelay = TimeSpan.FromMilliseconds(5);
+                o.Resilience.Retry.ThrottledDelay = TimeSpan.FromMilliseconds(5);
+                o.Resilience.CircuitBreaker.MinimumThroughput = 1000;
                 configure?.Invoke(o.Resilience);
             },
             timeProvider,

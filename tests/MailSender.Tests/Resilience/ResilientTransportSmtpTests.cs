@@ -1,4 +1,4 @@
-using MailSender.Tests.Support;
+using MailSender.TestSupport;
 
 namespace MailSender.Tests.Resilience;
 
@@ -97,7 +97,7 @@ public sealed class ResilientTransportSmtpTests
     public async Task SendAsync_450ForOneRecipientEveryTime_ReportsItAfterTheRetriesAndDeliversTheOthersOnce()
     {
         await using var server = ScriptedSmtpServer.Start(new SmtpScript { RecipientReplies = Replies(B, "450 4.2.1 Mailbox busy") });
-        await using var host = ResilienceTestHost.ForSmtp(server, o => o.MaxRetryAttempts = 2);
+        await using var host = ResilienceTestHost.ForSmtp(server, o => o.Retry.MaxRetryAttempts = 2);
 
         var result = await host.Sender.SendAsync(TestMessages.Text(to: [A, B, C]));
 
@@ -128,7 +128,7 @@ public sealed class ResilientTransportSmtpTests
     public async Task SendAsync_550ForOneOfThreeWithThrowOnPartialRejection_ThrowsAfterDeliveringToTheOthers()
     {
         await using var server = ScriptedSmtpServer.Start(new SmtpScript { RecipientReplies = Replies(C, "550 5.1.1 No such user") });
-        await using var host = ResilienceTestHost.ForSmtp(server, o => o.ThrowOnPartialRejection = true);
+        await using var host = ResilienceTestHost.ForSmtp(server, sender: o => o.ThrowOnPartialRejection = true);
 
         var error = await Assert.ThrowsAsync<EmailSendException>(() => host.Sender.SendAsync(TestMessages.Text(to: [A, B, C])));
 
@@ -174,7 +174,7 @@ public sealed class ResilientTransportSmtpTests
             Capabilities = ["PIPELINING", "ENHANCEDSTATUSCODES", "AUTH PLAIN"],
             AuthReply = "535 5.7.8 Error: authentication failed",
         });
-        await using var host = ResilienceTestHost.ForSmtp(server, o => o.CircuitBreakerMinimumThroughput = 2, "security=none&allowInsecureAuth=true", "user", "wrong");
+        await using var host = ResilienceTestHost.ForSmtp(server, o => o.CircuitBreaker.MinimumThroughput = 2, "security=none&allowInsecureAuth=true", "user", "wrong");
 
         var first = await Assert.ThrowsAsync<EmailSendException>(() => host.Sender.SendAsync(TestMessages.Text()));
         Assert.Equal(EmailErrorKind.AuthenticationFailed, first.Kind);
@@ -200,7 +200,7 @@ public sealed class ResilientTransportSmtpTests
             Capabilities = ["PIPELINING", "ENHANCEDSTATUSCODES", "AUTH PLAIN"],
             Intercept = OnFirst("AUTH", "454 4.7.0 Too many login attempts, please try again later"),
         });
-        await using var host = ResilienceTestHost.ForSmtp(server, o => o.ThrottledDelay = throttled, "security=none&allowInsecureAuth=true", "user", "secret");
+        await using var host = ResilienceTestHost.ForSmtp(server, o => o.Retry.ThrottledDelay = throttled, "security=none&allowInsecureAuth=true", "user", "secret");
 
         var result = await host.Sender.SendAsync(TestMessages.Text());
 
@@ -266,7 +266,7 @@ public sealed class ResilientTransportSmtpTests
     public async Task SendAsync_ConnectionDroppedAfterFinalDotWithAllowAtLeastOnce_RetriesAndMayDuplicate()
     {
         await using var server = ScriptedSmtpServer.Start(new SmtpScript { Intercept = OnFirst(".", SmtpScript.CloseSilently) });
-        await using var host = ResilienceTestHost.ForSmtp(server, o => o.AllowAtLeastOnce = true);
+        await using var host = ResilienceTestHost.ForSmtp(server, o => o.Retry.AllowAtLeastOnce = true);
 
         var result = await host.Sender.SendAsync(TestMessages.Text());
 
@@ -278,7 +278,7 @@ public sealed class ResilientTransportSmtpTests
     public async Task SendAsync_GreetingSlowerThanConnectTimeout_RetriesThenFailsWithTimeout()
     {
         await using var server = ScriptedSmtpServer.Start(new SmtpScript { GreetingDelay = TimeSpan.FromSeconds(3) });
-        await using var host = ResilienceTestHost.ForSmtp(server, o => o.MaxRetryAttempts = 2, "security=none&connectTimeout=150ms");
+        await using var host = ResilienceTestHost.ForSmtp(server, o => o.Retry.MaxRetryAttempts = 2, "security=none&connectTimeout=150ms");
 
         var error = await Assert.ThrowsAsync<EmailSendException>(() => host.Sender.SendAsync(TestMessages.Text()));
 
@@ -293,7 +293,7 @@ public sealed class ResilientTransportSmtpTests
     public async Task SendAsync_PermanentFailuresEveryTime_ThrowsTheLastErrorWithTheAttemptCount()
     {
         await using var server = ScriptedSmtpServer.Start(new SmtpScript { MailReply = "421 4.3.2 Try again later" });
-        await using var host = ResilienceTestHost.ForSmtp(server, o => o.MaxRetryAttempts = 2);
+        await using var host = ResilienceTestHost.ForSmtp(server, o => o.Retry.MaxRetryAttempts = 2);
 
         var error = await Assert.ThrowsAsync<EmailSendException>(() => host.Sender.SendAsync(TestMessages.Text()));
 

@@ -1,4 +1,4 @@
-using MailSender.Tests.Support;
+using MailSender.TestSupport;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -15,7 +15,7 @@ public sealed class ResilientTransportTests
     {
         var time = new FakeTimeProvider();
         var transport = new ScriptedTransport((_, envelope) => ScriptedTransport.Accepted(envelope));
-        await using var host = ResilienceTestHost.ForTransport(transport, o => o.MaxMessagesPerSecond = 2, time);
+        await using var host = ResilienceTestHost.ForTransport(transport, o => o.RateLimit.MessagesPerSecond = 2, time);
 
         await host.Sender.SendAsync(TestMessages.Text());
         await host.Sender.SendAsync(TestMessages.Text());
@@ -41,7 +41,7 @@ public sealed class ResilientTransportTests
     {
         var time = new FakeTimeProvider();
         var transport = new ScriptedTransport((_, envelope) => ScriptedTransport.Accepted(envelope));
-        await using var host = ResilienceTestHost.ForTransport(transport, o => o.MaxMessagesPerMinute = 1, time);
+        await using var host = ResilienceTestHost.ForTransport(transport, o => o.RateLimit.MessagesPerMinute = 1, time);
         using var cancellation = new CancellationTokenSource();
 
         await host.Sender.SendAsync(TestMessages.Text());
@@ -59,9 +59,9 @@ public sealed class ResilientTransportTests
     {
         var time = new FakeTimeProvider();
         var transport = new ScriptedTransport((attempt, envelope) => attempt == 1
-            ? throw new EmailSendException(EmailErrorKind.ServerBusy, "421 busy") { StatusCode = 421 }
+            ? throw new EmailSendException(EmailErrorKind.ServerBusy, "421 busy") { StatusCode = 421, IsTransient = true }
             : ScriptedTransport.Accepted(envelope));
-        await using var host = ResilienceTestHost.ForTransport(transport, o => (o.BaseDelay, o.MaxDelay) = (TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10)), time);
+        await using var host = ResilienceTestHost.ForTransport(transport, o => (o.Retry.Delay, o.Retry.MaxDelay) = (TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10)), time);
 
         var send = host.Sender.SendAsync(TestMessages.Text());
         await Eventually.TrueAsync(() => transport.Envelopes.Count == 1, "the first attempt");
@@ -77,7 +77,7 @@ public sealed class ResilientTransportTests
     public async Task ConfigureResilience_WithBuiltInStrategiesOff_UsesOnlyTheStrategiesItAdds()
     {
         var transport = new ScriptedTransport((attempt, envelope) => attempt < 3
-            ? throw new EmailSendException(EmailErrorKind.ConnectionFailed, "refused")
+            ? throw new EmailSendException(EmailErrorKind.ConnectionFailed, "refused") { IsTransient = true }
             : ScriptedTransport.Accepted(envelope));
         var retries = 0;
         await using var host = ResilienceTestHost.ForTransport(transport, o => o.Enabled = false, build: b => b.ConfigureResilience((pipeline, services) =>
@@ -105,7 +105,7 @@ public sealed class ResilientTransportTests
     [Fact]
     public async Task SendAsync_Disabled_MakesOneAttempt()
     {
-        var transport = new ScriptedTransport((_, _) => throw new EmailSendException(EmailErrorKind.ConnectionFailed, "refused"));
+        var transport = new ScriptedTransport((_, _) => throw new EmailSendException(EmailErrorKind.ConnectionFailed, "refused") { IsTransient = true });
         await using var host = ResilienceTestHost.ForTransport(transport, o => o.Enabled = false);
 
         await Assert.ThrowsAsync<EmailSendException>(() => host.Sender.SendAsync(TestMessages.Text()));
@@ -124,8 +124,8 @@ public sealed class ResilientTransportTests
                 AcceptedRecipients = ["a@example.com"],
                 RejectedRecipients = [new RejectedRecipient("b@example.com", 451, "4.3.0", "try later")],
             }
-            : throw new EmailSendException(EmailErrorKind.ConnectionFailed, "refused"));
-        await using var host = ResilienceTestHost.ForTransport(transport, o => o.MaxRetryAttempts = 2);
+            : throw new EmailSendException(EmailErrorKind.ConnectionFailed, "refused") { IsTransient = true });
+        await using var host = ResilienceTestHost.ForTransport(transport, o => o.Retry.MaxRetryAttempts = 2);
 
         var result = await host.Sender.SendAsync(TestMessages.Text(to: ["a@example.com", "b@example.com"]));
 
@@ -146,7 +146,7 @@ public sealed class ResilientTransportTests
             AcceptedRecipients = ["a@example.com"],
             RejectedRecipients = [new RejectedRecipient("b@example.com", 450, "4.2.1", "busy")],
         });
-        await using var host = ResilienceTestHost.ForTransport(transport, o => (o.BaseDelay, o.MaxDelay) = (TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10)), time);
+        await using var host = ResilienceTestHost.ForTransport(transport, o => (o.Retry.Delay, o.Retry.MaxDelay) = (TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10)), time);
         using var cancellation = new CancellationTokenSource();
 
         var send = host.Sender.SendAsync(TestMessages.Text(to: ["a@example.com", "b@example.com"]), cancellation.Token);
@@ -158,75 +158,5 @@ public sealed class ResilientTransportTests
         Assert.Equal(["a@example.com"], result.AcceptedRecipients);
         Assert.Equal("b@example.com", Assert.Single(result.RejectedRecipients).Address);
         Assert.Single(transport.Envelopes);
-    }
-
-    [Fact]
-    public async Task SendAsync_SizeAwareTransport_ReceivesTheSizeBoundThroughTheWrapper()
-    {
-        var transport = new SizeRecordingTransport();
-        await using var host = ResilienceTestHost.ForTransport(transport);
-
-        await host.Sender.SendAsync(TestMessages.Text());
-
-        var bound = Assert.Single(transport.SizeBounds);
-        Assert.InRange(bound, 1, 1024 * 1024);
-    }
-
-    [Fact]
-    public void Options_AreBoundFromTheResilienceSection()
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["MailSender:Transport"] = "pickup:" + Path.GetTempPath(),
-            ["MailSender:Resilience:MaxRetryAttempts"] = "5",
-            ["MailSender:Resilience:ThrottledDelay"] = "00:01:00",
-            ["MailSender:Resilience:MaxMessagesPerSecond"] = "14",
-            ["MailSender:Resilience:AllowAtLeastOnce"] = "true",
-        }).Build();
-        using var provider = new ServiceCollection().AddMailSender(configuration.GetSection("MailSender")).Services.BuildServiceProvider();
-
-        var options = provider.GetRequiredService<IOptionsMonitor<MailSenderOptions>>().Get(Options.DefaultName).Resilience;
-
-        Assert.Equal((5, TimeSpan.FromMinutes(1), 14, true), (options.MaxRetryAttempts, options.ThrottledDelay, options.MaxMessagesPerSecond, options.AllowAtLeastOnce));
-        Assert.True(options.Enabled);
-        Assert.Equal(TimeSpan.FromSeconds(2), options.BaseDelay);
-    }
-
-    [Fact]
-    public void Options_Invalid_ReportsEverySettingByName()
-    {
-        using var provider = new ServiceCollection().AddMailSender(o =>
-        {
-            o.Transport = "pickup:" + Path.GetTempPath();
-            o.Resilience.MaxRetryAttempts = -1;
-            o.Resilience.CircuitBreakerFailureRatio = 0;
-            o.Resilience.CircuitBreakerMinimumThroughput = 1;
-            o.Resilience.AttemptTimeout = TimeSpan.Zero;
-            o.Resilience.MaxMessagesPerMinute = 0;
-        }).Services.BuildServiceProvider();
-
-        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IEmailSender>());
-
-        foreach (var setting in new[] { "MaxRetryAttempts", "CircuitBreakerFailureRatio", "CircuitBreakerMinimumThroughput", "AttemptTimeout", "MaxMessagesPerMinute" })
-        {
-            Assert.Contains(error.Failures, f => f.StartsWith("MailSender:Resilience:" + setting + " must", StringComparison.Ordinal));
-        }
-    }
-}
-
-/// <summary>A size-aware transport that records the size bound it is given.</summary>
-internal sealed class SizeRecordingTransport : IEmailTransport, ISizeAwareTransport
-{
-    public List<long> SizeBounds { get; } = [];
-
-    public string Name => "sized:";
-
-    public Task<SendResult> SendAsync(MimeKit.MimeMessage message, MailEnvelope envelope, CancellationToken cancellationToken = default) =>
-        throw new InvalidOperationException("The size-aware overload must be used.");
-
-    public Task<SendResult> SendAsync(MimeKit.MimeMessage message, MailEnvelope envelope, long sizeBound, CancellationToken cancellationToken)
-    {
-        SizeBounds.Add(sizeBound);
-        return Task.FromResult(ScriptedTransport.Accepted(envelope));
     }
 }

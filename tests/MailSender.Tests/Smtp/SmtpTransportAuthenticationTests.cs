@@ -1,5 +1,5 @@
 using System.Text;
-using MailSender.Tests.Support;
+using MailSender.TestSupport;
 
 namespace MailSender.Tests.Smtp;
 

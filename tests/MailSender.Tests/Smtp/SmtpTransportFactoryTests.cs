@@ -1,4 +1,5 @@
 using MailSender.Smtp;
+using MailSender.Smtp.Protocol;
 
 namespace MailSender.Tests.Smtp;
 
@@ -14,31 +15,31 @@ public class SmtpTransportFactoryTests
     {
         var settings = Create(uri);
 
-        Assert.Equal(port, settings.Port);
-        Assert.Equal(security, settings.Security);
+        Assert.Equal(port, settings.Endpoint.Port);
+        Assert.Equal(security, settings.Endpoint.Security);
     }
 
     [Fact]
     public void CreateSettings_Parameters_OverrideOptions()
     {
-        var options = new MailSenderOptions { CommandTimeout = TimeSpan.FromSeconds(5), EhloName = "options.example" };
+        var options = new MailSenderOptions { Smtp = new SmtpOptions { CommandTimeout = TimeSpan.FromSeconds(5), EhloName = "options.example" } };
 
         var settings = Create("smtp://h?timeout=1500ms&connectTimeout=2m&ehlo=uri.example&allowInsecureAuth=true&thumbprint=0123456789abcdef0123456789abcdef01234567", options);
 
-        Assert.Equal(TimeSpan.FromMilliseconds(1500), settings.CommandTimeout);
-        Assert.Equal(TimeSpan.FromMinutes(2), settings.ConnectTimeout);
-        Assert.Equal("uri.example", settings.EhloName);
-        Assert.True(settings.AllowInsecureAuthentication);
+        Assert.Equal(TimeSpan.FromMilliseconds(1500), settings.Endpoint.CommandTimeout);
+        Assert.Equal(TimeSpan.FromMinutes(2), settings.Endpoint.ConnectTimeout);
+        Assert.Equal("uri.example", settings.Endpoint.EhloName);
+        Assert.True(settings.Endpoint.AllowInsecureAuthentication);
         Assert.Equal("0123456789abcdef0123456789abcdef01234567", settings.TrustedCertificateThumbprint);
     }
 
     [Fact]
     public void CreateSettings_PasswordSources_UriThenOptionThenEnvironment()
     {
-        Assert.Equal("uri", Create("smtp://u:uri@h", new MailSenderOptions { Password = "option" }, "env").Password);
-        Assert.Equal("option", Create("smtp://u@h", new MailSenderOptions { Password = "option" }, "env").Password);
-        Assert.Equal("env", Create("smtp://u@h", new MailSenderOptions(), "env").Password);
-        Assert.Null(Create("smtp://h", new MailSenderOptions(), "env").Password);
+        Assert.Equal("uri", Create("smtp://u:uri@h", new MailSenderOptions { Password = "option" }, "env").Endpoint.Credentials?.Password);
+        Assert.Equal("option", Create("smtp://u@h", new MailSenderOptions { Password = "option" }, "env").Endpoint.Credentials?.Password);
+        Assert.Equal("env", Create("smtp://u@h", new MailSenderOptions(), "env").Endpoint.Credentials?.Password);
+        Assert.Null(Create("smtp://h", new MailSenderOptions(), "env").Endpoint.Credentials?.Password);
     }
 
     [Fact]
@@ -55,8 +56,8 @@ public class SmtpTransportFactoryTests
     {
         var settings = Create("smtp://h", new MailSenderOptions { UserName = "me", Password = "pw" });
 
-        Assert.Equal("me", settings.UserName);
-        Assert.Equal("pw", settings.Password);
+        Assert.Equal("me", settings.Endpoint.Credentials?.UserName);
+        Assert.Equal("pw", settings.Endpoint.Credentials?.Password);
     }
 
     [Fact]

@@ -1,5 +1,5 @@
 using System.Text;
-using MailSender.Tests.Support;
+using MailSender.TestSupport;
 using MimeKit;
 
 namespace MailSender.Tests.Smtp;

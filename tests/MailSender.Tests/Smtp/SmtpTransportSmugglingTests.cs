@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using CsCheck;
-using MailSender.Tests.Support;
+using MailSender.TestSupport;
 using MimeKit;
 
 namespace MailSender.Tests.Smtp;

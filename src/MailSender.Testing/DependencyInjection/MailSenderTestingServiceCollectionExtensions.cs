@@ -1,0 +1,78 @@
+using MailSender;
+using MailSender.Testing;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>
+/// Swaps an application's mail transports for <see cref="InMemoryEmailTransport"/> in tests.
+/// </summary>
+public static class MailSenderTestingServiceCollectionExtensions
+{
+    /// <summary>
+    /// Makes every sender registered with <c>AddMailSender</c> (default and named) record
+    /// messages in one shared <see cref="InMemoryEmailTransport"/> instead of sending them, and enables the <c>memory:</c> transport URI.
+    /// </summary>
+    /// <remarks>Call it after the application registered its senders (e.g. in <c>ConfigureTestServices</c>): it removes transports registered in code with <c>UseTransport</c>.</remarks>
+    /// <param name="services">The application's services, e.g. in <c>WebApplicationFactory.ConfigureTestServices</c>.</param>
+    /// <returns>The service collection; resolve <see cref="InMemoryEmailTransport"/> from the provider to inspect what was sent.</returns>
+    public static IServiceCollection AddInMemoryEmailTransport(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+
+        // Transports registered in code with UseTransport win over the URI: remove them (again, on a repeated call).
+        services.RemoveAll(d => d.ServiceType == typeof(IEmailTransport));
+        if (services.Any(d => d.ServiceType == typeof(InMemoryEmailTransport)))
+        {
+            return services;
+        }
+
+        // A TimeProvider the test registered (e.g. a fake clock) stamps SentEmail.SentAt.
+        services.AddSingleton(provider => new InMemoryEmailTransport(provider.GetService<TimeProvider>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IEmailTransportFactory, InMemoryTransportFactory>());
+        services.PostConfigureAll<MailSenderOptions>(options => options.Transport = "memory:");
+        return services;
+    }
+
+    private static void RemoveAll(this IServiceCollection services, Func<ServiceDescriptor, bool> predicate)
+    {
+        for (var i = services.Count - 1; i >= 0; i--)
+        {
+            if (predicate(services[i]))
+            {
+                services.RemoveAt(i);
+            }
+        }
+    }
+
+    private sealed class InMemoryTransportFactory(InMemoryEmailTransport transport) : IEmailTransportFactory
+    {
+        public IReadOnlyCollection<string> Schemes { get; } = ["memory"];
+
+        public void Validate(TransportUri uri, EmailTransportContext context)
+        {
+            ArgumentNullException.ThrowIfNull(uri);
+            if (uri.Parameters.Count > 0 || uri.Host is not null || uri.Path is not null)
+            {
+                throw new EmailSendException(EmailErrorKind.Configuration, "Invalid transport URI: memory: takes no host, path or options.");
+            }
+        }
+
+        public IEmailTransport Create(TransportUri uri, EmailTransportContext context)
+        {
+            Validate(uri, context);
+            return new SharedTransport(transport);
+        }
+    }
+
+    /// <summary>Hands the shared transport to a sender without letting the sender dispose it.</summary>
+    private sealed class SharedTransport(InMemoryEmailTransport inner) : IVerifiableEmailTransport
+    {
+        public string Name => inner.Name;
+
+        public Task VerifyAsync(CancellationToken cancellationToken = default) => inner.VerifyAsync(cancellationToken);
+
+        public Task<SendResult> SendAsync(MimeKit.MimeMessage message, MailEnvelope envelope, CancellationToken cancellationToken = default) =>
+            inner.SendAsync(message, envelope, cancellationToken);
+    }
+}

@@ -1,0 +1,370 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using MailKit;
+using MailKit.Net.Smtp;
+using MailSender.Diagnostics;
+using MailSender.Internal;
+using MailSender.Smtp.Pooling;
+using MimeKit;
+
+namespace MailSender.Smtp.Protocol;
+
+/// <summary>
+/// One open SMTP session: authenticates, sends messages (MAIL, RCPT, DATA through MailKit over the <see cref="SmtpWireStream"/>),
+/// maps every failure to an <see cref="EmailSendException"/> and says afterwards whether the session can be used again.
+/// The SMTP transport pools sessions; direct delivery and the probe use one each.
+/// </summary>
+internal sealed class SmtpSession : IPoolableConnection
+{
+    private static readonly string[] OAuthMechanisms = ["OAUTHBEARER", "XOAUTH2"];
+    private readonly MailSenderTelemetry _telemetry;
+
+    public SmtpSession(SmtpEndpoint endpoint, SmtpProtocolClient client, SmtpWireStream wire, SmtpConnectionInfo info, MailSenderTelemetry telemetry)
+    {
+        Endpoint = endpoint;
+        Client = client;
+        Wire = wire;
+        Info = info;
+        _telemetry = telemetry;
+        Wire.Secrets.Add(endpoint.Credentials?.Password);
+    }
+
+    /// <summary>Gets where this session is connected (after detection: the detected host, port and security).</summary>
+    public SmtpEndpoint Endpoint { get; }
+
+    public SmtpProtocolClient Client { get; }
+
+    public SmtpWireStream Wire { get; }
+
+    /// <summary>Gets what the connection found: greeting, TLS session, certificate.</summary>
+    public SmtpConnectionInfo Info { get; }
+
+    public bool IsSecure => Info.IsSecure;
+
+    public bool IsAuthenticated { get; private set; }
+
+    public bool IsConnected => Client.IsConnected;
+
+    /// <summary>Gets a value indicating whether the session may carry another message after the last one (sent, or refused and reset).</summary>
+    public bool IsReusable { get; private set; } = true;
+
+    /// <summary>Gets the secrets to keep out of everything the server says.</summary>
+    public AuthenticationSecrets Secrets => Wire.Secrets;
+
+    /// <summary>Authenticates with the endpoint's credentials: a password, or an OAuth 2.0 token (OAUTHBEARER, else XOAUTH2).</summary>
+    /// <exception cref="EmailSendException">The server refused, authentication is impossible (no TLS, no AUTH) or the token provider failed.</exception>
+    public async Task AuthenticateAsync(CancellationToken cancellationToken)
+    {
+        var credentials = Endpoint.Credentials;
+        if (credentials is null)
+        {
+            return;
+        }
+
+        if (!IsSecure && !Endpoint.AllowInsecureAuthentication)
+        {
+            throw new EmailSendException(EmailErrorKind.TlsFailed, $"Refusing to send the credentials of user '{Endpoint.DisplayUserName}' to {Endpoint.Address} over an unencrypted connection.")
+            {
+                Transport = Endpoint.DisplayName,
+                Hint = "The server offered no STARTTLS. Use port 587 with STARTTLS or 465 with implicit TLS (smtps://); only for a trusted local relay set allowInsecureAuth=true (MailSender:Smtp:AllowInsecureAuthentication).",
+            };
+        }
+
+        if (!Client.Capabilities.HasFlag(SmtpCapabilities.Authentication) || Client.AuthenticationMechanisms.Count == 0)
+        {
+            throw new EmailSendException(EmailErrorKind.AuthenticationFailed, $"{Endpoint.Address} does not offer authentication (AUTH), but a user name is configured.")
+            {
+                Transport = Endpoint.DisplayName,
+                Hint = SmtpHints.AuthNotOffered,
+            };
+        }
+
+        // Channel binding needs MailKit's own TLS stream; without it a -PLUS mechanism would fail, so the plain variant is used.
+        Client.AuthenticationMechanisms.RemoveWhere(m => m.EndsWith("-PLUS", StringComparison.OrdinalIgnoreCase));
+        MailKit.Security.SaslMechanism? sasl = null;
+        if (credentials.Tokens is { } tokens)
+        {
+            sasl = await OAuthAuthenticator.CreateMechanismAsync(this, tokens, credentials.UserName, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            ThrowIfOnlyOAuthOffered();
+        }
+
+        var password = credentials.Password;
+        if (sasl is null && password is null)
+        {
+            throw new EmailSendException(EmailErrorKind.Configuration, $"No password is configured for user '{Endpoint.DisplayUserName}'.")
+            {
+                Transport = Endpoint.DisplayName,
+                Hint = "Set MailSender:Password, the MAILSENDER_PASSWORD environment variable, or put it in the URI (smtp://user:password@host).",
+            };
+        }
+
+        Wire.BeginOperation(cancellationToken);
+        try
+        {
+            if (sasl is not null)
+            {
+                await Client.AuthenticateAsync(sasl, CancellationToken.None).ConfigureAwait(false);
+            }
+            else
+            {
+                await Client.AuthenticateAsync(new NetworkCredential(credentials.UserName, password), CancellationToken.None).ConfigureAwait(false);
+            }
+
+            IsAuthenticated = true;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("The send was cancelled while authenticating; nothing was sent.", cancellationToken);
+        }
+        catch (Exception ex) when (ex is not (EmailSendException or OutOfMemoryException))
+        {
+            throw SmtpErrorMapper.Map(ex, SmtpPhase.Authenticate, Endpoint, this, Info);
+        }
+        finally
+        {
+            Wire.EndOperation();
+        }
+    }
+
+    /// <summary>
+    /// Sends one message. Afterwards <see cref="IsReusable"/> says whether the session can carry another: a refused
+    /// transaction is reset with RSET and the session kept; a protocol error, a timeout or a 421 discards it.
+    /// </summary>
+    /// <param name="message">The prepared message.</param>
+    /// <param name="envelope">The sender and the recipients for this session.</param>
+    /// <param name="transport">The transport's name, for results and errors.</param>
+    /// <param name="cancellationToken">Cancels the send until the end of the message is written; after that the outcome is reported, never a cancellation.</param>
+    /// <returns>The accepted and refused recipients and the server's reply.</returns>
+    /// <exception cref="EmailSendException">The server refused the message (or every recipient), or the connection failed.</exception>
+    /// <exception cref="SmtpSessionLostException">The connection was gone before the end of the message was written, so it cannot have been accepted.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled before the end of the message was written: nothing was accepted.</exception>
+    public async Task<SendResult> SendAsync(MimeMessage message, MailEnvelope envelope, string transport, CancellationToken cancellationToken)
+    {
+        Client.BeginMessage();
+        Client.TransportName = transport;
+        Wire.BeginMessage();
+        IsReusable = true;
+        CheckInternational(message, envelope, transport);
+        Activity? data = MailSenderTelemetry.StartSmtp(TelemetryNames.DataSpan, Endpoint.Host, Endpoint.Port);
+        Wire.BeginOperation(cancellationToken);
+        try
+        {
+            var response = await Client.SendAsync(WireFormat.Options, message, envelope.Sender, envelope.Recipients, CancellationToken.None).ConfigureAwait(false);
+            _telemetry.MessageMeasured(TelemetryNames.TransportKind(transport), Wire.DataBytes);
+            var rejected = Client.Rejected.Count == 0 ? [] : Client.Rejected.ToArray();
+            return new SendResult
+            {
+                MessageId = message.MessageId ?? string.Empty,
+                AcceptedRecipients = Accepted(envelope, rejected),
+                RejectedRecipients = rejected,
+                ServerResponse = Secrets.Redact(response),
+                Transport = transport,
+            };
+        }
+        catch (EmailSendException error)
+        {
+            // Raised before MAIL FROM (the SIZE check): nothing was written and the session is unchanged.
+            MailSenderTelemetry.Fail(data, error);
+            throw;
+        }
+        catch (Exception ex) when (Wire.CancelRequested && !Wire.FinalWriteStarted)
+        {
+            // Cancelled before the message could be accepted; the session's state is unknown.
+            IsReusable = false;
+            MailSenderTelemetry.Fail(data, ex);
+            throw new OperationCanceledException("The send was cancelled before the message was handed over; nothing was sent.", ex, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            var error = SmtpErrorMapper.Map(ex, SmtpPhase.Envelope, Endpoint, this, Info);
+            MailSenderTelemetry.Fail(data, error);
+            if (IsConnectionLost(ex) && !Wire.FinalWriteStarted)
+            {
+                IsReusable = false;
+                throw new SmtpSessionLostException(error);
+            }
+
+            IsReusable = await TryResetAsync(ex, error).ConfigureAwait(false);
+            throw error;
+        }
+        finally
+        {
+            Wire.EndOperation();
+            data?.Dispose();
+        }
+    }
+
+    public async Task<bool> IsAliveAsync(CancellationToken cancellationToken)
+    {
+        Wire.BeginOperation(cancellationToken);
+        try
+        {
+            await Client.NoOpAsync(CancellationToken.None).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ProtocolException or ServiceNotConnectedException or SmtpCommandException or TimeoutException or OperationCanceledException)
+        {
+            return false;
+        }
+        finally
+        {
+            Wire.EndOperation();
+        }
+    }
+
+    /// <summary>Says QUIT (briefly: the server is done with us either way) and closes the connection.</summary>
+    public async Task CloseAsync(CancellationToken cancellationToken)
+    {
+        Wire.BeginOperation(cancellationToken);
+        try
+        {
+            if (Client.IsConnected)
+            {
+                await Client.DisconnectAsync(quit: true, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ProtocolException or SmtpCommandException or OperationCanceledException or TimeoutException or ObjectDisposedException)
+        {
+            // The server is gone or slow: the socket is closed below either way.
+        }
+        finally
+        {
+            Wire.EndOperation();
+            Dispose();
+            Log.ConnectionClosed(_telemetry.Logger, Endpoint.Host, Endpoint.Port);
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private void Dispose()
+    {
+        Client.Dispose();
+        Wire.Dispose();
+    }
+
+    private static bool IsConnectionLost(Exception exception) =>
+        exception is IOException or SocketException or SmtpProtocolException or ServiceNotConnectedException ||
+        (exception is SmtpCommandException { StatusCode: SmtpStatusCode.ServiceNotAvailable } && !exception.Message.Contains("rate", StringComparison.OrdinalIgnoreCase));
+
+    private static string[] Accepted(MailEnvelope envelope, RejectedRecipient[] rejected)
+    {
+        var accepted = new List<string>(envelope.Recipients.Count);
+        foreach (var recipient in envelope.Recipients)
+        {
+            if (rejected.Length == 0 || Array.FindIndex(rejected, r => string.Equals(r.Address, recipient.Address, StringComparison.OrdinalIgnoreCase)) < 0)
+            {
+                accepted.Add(recipient.Address);
+            }
+        }
+
+        return [.. accepted];
+    }
+
+    /// <summary>After a refused command the session survives: RSET makes it reusable. Anything else discards it.</summary>
+    private async Task<bool> TryResetAsync(Exception exception, EmailSendException error)
+    {
+        if (exception is not (SmtpCommandException or ServiceNotAuthenticatedException) || error.StatusCode == 421 || !Client.IsConnected)
+        {
+            return false;
+        }
+
+        // MailKit already sent RSET after a refused command; this one also proves the session still answers.
+        using var timeout = new CancellationTokenSource(Wire.Timeout);
+        Wire.BeginOperation(timeout.Token);
+        try
+        {
+            await Client.ResetAsync(CancellationToken.None).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ProtocolException or SmtpCommandException or OperationCanceledException or TimeoutException or ServiceNotConnectedException)
+        {
+            return false;
+        }
+        finally
+        {
+            Wire.EndOperation();
+        }
+    }
+
+    /// <summary>Refuses a message that needs SMTPUTF8 (a non-ASCII local part) when the server does not offer it, before anything is written.</summary>
+    private void CheckInternational(MimeMessage message, MailEnvelope envelope, string transport)
+    {
+        if (Client.Capabilities.HasFlag(SmtpCapabilities.UTF8) || FindInternational(envelope, message) is not { } international)
+        {
+            return;
+        }
+
+        throw new EmailSendException(EmailErrorKind.UnsupportedByServer, $"The address '{international.Address}' has non-ASCII characters before '@', but {Endpoint.Address} does not support SMTPUTF8.")
+        {
+            Transport = transport,
+            Hint = "Use a server that advertises SMTPUTF8, or an ASCII address for this recipient.",
+        };
+    }
+
+    /// <summary>Finds an address whose local part needs SMTPUTF8; loops, as this runs for every message.</summary>
+    private static MailboxAddress? FindInternational(MailEnvelope envelope, MimeMessage message)
+    {
+        if (!AddressParser.IsAscii(envelope.Sender.LocalPart))
+        {
+            return envelope.Sender;
+        }
+
+        foreach (var recipient in envelope.Recipients)
+        {
+            if (!AddressParser.IsAscii(recipient.LocalPart))
+            {
+                return recipient;
+            }
+        }
+
+        foreach (var list in (ReadOnlySpan<InternetAddressList>)[message.From, message.To, message.Cc, message.ReplyTo])
+        {
+            foreach (var mailbox in list.Mailboxes)
+            {
+                if (!AddressParser.IsAscii(mailbox.LocalPart))
+                {
+                    return mailbox;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Fails clearly when a server offers only OAuth and no access-token provider is configured (Outlook.com), instead of MailKit's "no compatible mechanism".</summary>
+    private void ThrowIfOnlyOAuthOffered()
+    {
+        if (Client.AuthenticationMechanisms.Count == 0 || !Client.AuthenticationMechanisms.All(m => OAuthMechanisms.Contains(m, StringComparer.OrdinalIgnoreCase)))
+        {
+            return;
+        }
+
+        throw new EmailSendException(EmailErrorKind.AuthenticationFailed, $"{Endpoint.Address} accepts only OAuth 2.0 ({string.Join(", ", Client.AuthenticationMechanisms)}), and no access-token provider is configured.")
+        {
+            Transport = Endpoint.DisplayName,
+            Hint = SmtpHints.OAuthNeeded(Endpoint.Provider?.Name ?? "This server"),
+        };
+    }
+}
+
+/// <summary>
+/// The connection was gone (closed by the server, reset) before the end of the message was written, so the message
+/// cannot have been accepted: the caller may send it on a new connection. <see cref="Error"/> is what to report otherwise.
+/// </summary>
+internal sealed class SmtpSessionLostException(EmailSendException error) : Exception(error.Message, error)
+{
+    public EmailSendException Error { get; } = error;
+}

@@ -1,0 +1,338 @@
+using MailSender.Smtp.Pooling;
+using Microsoft.Extensions.Time.Testing;
+
+namespace MailSender.Tests.Smtp.Pooling;
+
+public class ConnectionPoolTests
+{
+    private readonly FakeTimeProvider _time = new();
+    private readonly List<FakeConnection> _created = [];
+    private int _open;
+    private int _maxOpen;
+
+    [Fact]
+    public async Task AcquireAsync_ReturnedConnection_IsReused()
+    {
+        await using var pool = Pool();
+
+        var first = await pool.AcquireAsync(default);
+        first.Return(reusable: true);
+        var second = await pool.AcquireAsync(default);
+
+        Assert.True(first.IsNew);
+        Assert.False(second.IsNew);
+        Assert.Same(first.Connection, second.Connection);
+        Assert.Single(_created);
+        second.Return(reusable: true);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_NotReusable_ClosesAndOpensAnother()
+    {
+        await using var pool = Pool();
+
+        var first = await pool.AcquireAsync(default);
+        first.Return(reusable: false);
+        var second = await pool.AcquireAsync(default);
+
+        Assert.NotSame(first.Connection, second.Connection);
+        Assert.True(((FakeConnection)first.Connection).Closed);
+        Assert.Equal(1, pool.Statistics.Discarded);
+        second.Return(reusable: true);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_AtLimit_WaitersAreServedInOrder()
+    {
+        await using var pool = Pool(new SmtpPoolOptions { MaxConnections = 1 });
+        var holder = await pool.AcquireAsync(default);
+        var order = new List<int>();
+
+        var waiters = Enumerable.Range(0, 5).Select(async i =>
+        {
+            await Task.Yield();
+            var lease = await pool.AcquireAsync(default);
+            lock (order)
+            {
+                order.Add(i);
+            }
+
+            lease.Return(reusable: true);
+        }).ToList();
+        while (pool.Statistics.Waiting < 5)
+        {
+            await Task.Delay(1);
+        }
+
+        var queued = order.Count;
+        holder.Return(reusable: true);
+        await Task.WhenAll(waiters);
+
+        Assert.Equal(0, queued);
+        Assert.Equal(5, order.Count);
+        Assert.Single(_created);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_ManyConcurrentCallers_NeverExceedMaxConnections()
+    {
+        await using var pool = Pool(new SmtpPoolOptions { MaxConnections = 4 });
+
+        await Task.WhenAll(Enumerable.Range(0, 1000).Select(_ => Task.Run(async () =>
+        {
+            var lease = await pool.AcquireAsync(default);
+            await Task.Yield();
+            lease.CountMessage();
+            lease.Return(reusable: true);
+        })));
+
+        Assert.True(_maxOpen <= 4, $"{_maxOpen} connections were open at once");
+        Assert.Equal(0, pool.Statistics.InUse);
+    }
+
+    [Fact]
+    public async Task Return_AfterMaxMessages_ReplacesTheConnection()
+    {
+        await using var pool = Pool(new SmtpPoolOptions { MaxMessagesPerConnection = 3 });
+
+        var connections = new List<IPoolableConnection>();
+        for (var i = 0; i < 7; i++)
+        {
+            var lease = await pool.AcquireAsync(default);
+            connections.Add(lease.Connection);
+            lease.CountMessage();
+            lease.Return(reusable: true);
+        }
+
+        Assert.Equal(3, connections.Distinct().Count());
+        Assert.Equal([3, 3, 1], connections.GroupBy(c => c).Select(g => g.Count()));
+        Assert.Equal(2, _created.Count(c => c.Closed));
+    }
+
+    [Fact]
+    public async Task IdleTimeout_Elapsed_ReaperClosesIdleConnection()
+    {
+        await using var pool = Pool(new SmtpPoolOptions { IdleTimeout = TimeSpan.FromSeconds(10) });
+        var lease = await pool.AcquireAsync(default);
+        lease.Return(reusable: true);
+
+        _time.Advance(TimeSpan.FromSeconds(9));
+        Assert.False(_created[0].Closed);
+        _time.Advance(TimeSpan.FromSeconds(6));
+
+        await WaitUntil(() => _created[0].Closed);
+        Assert.Equal(0, pool.Statistics.Idle);
+        var next = await pool.AcquireAsync(default);
+        Assert.True(next.IsNew);
+        next.Return(reusable: true);
+    }
+
+    [Fact]
+    public async Task MaxLifetime_Exceeded_ConnectionIsNotReusedEvenIfBusy()
+    {
+        await using var pool = Pool(new SmtpPoolOptions { MaxLifetime = TimeSpan.FromMinutes(1), IdleTimeout = TimeSpan.FromMinutes(10), CheckAfterIdle = TimeSpan.FromMinutes(10) });
+        var lease = await pool.AcquireAsync(default);
+        _time.Advance(TimeSpan.FromSeconds(61));
+        lease.Return(reusable: true);
+
+        var next = await pool.AcquireAsync(default);
+
+        Assert.True(next.IsNew);
+        Assert.True(_created[0].Closed);
+        next.Return(reusable: true);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_IdleLongerThanCheckThresholdAndDead_ReplacesTransparently()
+    {
+        await using var pool = Pool(new SmtpPoolOptions { CheckAfterIdle = TimeSpan.FromSeconds(2) });
+        var lease = await pool.AcquireAsync(default);
+        lease.Return(reusable: true);
+        _created[0].Alive = false;
+        _time.Advance(TimeSpan.FromSeconds(3));
+
+        var next = await pool.AcquireAsync(default);
+
+        Assert.Equal(1, _created[0].Checks);
+        Assert.True(_created[0].Closed);
+        Assert.True(next.IsNew);
+        next.Return(reusable: true);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_RecentlyUsed_IsNotChecked()
+    {
+        await using var pool = Pool(new SmtpPoolOptions { CheckAfterIdle = TimeSpan.FromSeconds(2) });
+        var lease = await pool.AcquireAsync(default);
+        lease.Return(reusable: true);
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        (await pool.AcquireAsync(default)).Return(reusable: true);
+
+        Assert.Equal(0, _created[0].Checks);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_ServerClosedIdleConnection_IsDiscardedWithoutCheck()
+    {
+        await using var pool = Pool();
+        var lease = await pool.AcquireAsync(default);
+        lease.Return(reusable: true);
+        _created[0].Connected = false;
+
+        var next = await pool.AcquireAsync(default);
+
+        Assert.True(next.IsNew);
+        Assert.True(_created[0].Closed);
+        next.Return(reusable: true);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_CancelledWhileWaiting_ThrowsAndLeaksNothing()
+    {
+        await using var pool = Pool(new SmtpPoolOptions { MaxConnections = 1 });
+        var holder = await pool.AcquireAsync(default);
+        using var cancellation = new CancellationTokenSource();
+
+        var waiting = pool.AcquireAsync(cancellation.Token);
+        await WaitUntil(() => pool.Statistics.Waiting == 1);
+        await cancellation.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+        Assert.Equal(0, pool.Statistics.Waiting);
+        holder.Return(reusable: true);
+        Assert.Equal(1, pool.Statistics.Idle);
+        var again = await pool.AcquireAsync(default);
+        Assert.Same(holder.Connection, again.Connection);
+        again.Return(reusable: true);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_NothingFreeWithinTimeout_ThrowsPoolExhausted()
+    {
+        await using var pool = Pool(new SmtpPoolOptions { MaxConnections = 1, AcquireTimeout = TimeSpan.FromSeconds(5) });
+        var holder = await pool.AcquireAsync(default);
+
+        var waiting = pool.AcquireAsync(default);
+        await WaitUntil(() => pool.Statistics.Waiting == 1);
+        _time.Advance(TimeSpan.FromSeconds(5));
+
+        var ex = await Assert.ThrowsAsync<PoolExhaustedException>(() => waiting);
+        Assert.Contains("exhausted", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(0, pool.Statistics.Waiting);
+        holder.Return(reusable: true);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_ConnectFails_SlotGoesToNextWaiter()
+    {
+        var failures = 1;
+        await using var pool = new ConnectionPool<FakeConnection>(
+            _ => Interlocked.Decrement(ref failures) >= 0 ? Task.FromException<FakeConnection>(new IOException("refused")) : Task.FromResult(Create()),
+            new SmtpPoolOptions { MaxConnections = 1 },
+            _time);
+
+        await Assert.ThrowsAsync<IOException>(() => pool.AcquireAsync(default));
+        var lease = await pool.AcquireAsync(default);
+
+        Assert.True(lease.IsNew);
+        Assert.Equal(1, pool.Statistics.InUse);
+        lease.Return(reusable: true);
+    }
+
+    [Fact]
+    public async Task DisposeAsync_WithSendInFlight_WaitsThenClosesEverything()
+    {
+        var pool = Pool(new SmtpPoolOptions { MaxConnections = 2 });
+        var busy = await pool.AcquireAsync(default);
+        var idle = await pool.AcquireAsync(default);
+        idle.Return(reusable: true);
+
+        var disposing = pool.DisposeAsync().AsTask();
+        await WaitUntil(() => ((FakeConnection)idle.Connection).Closed);
+
+        Assert.False(disposing.IsCompleted);
+        Assert.False(((FakeConnection)busy.Connection).Closed);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => pool.AcquireAsync(default));
+        busy.Return(reusable: true);
+        await disposing;
+        await WaitUntil(() => ((FakeConnection)busy.Connection).Closed);
+    }
+
+    [Fact]
+    public async Task DisposeAsync_WhileWaiting_FailsTheWaiter()
+    {
+        var pool = Pool(new SmtpPoolOptions { MaxConnections = 1 });
+        var holder = await pool.AcquireAsync(default);
+        var waiting = pool.AcquireAsync(default);
+        await WaitUntil(() => pool.Statistics.Waiting == 1);
+
+        var disposing = pool.DisposeAsync().AsTask();
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => waiting);
+        holder.Return(reusable: true);
+        await disposing;
+    }
+
+    private ConnectionPool<FakeConnection> Pool(SmtpPoolOptions? settings = null) =>
+        new(_ => Task.FromResult(Create()), settings ?? new SmtpPoolOptions(), _time);
+
+
+    private FakeConnection Create()
+    {
+        var connection = new FakeConnection(this);
+        lock (_created)
+        {
+            _created.Add(connection);
+            _open++;
+            _maxOpen = Math.Max(_maxOpen, _open);
+        }
+
+        return connection;
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        for (var i = 0; i < 500 && !condition(); i++)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.True(condition());
+    }
+
+    private sealed class FakeConnection(ConnectionPoolTests owner) : IPoolableConnection
+    {
+        public bool Connected { get; set; } = true;
+
+        public bool Alive { get; set; } = true;
+
+        public bool Closed { get; private set; }
+
+        public int Checks { get; private set; }
+
+        public bool IsConnected => Connected && !Closed;
+
+        public Task<bool> IsAliveAsync(CancellationToken cancellationToken)
+        {
+            Checks++;
+            return Task.FromResult(Alive);
+        }
+
+        public Task CloseAsync(CancellationToken cancellationToken)
+        {
+            lock (owner._created)
+            {
+                if (!Closed)
+                {
+                    owner._open--;
+                }
+            }
+
+            Closed = true;
+            return Task.CompletedTask;
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}

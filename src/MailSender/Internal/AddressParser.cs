@@ -5,6 +5,8 @@ namespace MailSender.Internal;
 /// <summary>Parses and checks e-mail addresses, with errors that name the field and the address.</summary>
 internal static class AddressParser
 {
+    private static readonly System.Buffers.SearchValues<char> NotInLocalPart = System.Buffers.SearchValues.Create(" \t,;<>()[]\\");
+
     public static IEnumerable<MailboxAddress> ParseList(string text, string field)
     {
         if (string.IsNullOrWhiteSpace(text))
@@ -63,7 +65,7 @@ internal static class AddressParser
         }
 
         var local = address.AsSpan(0, at);
-        if (local[0] != '"' && local.ContainsAny(" \t,;<>()[]\\"))
+        if (local[0] != '"' && local.ContainsAny(NotInLocalPart))
         {
             throw Invalid($"The '{field}' address '{address}' is not a valid e-mail address (invalid character in the part before '@').");
         }

@@ -75,6 +75,7 @@ internal sealed class TimeWindowRateLimiter : RateLimiter
 
     protected override void Dispose(bool disposing)
     {
+        base.Dispose(disposing);
         if (!disposing)
         {
             return;

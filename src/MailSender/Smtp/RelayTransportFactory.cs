@@ -29,7 +29,7 @@ internal sealed class RelayTransportFactory : IEmailTransportFactory
     {
         ArgumentNullException.ThrowIfNull(uri);
         ArgumentNullException.ThrowIfNull(context);
-        return CreateSettings(uri, context.Options, _services.EnvironmentPassword(), _services.SenderTokens(context.SenderName), _services.ContainerTokens());
+        return CreateSettings(uri, context.Options, SmtpTransportServices.EnvironmentPassword(), _services.SenderTokens(context.SenderName), _services.ContainerTokens());
     }
 
     /// <summary>Resolves a <c>relay://</c> URI into the settings of an SMTP transport, without side effects.</summary>

@@ -35,7 +35,7 @@ internal sealed class SmtpTransportFactory : IEmailTransportFactory
         ArgumentNullException.ThrowIfNull(uri);
         ArgumentNullException.ThrowIfNull(context);
         var provider = ProviderCatalog.FindByHost(uri.Host ?? string.Empty) is { } preset ? ProviderPresets.Context(preset) : null;
-        return CreateSettings(uri, context.Options, _services.EnvironmentPassword(), _services.SenderTokens(context.SenderName), _services.ContainerTokens(), provider);
+        return CreateSettings(uri, context.Options, SmtpTransportServices.EnvironmentPassword(), _services.SenderTokens(context.SenderName), _services.ContainerTokens(), provider);
     }
 
     /// <summary>Resolves a transport's settings from its URI and options, without side effects; throws what validation reports.</summary>
@@ -185,7 +185,7 @@ internal sealed class SmtpTransportServices(
 
     public TrustStore Trust => trust;
 
-    public string? EnvironmentPassword() => Environment.GetEnvironmentVariable(MailSenderDefaults.PasswordEnvironmentVariable);
+    public static string? EnvironmentPassword() => Environment.GetEnvironmentVariable(MailSenderDefaults.PasswordEnvironmentVariable);
 
     /// <summary>Gets the token provider <c>UseAccessTokenProvider</c> registered for this sender.</summary>
     public ISmtpAccessTokenProvider? SenderTokens(string senderName) => services?.GetKeyedService<ISmtpAccessTokenProvider>(senderName);

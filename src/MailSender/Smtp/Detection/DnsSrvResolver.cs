@@ -44,6 +44,6 @@ internal sealed class DnsSrvResolver : ISrvResolver
             ? server
             : throw new EmailSendException(EmailErrorKind.Configuration, $"The DNS server '{text}' is not an IP address or IP:PORT.")
             {
-                Hint = "MailSender:Detection:DnsServers takes entries such as 192.0.2.53 or 127.0.0.1:15353.",
+                Hint = "MailSender:Smtp:Detection:DnsServers takes entries such as 192.0.2.53 or 127.0.0.1:15353.",
             };
 }

@@ -76,7 +76,7 @@ internal sealed class CertificateValidator
         {
             throw new EmailSendException(EmailErrorKind.Configuration, $"The trusted CA file '{path}' could not be read: {ex.Message}", ex)
             {
-                Hint = "caFile (MailSender:TrustedCaFile) must name a readable PEM or DER certificate file.",
+                Hint = "caFile (MailSender:Smtp:Tls:TrustedCaFile) must name a readable PEM or DER certificate file.",
             };
         }
     }

@@ -168,7 +168,7 @@ internal sealed class SmtpConnector
     }
 
     /// <summary>EHLO, then STARTTLS when offered (or required); refuses to go on in plain text where an earlier connection had TLS.</summary>
-    private async Task NegotiateStartTlsAsync(SmtpWireStream wire, string ehlo, SmtpEndpoint endpoint, CertificateValidator trust, TlsHistory? history, SmtpConnectionInfo info, CancellationToken cancellationToken)
+    private static async Task NegotiateStartTlsAsync(SmtpWireStream wire, string ehlo, SmtpEndpoint endpoint, CertificateValidator trust, TlsHistory? history, SmtpConnectionInfo info, CancellationToken cancellationToken)
     {
         var reply = await wire.CommandAsync("EHLO " + ehlo).ConfigureAwait(false);
         info.EhloAnswered = true;
@@ -200,7 +200,7 @@ internal sealed class SmtpConnector
         wire.SetInner(await HandshakeAsync(wire.Inner, endpoint, trust, info, cancellationToken).ConfigureAwait(false));
     }
 
-    private async Task<SslStream> HandshakeAsync(Stream network, SmtpEndpoint endpoint, CertificateValidator trust, SmtpConnectionInfo info, CancellationToken cancellationToken)
+    private static async Task<SslStream> HandshakeAsync(Stream network, SmtpEndpoint endpoint, CertificateValidator trust, SmtpConnectionInfo info, CancellationToken cancellationToken)
     {
         var validate = trust.CreateCallback(info.Certificate);
         var ssl = new SslStream(network, leaveInnerStreamOpen: false, (sender, certificate, chain, errors) =>

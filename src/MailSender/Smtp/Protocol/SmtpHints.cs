@@ -22,7 +22,7 @@ internal static class SmtpHints
 
     public const string CertificateExpired = "The server's certificate has expired (or is not valid yet): its administrator must renew it; check this machine's clock too.";
 
-    public const string CertificateUntrusted = "For a private or self-signed server, trust its CA with caFile=PATH (MailSender:TrustedCaFile) or pin it with thumbprint=SHA256 (MailSender:TrustedCertificateThumbprint). Validation is never turned off.";
+    public const string CertificateUntrusted = "For a private or self-signed server, trust its CA with caFile=PATH (MailSender:Smtp:Tls:TrustedCaFile) or pin it with thumbprint=SHA256 (MailSender:Smtp:Tls:TrustedCertificateThumbprint). Validation is never turned off.";
 
     /// <summary>Returns advice for a certificate problem worded by <see cref="CertificateValidator"/>.</summary>
     public static string ForCertificate(string problem) =>

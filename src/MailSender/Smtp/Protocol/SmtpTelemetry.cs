@@ -50,10 +50,10 @@ internal static class SmtpTelemetry
     {
         SslProtocols.Tls13 => "1.3",
         SslProtocols.Tls12 => "1.2",
-#pragma warning disable SYSLIB0039 // Old protocols are only named here, never enabled.
+#pragma warning disable SYSLIB0039, CA5397 // Old protocols are only named here, never enabled.
         SslProtocols.Tls11 => "1.1",
         SslProtocols.Tls => "1.0",
-#pragma warning restore SYSLIB0039
+#pragma warning restore SYSLIB0039, CA5397
         _ => null,
     };
 }

@@ -76,7 +76,7 @@ internal sealed class SmtpSession : IPoolableConnection
             throw new EmailSendException(EmailErrorKind.AuthenticationFailed, $"{Endpoint.Address} does not offer authentication (AUTH), but a user name is configured.")
             {
                 Transport = Endpoint.DisplayName,
-                Hint = SmtpHints.AuthNotOffered,
+                Hint = "The server may only offer AUTH after STARTTLS, or on its submission port (587/465); a relay that trusts your IP needs no user name.",
             };
         }
 

@@ -4,7 +4,8 @@ namespace MailSender;
 
 /// <summary>
 /// How many messages a sender may send per second or per minute (section <c>MailSender:Resilience:RateLimit</c>); further sends
-/// wait, in order, honouring cancellation and the total timeout.
+/// wait, in order, honouring cancellation. The wait comes before the total timeout starts, as in Microsoft.Extensions.Http.Resilience,
+/// so a throttled send is not failed for time it spent queued.
 /// </summary>
 public class EmailRateLimitOptions
 {

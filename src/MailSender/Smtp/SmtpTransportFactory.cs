@@ -89,7 +89,7 @@ internal sealed class SmtpTransportFactory : IEmailTransportFactory
 
         var tls = smtp.Tls ?? new SmtpTlsOptions();
         var thumbprint = SettingParser.Text(uri, "thumbprint", tls.TrustedCertificateThumbprint);
-        if (uri.Parameters.ContainsKey("thumbprint") && !CertificateValidator.IsThumbprint(thumbprint!))
+        if (thumbprint is not null && !CertificateValidator.IsThumbprint(thumbprint))
         {
             throw SettingParser.Bad(uri, "thumbprint", "expected a SHA-256 (64 hex digits) or SHA-1 (40 hex digits) certificate thumbprint");
         }

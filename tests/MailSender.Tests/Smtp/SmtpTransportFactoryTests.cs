@@ -70,6 +70,21 @@ public class SmtpTransportFactoryTests
     }
 
     [Theory]
+    [InlineData("smtp://h?thumbprint=&ehlo=&caFile=")]
+    [InlineData("smtp://h?thumbprint=")]
+    public void CreateSettings_EmptyTextParameters_MeanNotSetAndUseTheOptions(string uri)
+    {
+        var thumbprint = new string('a', 64);
+        var options = new MailSenderOptions { Smtp = new SmtpOptions { EhloName = "options.example", Tls = new SmtpTlsOptions { TrustedCertificateThumbprint = thumbprint } } };
+
+        var settings = Create(uri, options);
+
+        Assert.Equal(thumbprint, settings.TrustedCertificateThumbprint);
+        Assert.Equal("options.example", settings.Endpoint.EhloName);
+        Assert.Null(Create(uri).TrustedCertificateThumbprint);
+    }
+
+    [Theory]
     [InlineData("smtp://h?security=tls", "security")]
     [InlineData("smtps://h?security=starttls", "security")]
     [InlineData("smtp://h?timeout=soon", "timeout")]

@@ -11,7 +11,7 @@ internal static class SmtpHints
 
     /// <summary>The hint for a server or provider that accepts only OAuth 2.0 when none is configured.</summary>
     public static string OAuthNeeded(string provider) =>
-        $"{provider} accepts only OAuth 2.0 for SMTP; passwords and app passwords are refused. Configure an access-token provider (builder.UseAccessTokenProvider(...) or MailSenderOptions.AccessTokenProvider; see docs/providers.md#oauth-20).";
+        $"{provider} accepts only OAuth 2.0 for SMTP; passwords and app passwords are refused. Configure an access-token provider (services.AddMailSender(...).UseAccessTokenProvider(...); see docs/providers.md#oauth-20).";
     public const string StartTlsStripped = "Something between this machine and the server (a firewall, an antivirus proxy or an attacker) may be removing STARTTLS from the server's reply. Nothing was sent and no credentials were written; check the network path.";
 
     public const string StartTlsNotOffered = "The server offered no STARTTLS on this port, so mail and passwords would travel unencrypted: use port 587 (STARTTLS) or 465 (implicit TLS) of your provider; plain text only for a trusted local relay (security=none).";

@@ -22,6 +22,16 @@ public class DirectTransportFactoryTests
     }
 
     [Fact]
+    public void CreateSettings_EmptyThumbprint_MeansNotSet()
+    {
+        var thumbprint = new string('b', 40);
+        var options = new MailSenderOptions { Smtp = new SmtpOptions { Tls = new SmtpTlsOptions { TrustedCertificateThumbprint = thumbprint } } };
+
+        Assert.Null(DirectTransportFactory.CreateSettings(TransportUri.Parse("direct:?thumbprint="), new MailSenderOptions()).TrustedCertificateThumbprint);
+        Assert.Equal(thumbprint, DirectTransportFactory.CreateSettings(TransportUri.Parse("direct:?thumbprint="), options).TrustedCertificateThumbprint);
+    }
+
+    [Fact]
     public void CreateSettings_AllOptions_Parsed()
     {
         var settings = DirectTransportFactory.CreateSettings(

@@ -2,9 +2,10 @@
 # Packs every package (each project in the solution or under src/ whose IsPackable is true; it fails if one lies outside
 # src/) into a temporary folder and installs them the way a user does:
 #  1. checks each .nupkg/.snupkg (README, MIT licence, repository, XML docs, symbols, SourceLink);
-#  2. a fresh `dotnet new console` project takes MailSender, MailSender.Testing and MailSender.AspNetCore.Identity from
-#     that folder only (package source mapping), sends a message with the pickup transport (the .eml file must exist)
-#     and an Identity confirmation mail through the in-memory transport;
+#  2. a fresh `dotnet new console` project takes MailSender, MailSender.Testing, MailSender.AspNetCore.Identity and
+#     MailSender.HealthChecks from that folder only (package source mapping), sends a message with the pickup transport
+#     (the .eml file must exist), runs the health check and sends an Identity confirmation mail through the in-memory
+#     transport;
 #  3. `dotnet tool install --add-source FOLDER MailSender.Cli`, then `mailsender send` must exit 0 and write a file.
 # Prints "packaging: OK" and exits 0, or names the failed step and exits 1. Usage: scripts/packaging/test-packages.sh
 set -euo pipefail
@@ -83,26 +84,36 @@ cd "$consumer"
 echo '<Project><PropertyGroup><ImportDirectoryPackagesProps>false</ImportDirectoryPackagesProps></PropertyGroup></Project>' > Directory.Build.props
 echo '<Project />' > Directory.Build.targets
 dotnet new console --name Consumer --output . --no-restore >/dev/null || fail "dotnet new console"
-for package in MailSender MailSender.Testing MailSender.AspNetCore.Identity; do
+for package in MailSender MailSender.Testing MailSender.AspNetCore.Identity MailSender.HealthChecks; do
   dotnet add package "$package" --version "$version" >/dev/null || fail "dotnet add package $package $version"
 done
-dotnet add package Microsoft.Extensions.DependencyInjection --version 10.0.0 >/dev/null || fail "dotnet add package Microsoft.Extensions.DependencyInjection"
+for package in Microsoft.Extensions.DependencyInjection Microsoft.Extensions.Logging; do
+  dotnet add package "$package" --version 10.0.0 >/dev/null || fail "dotnet add package $package"
+done
 cat > Program.cs <<'CS'
 using MailSender;
 using MailSender.AspNetCore.Identity;
 using MailSender.Testing;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-// MailSender: send with the pickup transport and print the file written.
-var services = new ServiceCollection();
+// MailSender and MailSender.HealthChecks: check the pickup folder, send, and print the file written.
+var services = new ServiceCollection().AddLogging();
 services.AddMailSender(options =>
 {
     options.Transport = $"pickup:{args[0]}";
     options.DefaultFrom = "Consumer <consumer@example.com>";
 });
+services.AddHealthChecks().AddMailSender();
 await using (var provider = services.BuildServiceProvider())
 {
+    var health = await provider.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+    if (health.Status != HealthStatus.Healthy)
+    {
+        throw new InvalidOperationException($"The health check reported {health.Status}: {health.Entries["mailsender"].Description}");
+    }
+
     var result = await provider.GetRequiredService<IEmailSender>().SendAsync("ann@example.com", "Package test", "Sent by a fresh console project.");
     Console.WriteLine(result.FilePath);
 }
@@ -110,9 +121,10 @@ await using (var provider = services.BuildServiceProvider())
 // MailSender.Testing and MailSender.AspNetCore.Identity: Identity's confirmation mail, recorded in memory.
 var identity = new ServiceCollection();
 identity.AddMailSender(options => options.DefaultFrom = "Accounts <accounts@example.com>").AddIdentityEmailSender<IdentityUser>();
-var mail = identity.AddInMemoryEmailTransport();
+identity.AddInMemoryEmailTransport();
 await using (var provider = identity.BuildServiceProvider())
 {
+    var mail = provider.GetRequiredService<InMemoryEmailTransport>();
     await provider.GetRequiredService<IEmailSender<IdentityUser>>()
         .SendConfirmationLinkAsync(new IdentityUser("ann"), "ann@example.com", "https://app.example.com/confirm?id=1&code=2");
     var sent = mail.ShouldHaveSent(m => m.Subject == "Confirm your email");
@@ -123,7 +135,7 @@ await using (var provider = identity.BuildServiceProvider())
 }
 CS
 dotnet build -c Release -nologo -v:q >/dev/null || fail "dotnet build of the console project"
-for package in MailSender MailSender.Testing MailSender.AspNetCore.Identity; do
+for package in MailSender MailSender.Testing MailSender.AspNetCore.Identity MailSender.HealthChecks; do
   lower=$(echo "$package" | tr '[:upper:]' '[:lower:]')
   grep -q "\"$package/$version\"" obj/project.assets.json || fail "the console project did not resolve $package $version"
   grep -q "\"source\": \"$feed\"" "$work/packages/$lower/$version/.nupkg.metadata" || fail "$package did not come from $feed"

@@ -17,6 +17,10 @@ internal static class CliDefaults
     /// <summary>The transport used when neither <c>--transport</c> nor <see cref="TransportVariable"/> is set: the folder <c>./outbox</c>, so no server is needed.</summary>
     public const string Transport = "pickup:outbox";
 
+    /// <summary>Returns whether <paramref name="transport"/> names a user but no password, so the password comes from <see cref="PasswordVariable"/>.</summary>
+    public static bool HasUserWithoutPassword(string transport) =>
+        TransportUri.TryParse(transport, out var uri, out _) && uri.UserName is not null && uri.Password is null;
+
     /// <summary>Returns <c>user@machine</c> for the current user, reduced to characters every mail parser accepts.</summary>
     public static string LocalAddress() => LocalAddress(Environment.UserName, Environment.MachineName);
 

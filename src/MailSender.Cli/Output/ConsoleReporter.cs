@@ -62,6 +62,16 @@ internal sealed class ConsoleReporter(CliContext context, bool json, SecretRedac
         }
     }
 
+    /// <summary>Prints <c>mailsender: warning: MESSAGE</c> on standard error; standard output (and its JSON) is unchanged.</summary>
+    public void WriteWarning(string message) =>
+        context.Error.WriteLine("mailsender: warning: " + OneLine(message));
+
+    /// <summary>Warns that a password given on the command line can be read by others; never prints the password.</summary>
+    /// <param name="option">The option that carried it, such as <c>--transport</c>.</param>
+    public void WarnPasswordOnCommandLine(string option) =>
+        WriteWarning($"the password in {option} is visible to other users in the process list and stays in the shell history; " +
+            $"leave it out and set {CliDefaults.PasswordVariable} instead.");
+
     // Server replies and exception messages may span lines; the contract is one line per error.
     private static string OneLine(string text) =>
         text.ReplaceLineEndings(" ").Trim();

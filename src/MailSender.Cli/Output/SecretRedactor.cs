@@ -23,24 +23,61 @@ internal sealed class SecretRedactor
     /// <summary>Gets a redactor that masks nothing.</summary>
     public static SecretRedactor None { get; } = new([]);
 
-    /// <summary>Creates a redactor for the password in <paramref name="transport"/>, as written and percent-encoded or decoded.</summary>
+    /// <summary>Gets a value indicating whether the text this redactor was made from carried a password.</summary>
+    /// <remarks>True even for a password too short to mask: it is still a secret on the command line.</remarks>
+    public bool FoundPassword { get; private init; }
+
+    /// <summary>
+    /// Creates a redactor for the passwords in <paramref name="transport"/>, as written and percent-encoded or decoded:
+    /// one URI, or each URI of <c>failover(A B)</c> and <c>roundrobin(A B)</c>.
+    /// </summary>
     public static SecretRedactor ForTransport(string? transport)
     {
-        var separator = transport?.IndexOf("://", StringComparison.Ordinal) ?? -1;
-        if (transport is null || separator < 0)
+        if (transport is null)
         {
             return None;
         }
 
-        var rest = transport[(separator + 3)..];
+        var secrets = new List<string>();
+        var separator = transport.IndexOf("://", StringComparison.Ordinal);
+        while (separator >= 0)
+        {
+            var next = transport.IndexOf("://", separator + 3, StringComparison.Ordinal);
+
+            // A composite lists URIs separated by spaces; the last one ends before the closing parenthesis.
+            var end = next < 0 ? transport.Length : transport.LastIndexOfAny([' ', '\t', '\r', '\n'], next);
+            var rest = transport[(separator + 3)..Math.Max(separator + 3, end)];
+            if (rest.EndsWith(')'))
+            {
+                rest = rest[..^1];
+            }
+
+            AddPassword(rest, secrets);
+            separator = next;
+        }
+
+        return secrets.Count == 0 ? None : new SecretRedactor(secrets) { FoundPassword = true };
+    }
+
+    /// <summary>Creates a redactor for a password given on its own (<c>--password</c>).</summary>
+    public static SecretRedactor ForPassword(string? password) =>
+        string.IsNullOrEmpty(password) ? None : new SecretRedactor([password, Uri.EscapeDataString(password)]) { FoundPassword = true };
+
+    private static void AddPassword(string rest, List<string> secrets)
+    {
         var at = rest.LastIndexOf('@');
         var colon = at < 0 ? -1 : rest.IndexOf(':', 0, at);
         if (colon < 0)
         {
-            return None;
+            return;
         }
 
         var password = rest[(colon + 1)..at];
+        if (password.Length == 0)
+        {
+            return;
+        }
+
         string decoded;
         try
         {
@@ -51,7 +88,7 @@ internal sealed class SecretRedactor
             decoded = password;
         }
 
-        return new SecretRedactor([password, decoded, Uri.EscapeDataString(decoded)]);
+        secrets.AddRange([password, decoded, Uri.EscapeDataString(decoded)]);
     }
 
     /// <summary>Returns <paramref name="text"/> with every secret replaced by <c>***</c>.</summary>

@@ -95,7 +95,13 @@ internal sealed class ProbeCommand : Command, IHasHelpEpilog
     private async Task<int> RunAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
         var json = parseResult.GetValue(_json);
-        var reporter = new ConsoleReporter(_context, json);
+        var passwordOption = parseResult.GetValue(_password);
+        var reporter = new ConsoleReporter(_context, json, SecretRedactor.ForPassword(passwordOption));
+        if (!string.IsNullOrEmpty(passwordOption))
+        {
+            reporter.WarnPasswordOnCommandLine("--password");
+        }
+
         try
         {
             var user = parseResult.GetValue(_user);

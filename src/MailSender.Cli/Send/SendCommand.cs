@@ -115,6 +115,11 @@ internal sealed class SendCommand : Command, IHasHelpEpilog
         var transportOption = parseResult.GetValue(_transport);
         var redactor = SecretRedactor.ForTransport(transportOption ?? _context.GetEnvironmentVariable(CliDefaults.TransportVariable));
         var reporter = new ConsoleReporter(_context, parseResult.GetValue(_json), redactor);
+        if (transportOption is not null && redactor.FoundPassword)
+        {
+            reporter.WarnPasswordOnCommandLine("--transport");
+        }
+
         try
         {
             var message = SendMessageFactory.Create(new SendArguments
@@ -137,6 +142,10 @@ internal sealed class SendCommand : Command, IHasHelpEpilog
             {
                 options.Transport = transport;
                 options.DefaultFrom = defaultFrom;
+                if (CliDefaults.HasUserWithoutPassword(transport))
+                {
+                    options.Password = _context.GetEnvironmentVariable(CliDefaults.PasswordVariable);
+                }
             });
             var provider = services.BuildServiceProvider();
             await using (provider.ConfigureAwait(false))

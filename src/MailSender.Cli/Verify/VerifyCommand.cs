@@ -48,10 +48,16 @@ internal sealed class VerifyCommand : Command, IHasHelpEpilog
 
     private async Task<int> RunAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
-        var transport = parseResult.GetValue(_transport) ?? _context.GetEnvironmentVariable(CliDefaults.TransportVariable);
+        var transportOption = parseResult.GetValue(_transport);
+        var transport = transportOption ?? _context.GetEnvironmentVariable(CliDefaults.TransportVariable);
         var redactor = SecretRedactor.ForTransport(transport);
         var json = parseResult.GetValue(_json);
         var reporter = new ConsoleReporter(_context, json, redactor);
+        if (transportOption is not null && redactor.FoundPassword)
+        {
+            reporter.WarnPasswordOnCommandLine("--transport");
+        }
+
         try
         {
             if (string.IsNullOrWhiteSpace(transport))
@@ -65,7 +71,7 @@ internal sealed class VerifyCommand : Command, IHasHelpEpilog
             {
                 options.Transport = transport;
                 options.Resilience.Enabled = false;
-                if (HasUserWithoutPassword(transport))
+                if (CliDefaults.HasUserWithoutPassword(transport))
                 {
                     options.Password = _context.GetEnvironmentVariable(CliDefaults.PasswordVariable);
                 }
@@ -110,9 +116,6 @@ internal sealed class VerifyCommand : Command, IHasHelpEpilog
             return Report(reporter, CliError.Cancelled() with { Message = "Cancelled; nothing was sent." });
         }
     }
-
-    private static bool HasUserWithoutPassword(string transport) =>
-        TransportUri.TryParse(transport, out var uri, out _) && uri.UserName is not null && uri.Password is null;
 
     private static int Report(ConsoleReporter reporter, CliError error)
     {

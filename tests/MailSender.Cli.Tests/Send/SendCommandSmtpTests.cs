@@ -106,8 +106,9 @@ public sealed class SendCommandSmtpTests
         ]);
 
         Assert.True(run.ExitCode == ExitCodes.SendFailed, run.ToString());
-        Assert.StartsWith("mailsender: ConnectionFailed: ", run.ErrorLines[0], StringComparison.Ordinal);
-        Assert.InRange(run.ErrorLines.Length, 1, 2);
+        Assert.StartsWith("mailsender: warning: the password in --transport", run.ErrorLines[0], StringComparison.Ordinal);
+        Assert.StartsWith("mailsender: ConnectionFailed: ", run.ErrorLines[1], StringComparison.Ordinal);
+        Assert.InRange(run.ErrorLines.Length, 2, 3);
         using var json = JsonDocument.Parse(run.Output);
         Assert.Equal("ConnectionFailed", json.RootElement.GetProperty("error").GetProperty("kind").GetString());
         Assert.DoesNotContain(Password, run.Output, StringComparison.Ordinal);
@@ -126,7 +127,8 @@ public sealed class SendCommandSmtpTests
             ["send", "--to", "you@example.com", "--from", "me@example.com", "--subject", "S", "--text", "x", "--transport", transport, "--json"]);
 
         Assert.True(run.ExitCode == ExitCodes.UsageError, run.ToString());
-        Assert.StartsWith("mailsender: Configuration: ", run.ErrorLines[0], StringComparison.Ordinal);
+        Assert.StartsWith("mailsender: warning: the password in --transport", run.ErrorLines[0], StringComparison.Ordinal);
+        Assert.StartsWith("mailsender: Configuration: ", run.ErrorLines[1], StringComparison.Ordinal);
         Assert.DoesNotContain(Password, run.Output, StringComparison.Ordinal);
         Assert.DoesNotContain(Password, run.Error, StringComparison.Ordinal);
     }

@@ -415,6 +415,52 @@ public class DirectTransportTests
         Assert.Equal(expected, DirectTransport.ShouldTryNextHost(error));
     }
 
+    [Fact]
+    public async Task SendAsync_NonAsciiLocalPartAndMxWithoutSmtpUtf8_UnsupportedByServerBeforeMailFrom()
+    {
+        // Direct delivery shares the SMTP session, so it refuses what the MX could only mangle, as the SMTP transport does.
+        await using var server = ScriptedSmtpServer.Start();
+        var resolver = new FakeMxResolver().Mx("utf8.test", ("mx.utf8.test", 10)).Address("mx.utf8.test", "127.0.0.1");
+        await using var transport = Create(resolver, server.Port);
+
+        var error = await Assert.ThrowsAsync<EmailSendException>(() => SendAsync(transport, TestMessages.Text("Hej.", "jöran@utf8.test")));
+
+        Assert.Equal(EmailErrorKind.UnsupportedByServer, error.Kind);
+        Assert.False(error.IsTransient);
+        Assert.Contains("SMTPUTF8", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, server.ConnectionCount);
+        Assert.Empty(server.CommandsStartingWith("MAIL"));
+    }
+
+    [Fact]
+    public async Task SendAsync_NonAsciiLocalPartAndMxWithSmtpUtf8_DeliversWithTheSmtpUtf8Parameter()
+    {
+        await using var server = ScriptedSmtpServer.Start(new SmtpScript { Capabilities = ["PIPELINING", "8BITMIME", "SMTPUTF8"] });
+        var resolver = new FakeMxResolver().Mx("utf8.test", ("mx.utf8.test", 10)).Address("mx.utf8.test", "127.0.0.1");
+        await using var transport = Create(resolver, server.Port);
+
+        var result = await SendAsync(transport, TestMessages.Text("Hej.", "jöran@utf8.test"));
+
+        Assert.Equal(["jöran@utf8.test"], result.AcceptedRecipients);
+        Assert.Contains("SMTPUTF8", Assert.Single(server.CommandsStartingWith("MAIL")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SendAsync_MessageOverTheMxSizeLimit_MessageTooLargeBeforeMailFrom()
+    {
+        await using var server = ScriptedSmtpServer.Start(new SmtpScript { Capabilities = ["PIPELINING", "SIZE 2000"] });
+        var resolver = new FakeMxResolver().Mx("size.test", ("mx.size.test", 10)).Address("mx.size.test", "127.0.0.1");
+        await using var transport = Create(resolver, server.Port);
+
+        var error = await Assert.ThrowsAsync<EmailSendException>(() => SendAsync(transport, TestMessages.Text(new string('x', 5000), "ann@size.test")));
+
+        Assert.Equal(EmailErrorKind.MessageTooLarge, error.Kind);
+        Assert.False(error.IsTransient);
+        Assert.Contains("2,000 bytes (SIZE)", error.Message, StringComparison.Ordinal);
+        Assert.Empty(server.CommandsStartingWith("MAIL"));
+        Assert.Equal(1, server.ConnectionCount);
+    }
+
     internal static DirectTransport Create(FakeMxResolver resolver, int port, Func<DirectTransportSettings, DirectTransportSettings>? configure = null, MailSenderTelemetry? telemetry = null)
     {
         var settings = new DirectTransportSettings

@@ -101,6 +101,19 @@ internal static class SettingParser
     public static string? Text(TransportUri uri, string name, string? fallback) =>
         uri.Parameters.TryGetValue(name, out var text) && text.Length > 0 ? text : fallback;
 
+    /// <summary>Reads the EHLO name: the URI's, which must be a domain or an address literal (a line break would inject commands), else the option (checked by the options validator).</summary>
+    public static string? EhloName(TransportUri uri, string? configured)
+    {
+        if (!uri.Parameters.TryGetValue("ehlo", out var text) || text.Length == 0)
+        {
+            return string.IsNullOrEmpty(configured) ? null : configured;
+        }
+
+        return HostNames.IsEhloName(text)
+            ? text
+            : throw Bad(uri, "ehlo", "expected a domain name (e.g. app.example.com) or an address literal (e.g. [192.0.2.1]), without spaces or line breaks");
+    }
+
     /// <summary>Rejects parameters a transport does not know, so a typo is not silently ignored.</summary>
     public static void RejectUnknown(TransportUri uri, IReadOnlyCollection<string> known)
     {

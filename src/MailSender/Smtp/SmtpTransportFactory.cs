@@ -104,7 +104,7 @@ internal sealed class SmtpTransportFactory : IEmailTransportFactory
                 Credentials = userName is null ? null : new SmtpCredentials(userName, password, tokens),
                 ConnectTimeout = SettingParser.Duration(uri, "connectTimeout", smtp.ConnectTimeout),
                 CommandTimeout = SettingParser.Duration(uri, "timeout", smtp.CommandTimeout),
-                EhloName = EhloName(uri, smtp.EhloName),
+                EhloName = SettingParser.EhloName(uri, smtp.EhloName),
                 AllowInsecureAuthentication = SettingParser.Boolean(uri, "allowInsecureAuth", smtp.AllowInsecureAuthentication),
                 Provider = provider,
             },
@@ -116,19 +116,6 @@ internal sealed class SmtpTransportFactory : IEmailTransportFactory
             DetectEndpoint = uri.Port is null && security == SmtpSecurity.Auto,
             Detection = smtp.Detection ?? new SmtpDetectionOptions(),
         };
-    }
-
-    /// <summary>Reads the EHLO name: the URI's, which must be a domain or an address literal (a line break would inject commands), else the option (checked by the options validator).</summary>
-    internal static string? EhloName(TransportUri uri, string? configured)
-    {
-        if (!uri.Parameters.TryGetValue("ehlo", out var text) || text.Length == 0)
-        {
-            return NullIfEmpty(configured);
-        }
-
-        return HostNames.IsEhloName(text)
-            ? text
-            : throw SettingParser.Bad(uri, "ehlo", "expected a domain name (e.g. app.example.com) or an address literal (e.g. [192.0.2.1]), without spaces or line breaks");
     }
 
     private static SmtpSecurity ParseSecurity(TransportUri uri, bool implicitScheme)

@@ -91,7 +91,7 @@ internal sealed class DirectTransportFactory : IEmailTransportFactory
             ConnectTimeout = SettingParser.Duration(uri, "connectTimeout", smtp.ConnectTimeout),
             CommandTimeout = SettingParser.Duration(uri, "timeout", smtp.CommandTimeout),
             DnsTimeout = SettingParser.Duration(uri, "dnsTimeout", DirectDefaults.DnsTimeout),
-            EhloName = SmtpTransportFactory.EhloName(uri, smtp.EhloName),
+            EhloName = SettingParser.EhloName(uri, smtp.EhloName),
             MaxConnectionsPerDomain = SettingParser.Integer(uri, "maxPerDomain", DirectDefaults.MaxConnectionsPerDomain, 1, 100),
             MaxConnections = SettingParser.Integer(uri, "maxConnections", DirectDefaults.MaxConnections, 1, 1000),
             TrustedCaFile = SettingParser.Text(uri, "caFile", tls.TrustedCaFile),

@@ -1,4 +1,5 @@
 using MailSender.Smtp.Pooling;
+using MailSender.TestSupport;
 using Microsoft.Extensions.Time.Testing;
 
 namespace MailSender.Tests.Smtp.Pooling;
@@ -48,29 +49,33 @@ public class ConnectionPoolTests
         var holder = await pool.AcquireAsync(default);
         var order = new List<int>();
 
-        var waiters = Enumerable.Range(0, 5).Select(async i =>
+        // Each waiter joins the queue only once the previous one is in it, so the queue order is known.
+        var waiters = new List<Task>();
+        for (var i = 0; i < 5; i++)
         {
-            await Task.Yield();
+            waiters.Add(AcquireThenRecord(i));
+            var queued = i + 1;
+            await Eventually.TrueAsync(() => pool.Statistics.Waiting == queued, $"waiter {i} queued behind {i} others");
+        }
+
+        Assert.Empty(order);
+        holder.Return(reusable: true);
+        await Task.WhenAll(waiters).WaitAsync(TimeSpan.FromSeconds(5));
+
+        Assert.Equal([0, 1, 2, 3, 4], order);
+        Assert.Single(_created);
+
+        async Task AcquireThenRecord(int waiter)
+        {
             var lease = await pool.AcquireAsync(default);
             lock (order)
             {
-                order.Add(i);
+                order.Add(waiter);
             }
 
+            // Handing the connection back serves the next waiter, so each one records before the next can run.
             lease.Return(reusable: true);
-        }).ToList();
-        while (pool.Statistics.Waiting < 5)
-        {
-            await Task.Delay(1);
         }
-
-        var queued = order.Count;
-        holder.Return(reusable: true);
-        await Task.WhenAll(waiters);
-
-        Assert.Equal(0, queued);
-        Assert.Equal(5, order.Count);
-        Assert.Single(_created);
     }
 
     [Fact]
@@ -120,7 +125,7 @@ public class ConnectionPoolTests
         Assert.False(_created[0].Closed);
         _time.Advance(TimeSpan.FromSeconds(6));
 
-        await WaitUntil(() => _created[0].Closed);
+        await Eventually.TrueAsync(() => _created[0].Closed, "the reaper closing the idle connection");
         Assert.Equal(0, pool.Statistics.Idle);
         var next = await pool.AcquireAsync(default);
         Assert.True(next.IsNew);
@@ -195,7 +200,7 @@ public class ConnectionPoolTests
         using var cancellation = new CancellationTokenSource();
 
         var waiting = pool.AcquireAsync(cancellation.Token);
-        await WaitUntil(() => pool.Statistics.Waiting == 1);
+        await Eventually.TrueAsync(() => pool.Statistics.Waiting == 1, "one caller queued for the connection");
         await cancellation.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
@@ -214,7 +219,7 @@ public class ConnectionPoolTests
         var holder = await pool.AcquireAsync(default);
 
         var waiting = pool.AcquireAsync(default);
-        await WaitUntil(() => pool.Statistics.Waiting == 1);
+        await Eventually.TrueAsync(() => pool.Statistics.Waiting == 1, "one caller queued for the connection");
         _time.Advance(TimeSpan.FromSeconds(5));
 
         var ex = await Assert.ThrowsAsync<PoolExhaustedException>(() => waiting);
@@ -226,17 +231,24 @@ public class ConnectionPoolTests
     [Fact]
     public async Task AcquireAsync_ConnectFails_SlotGoesToNextWaiter()
     {
-        var failures = 1;
+        var firstConnect = new TaskCompletionSource<FakeConnection>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var connects = 0;
         await using var pool = new ConnectionPool<FakeConnection>(
-            _ => Interlocked.Decrement(ref failures) >= 0 ? Task.FromException<FakeConnection>(new IOException("refused")) : Task.FromResult(Create()),
+            _ => Interlocked.Increment(ref connects) == 1 ? firstConnect.Task : Task.FromResult(Create()),
             new SmtpPoolOptions { MaxConnections = 1 },
             _time);
+        var failing = pool.AcquireAsync(default);
+        var waiting = pool.AcquireAsync(default);
+        await Eventually.TrueAsync(() => pool.Statistics.Waiting == 1, "the second caller queued behind the connecting one");
 
-        await Assert.ThrowsAsync<IOException>(() => pool.AcquireAsync(default));
-        var lease = await pool.AcquireAsync(default);
+        firstConnect.SetException(new IOException("refused"));
 
+        await Assert.ThrowsAsync<IOException>(() => failing);
+        var lease = await waiting.WaitAsync(TimeSpan.FromSeconds(5));
         Assert.True(lease.IsNew);
+        Assert.Equal(2, connects);
         Assert.Equal(1, pool.Statistics.InUse);
+        Assert.Equal(0, pool.Statistics.Waiting);
         lease.Return(reusable: true);
     }
 
@@ -249,14 +261,14 @@ public class ConnectionPoolTests
         idle.Return(reusable: true);
 
         var disposing = pool.DisposeAsync().AsTask();
-        await WaitUntil(() => ((FakeConnection)idle.Connection).Closed);
+        await Eventually.TrueAsync(() => ((FakeConnection)idle.Connection).Closed, "disposal closing the idle connection");
 
         Assert.False(disposing.IsCompleted);
         Assert.False(((FakeConnection)busy.Connection).Closed);
         await Assert.ThrowsAsync<ObjectDisposedException>(() => pool.AcquireAsync(default));
         busy.Return(reusable: true);
         await disposing;
-        await WaitUntil(() => ((FakeConnection)busy.Connection).Closed);
+        await Eventually.TrueAsync(() => ((FakeConnection)busy.Connection).Closed, "the returned busy connection being closed");
     }
 
     [Fact]
@@ -265,7 +277,7 @@ public class ConnectionPoolTests
         var pool = Pool(new SmtpPoolOptions { MaxConnections = 1 });
         var holder = await pool.AcquireAsync(default);
         var waiting = pool.AcquireAsync(default);
-        await WaitUntil(() => pool.Statistics.Waiting == 1);
+        await Eventually.TrueAsync(() => pool.Statistics.Waiting == 1, "one caller queued for the connection");
 
         var disposing = pool.DisposeAsync().AsTask();
 
@@ -289,16 +301,6 @@ public class ConnectionPoolTests
         }
 
         return connection;
-    }
-
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        for (var i = 0; i < 500 && !condition(); i++)
-        {
-            await Task.Delay(10);
-        }
-
-        Assert.True(condition());
     }
 
     private sealed class FakeConnection(ConnectionPoolTests owner) : IPoolableConnection

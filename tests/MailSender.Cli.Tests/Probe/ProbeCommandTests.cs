@@ -1,8 +1,7 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using MailSender.Cli.Tests.Infrastructure;
+using MailSender.TestSupport;
 
 namespace MailSender.Cli.Tests.Probe;
 
@@ -12,7 +11,7 @@ public class ProbeCommandTests
     [Fact]
     public async Task Probe_Json_HasRecommendedAndAttemptsInTheContractShape()
     {
-        await using var server = await TestSmtpServer.StartAsync();
+        await using var server = await InProcessSmtpServer.StartAsync();
         var port = server.Port.ToString(CultureInfo.InvariantCulture);
 
         var run = await CliRun.RunAsync(["probe", "127.0.0.1", "--port", port, "--timeout", "5", "--json"]);
@@ -44,7 +43,7 @@ public class ProbeCommandTests
     [Fact]
     public async Task Probe_NothingListening_ExitsOneWithNullRecommendedAndHints()
     {
-        var closed = ClosedPort().ToString(CultureInfo.InvariantCulture);
+        var closed = LoopbackPorts.Closed().ToString(CultureInfo.InvariantCulture);
 
         var run = await CliRun.RunAsync(["probe", "127.0.0.1", "--port", closed, "--json"]);
 
@@ -62,9 +61,9 @@ public class ProbeCommandTests
     [Fact]
     public async Task Probe_Table_ListsAttemptsAndTheRecommendation()
     {
-        await using var server = await TestSmtpServer.StartAsync();
+        await using var server = await InProcessSmtpServer.StartAsync();
         var port = server.Port.ToString(CultureInfo.InvariantCulture);
-        var closed = ClosedPort().ToString(CultureInfo.InvariantCulture);
+        var closed = LoopbackPorts.Closed().ToString(CultureInfo.InvariantCulture);
 
         var run = await CliRun.RunAsync(["probe", "127.0.0.1", "--port", port, "--port", closed]);
 
@@ -78,7 +77,7 @@ public class ProbeCommandTests
     [Fact]
     public async Task Probe_CredentialsFromEnvironmentOnPlainTextServer_AreRefusedAndExitOne()
     {
-        await using var server = await TestSmtpServer.StartAsync();
+        await using var server = await InProcessSmtpServer.StartAsync();
         var port = server.Port.ToString(CultureInfo.InvariantCulture);
         const string password = "Env-S3cret-Pa55!";
 
@@ -103,12 +102,5 @@ public class ProbeCommandTests
 
         Assert.Equal(2, run.ExitCode);
         Assert.StartsWith("mailsender: Usage:", run.Error, StringComparison.Ordinal);
-    }
-
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

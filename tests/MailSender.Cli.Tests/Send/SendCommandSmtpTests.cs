@@ -1,8 +1,7 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using MailSender.Cli.Tests.Infrastructure;
+using MailSender.TestSupport;
 
 namespace MailSender.Cli.Tests.Send;
 
@@ -10,10 +9,13 @@ public sealed class SendCommandSmtpTests
 {
     private const string Password = "S3cretPw";
 
+    /// <summary>A server that refuses nobody@example.com at RCPT with 550 5.1.1 and accepts everyone else.</summary>
+    private static readonly InProcessSmtpServerOptions RejectingNobody = new() { RejectedRecipients = ["nobody@example.com"] };
+
     [Fact]
     public async Task Send_SmtpServer_DeliversAndExitsZero()
     {
-        await using var server = await TestSmtpServer.StartAsync();
+        await using var server = await InProcessSmtpServer.StartAsync();
 
         var run = await CliRun.RunAsync(
         [
@@ -23,12 +25,13 @@ public sealed class SendCommandSmtpTests
 
         Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
         var received = Assert.Single(server.Messages);
+        var message = received.Parse();
         Assert.Equal("me@example.com", received.From);
         Assert.Equal(["you@example.com", "hidden@example.com"], received.To);
-        Assert.Equal("Over SMTP", received.Message.Subject);
-        Assert.Equal("Hello server", received.Message.TextBody?.Trim());
-        Assert.Empty(received.Message.Bcc);
-        var expected = string.Create(CultureInfo.InvariantCulture, $"Sent {received.Message.MessageId} via smtp://127.0.0.1:{server.Port}?security=none");
+        Assert.Equal("Over SMTP", message.Subject);
+        Assert.Equal("Hello server", message.TextBody?.Trim());
+        Assert.Empty(message.Bcc);
+        var expected = string.Create(CultureInfo.InvariantCulture, $"Sent {message.MessageId} via smtp://127.0.0.1:{server.Port}?security=none");
         Assert.StartsWith(expected, run.Output, StringComparison.Ordinal);
         Assert.Empty(run.Error);
     }
@@ -36,7 +39,7 @@ public sealed class SendCommandSmtpTests
     [Fact]
     public async Task Send_ServerRejectsOneRecipient_ExitsThreeAndListsIt()
     {
-        await using var server = await TestSmtpServer.StartAsync(to => to != "nobody@example.com");
+        await using var server = await InProcessSmtpServer.StartAsync(RejectingNobody);
 
         var run = await CliRun.RunAsync(
         [
@@ -51,14 +54,14 @@ public sealed class SendCommandSmtpTests
         var rejected = Assert.Single(json.RootElement.GetProperty("rejectedRecipients").EnumerateArray().ToArray());
         Assert.Equal("nobody@example.com", rejected.GetProperty("address").GetString());
         Assert.Equal(550, rejected.GetProperty("statusCode").GetInt32());
-        Assert.True(rejected.TryGetProperty("enhancedStatusCode", out _));
-        Assert.True(rejected.TryGetProperty("serverText", out _));
+        Assert.Equal("5.1.1", rejected.GetProperty("enhancedStatusCode").GetString());
+        Assert.Contains("no such user", rejected.GetProperty("serverText").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Send_ServerRejectsOneRecipient_HumanOutputListsRejection()
     {
-        await using var server = await TestSmtpServer.StartAsync(to => to != "nobody@example.com");
+        await using var server = await InProcessSmtpServer.StartAsync(RejectingNobody);
 
         var run = await CliRun.RunAsync(
         [
@@ -70,13 +73,13 @@ public sealed class SendCommandSmtpTests
         var lines = run.Output.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(2, lines.Length);
         Assert.StartsWith("Sent ", lines[0], StringComparison.Ordinal);
-        Assert.StartsWith("Rejected nobody@example.com: 550", lines[1], StringComparison.Ordinal);
+        Assert.StartsWith("Rejected nobody@example.com: 550 5.1.1 ", lines[1], StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Send_ServerRejectsEveryRecipient_ExitsOneWithErrorDocument()
     {
-        await using var server = await TestSmtpServer.StartAsync(_ => false);
+        await using var server = await InProcessSmtpServer.StartAsync(RejectingNobody);
 
         var run = await CliRun.RunAsync(
         [
@@ -97,7 +100,7 @@ public sealed class SendCommandSmtpTests
     [Fact]
     public async Task Send_ConnectionRefusedWithPasswordInUri_ExitsOneAndNeverPrintsPassword()
     {
-        var port = ClosedPort();
+        var port = LoopbackPorts.Closed();
 
         var run = await CliRun.RunAsync(
         [
@@ -146,14 +149,4 @@ public sealed class SendCommandSmtpTests
     }
 
     private static string Smtp(int port) => string.Create(CultureInfo.InvariantCulture, $"smtp://127.0.0.1:{port}?security=none");
-
-    /// <summary>Returns a port on 127.0.0.1 that nothing listens on: one the OS just handed out and was released.</summary>
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 }

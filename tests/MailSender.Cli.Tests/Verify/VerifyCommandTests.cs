@@ -1,8 +1,7 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using MailSender.Cli.Tests.Infrastructure;
+using MailSender.TestSupport;
 
 namespace MailSender.Cli.Tests.Verify;
 
@@ -12,7 +11,7 @@ public class VerifyCommandTests
     [Fact]
     public async Task Verify_WorkingSmtpServer_ExitsZeroAndSendsNothing()
     {
-        await using var server = await TestSmtpServer.StartAsync();
+        await using var server = await InProcessSmtpServer.StartAsync();
 
         var run = await CliRun.RunAsync(["verify", "--transport", $"smtp://127.0.0.1:{server.Port}?security=none", "--json"]);
 
@@ -25,12 +24,7 @@ public class VerifyCommandTests
     [Fact]
     public async Task Verify_NothingListening_ExitsOneWithHint()
     {
-        int port;
-        using (var listener = new TcpListener(IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
+        var port = LoopbackPorts.Closed();
 
         var run = await CliRun.RunAsync(["verify", "--transport", $"smtp://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}?security=none&connectTimeout=5s"]);
 
@@ -43,7 +37,7 @@ public class VerifyCommandTests
     public async Task Verify_PasswordFromEnvironment_IsUsedAndNeverPrinted()
     {
         const string password = "Env-S3cret-Pa55!";
-        await using var server = await TestSmtpServer.StartAsync();
+        await using var server = await InProcessSmtpServer.StartAsync();
 
         // The in-process server offers no TLS: the credentials are refused before AUTH, and the password stays out of the output.
         var run = await CliRun.RunAsync(["verify", "--transport", $"smtp://me@127.0.0.1:{server.Port}?security=none"], new Dictionary<string, string> { ["MAILSENDER_PASSWORD"] = password });

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using MailSender.Testing;
+using MailSender.TestSupport;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
@@ -131,10 +132,7 @@ public sealed class MinimalApiSampleTests : IDisposable
     public async Task GetHealth_SmtpServerUnreachable_ReturnsUnhealthy()
     {
         // MailSender's health check verifies the default sender's transport: nothing listens on this port.
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        var port = LoopbackPorts.Closed();
         using var client = _factory.WithWebHostBuilder(b => b
             .UseSetting("MailSender:Transport", $"smtp://127.0.0.1:{port}?security=none&connectTimeout=5s")
             .UseSetting("MailSender:Resilience:Enabled", "false")).CreateClient();

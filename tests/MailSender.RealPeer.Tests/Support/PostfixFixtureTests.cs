@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using MailSender.TestSupport;
 
 namespace MailSender.RealPeer.Tests.Support;
 
@@ -36,7 +37,7 @@ public sealed class PostfixFixtureTests : IDisposable
     [Fact]
     public void Require_PeerFileButNothingListening_SkipsSayingSo()
     {
-        WritePeerFile(plainPort: UnusedPort());
+        WritePeerFile(plainPort: LoopbackPorts.Closed());
         var fixture = new PostfixFixture(_directory, isCi: false);
 
         var skip = Assert.Throws<SkipException>(fixture.Require);
@@ -72,13 +73,6 @@ public sealed class PostfixFixtureTests : IDisposable
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
-
-    private static int UnusedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private void WritePeerFile(int plainPort) => File.WriteAllText(Path.Combine(_directory, "peer.env"), $"""
         # written by the test

@@ -201,10 +201,7 @@ public sealed class MailSenderTelemetryTests
     [Fact]
     public async Task SendAsync_FailoverPastAnUnreachableServer_LogsAndMarksTheFailover()
     {
-        var closed = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        closed.Start();
-        var closedPort = ((System.Net.IPEndPoint)closed.LocalEndpoint).Port;
-        closed.Stop();
+        var closedPort = LoopbackPorts.Closed();
         await using var server = await InProcessSmtpServer.StartAsync();
         await using var capture = TelemetryCapture.WithoutRetries(
             $"failover({TestTransports.Smtp(closedPort, "security=none")} {TestTransports.Smtp(server.Port, "security=none")})");

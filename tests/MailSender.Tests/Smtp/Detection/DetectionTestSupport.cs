@@ -18,9 +18,6 @@ internal static class DetectionTestSupport
         TrustedCaFile = TestCertificates.AuthorityPemFile,
         Options = new SmtpDetectionOptions { Ports = ports, ProbeTimeout = TimeSpan.FromSeconds(5), UseDnsSrv = false },
     };
-
-    /// <summary>A port on which nothing listens.</summary>
-    public static int ClosedPort() => LoopbackPorts.Closed();
 }
 
 /// <summary>Answers SRV lookups from a table, and records the names asked for.</summary>

@@ -113,7 +113,7 @@ public class SmtpEndpointDetectorTests(ITestOutputHelper output)
     public async Task DetectAsync_BlackHoleAndClosedPort_FinishesWithinAboutOneProbeTimeout()
     {
         using var blackHole = new BlackHoleListener();
-        var closed = DetectionTestSupport.ClosedPort();
+        var closed = LoopbackPorts.Closed();
         var request = DetectionTestSupport.Request(blackHole.Port, closed);
         request.Options.ProbeTimeout = TimeSpan.FromSeconds(2);
 
@@ -228,7 +228,7 @@ public class SmtpEndpointDetectorTests(ITestOutputHelper output)
         {
             ["_submissions._tcp.example.test"] = [new SrvTarget("127.0.0.1", implicitTls.Port, 0, 0)],
         });
-        var request = DetectionTestSupport.Request(DetectionTestSupport.ClosedPort());
+        var request = DetectionTestSupport.Request(LoopbackPorts.Closed());
         request.SenderDomain = "example.test";
         request.Options.UseDnsSrv = true;
 
@@ -249,7 +249,7 @@ public class SmtpEndpointDetectorTests(ITestOutputHelper output)
         {
             ["_submissions._tcp.example.test"] = [new SrvTarget("localhost", implicitTls.Port, 0, 0)],
         });
-        var request = DetectionTestSupport.Request(DetectionTestSupport.ClosedPort());
+        var request = DetectionTestSupport.Request(LoopbackPorts.Closed());
         request.SenderDomain = "example.test";
         request.UserName = "ann@example.test";
         request.Password = "secret";
@@ -269,7 +269,7 @@ public class SmtpEndpointDetectorTests(ITestOutputHelper output)
         await using var startTls = await InProcessSmtpServer.StartAsync(new() { Security = InProcessSecurity.StartTls });
         var known = new FixedKnownEndpoint(new KnownEndpoint("127.0.0.1", startTls.Port, SmtpSecurity.StartTls, "test-provider"));
 
-        var request = DetectionTestSupport.Request(DetectionTestSupport.ClosedPort());
+        var request = DetectionTestSupport.Request(LoopbackPorts.Closed());
         request.SenderDomain = "example.org";
 
         var report = await DetectionTestSupport.Detector(known: known).DetectAsync(request);

@@ -226,7 +226,7 @@ public class SmtpTransportDetectionTests
     public async Task VerifyAsync_Failover_SucceedsWhenOneTransportWorks()
     {
         await using var server = ScriptedSmtpServer.Start();
-        var closed = DetectionTestSupport.ClosedPort();
+        var closed = LoopbackPorts.Closed();
         await using var host = MailSenderHost.Create($"failover({TestTransports.Smtp(closed, "security=none")} {TestTransports.Smtp(server.Port, "security=none")})");
 
         await host.Sender.VerifyAsync();

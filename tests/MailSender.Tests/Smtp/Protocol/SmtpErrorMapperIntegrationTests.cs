@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using MailSender.TestSupport;
 using MimeKit;
 
@@ -15,7 +13,7 @@ public class SmtpErrorMapperIntegrationTests
     [Fact]
     public async Task SendAsync_ConnectionRefused_FailsWithConnectionFailedHint()
     {
-        var port = UnusedPort();
+        var port = LoopbackPorts.Closed();
         var watch = Stopwatch.StartNew();
 
         var error = await MailSenderHost.SendFailingAsync(TestTransports.Smtp(port, "security=none"), TestMessages.Text());
@@ -145,15 +143,6 @@ public class SmtpErrorMapperIntegrationTests
         Assert.False(error.MayHaveBeenAccepted);
         Assert.Contains("envelope", error.Message, StringComparison.Ordinal);
         Assert.Empty(server.Transactions);
-    }
-
-    private static int UnusedPort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     private static MimeMessage LargeMessage(int attachmentBytes)

@@ -22,6 +22,14 @@ public static class TestMessages
         return message;
     }
 
+    /// <summary>A plain-text message whose subject (and body, "Body of <paramref name="subject"/>.") tells it apart from the test's other messages.</summary>
+    public static MimeMessage WithSubject(string subject, params string[] to)
+    {
+        var message = Text($"Body of {subject}.", to);
+        message.Subject = subject;
+        return message;
+    }
+
     /// <summary>A message whose text body is given as raw bytes with an explicit transfer encoding, bypassing MimeKit's text handling.</summary>
     public static MimeMessage RawBody(byte[] body, ContentEncoding encoding, string to = "rcpt@example.com")
     {

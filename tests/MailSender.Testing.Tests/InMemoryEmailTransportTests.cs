@@ -1,4 +1,5 @@
 using MailSender.Testing;
+using MailSender.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
 
@@ -15,11 +16,14 @@ public class InMemoryEmailTransportTests
         await using var provider = services.BuildServiceProvider();
         var transport = provider.GetRequiredService<InMemoryEmailTransport>();
 
-        var result = await provider.GetRequiredService<IEmailSender>().SendAsync(Message("ann@example.com", "Welcome"));
+        var message = TestMessages.WithSubject("Welcome", "ann@example.com");
+        message.Bcc.Add(new MailboxAddress("", "secret@example.com"));
+
+        var result = await provider.GetRequiredService<IEmailSender>().SendAsync(message);
 
         var sent = transport.ShouldHaveSent(m => m.Subject == "Welcome");
         Assert.Equal(["ann@example.com", "secret@example.com"], sent.Recipients);
-        Assert.Equal("from@example.com", sent.Sender);
+        Assert.Equal(TestMessages.From, sent.Sender);
         Assert.Equal("memory:", result.Transport);
         Assert.Equal(sent.Message.MessageId, result.MessageId);
     }
@@ -48,7 +52,7 @@ public class InMemoryEmailTransportTests
         await using var provider = services.BuildServiceProvider();
         var transport = provider.GetRequiredService<InMemoryEmailTransport>();
 
-        await provider.GetRequiredKeyedService<IEmailSender>("bulk").SendAsync(Message("bob@example.com", "Bulk"));
+        await provider.GetRequiredKeyedService<IEmailSender>("bulk").SendAsync(TestMessages.WithSubject("Bulk", "bob@example.com"));
 
         Assert.Single(transport.FindByRecipient("BOB@example.com"));
     }
@@ -80,9 +84,9 @@ public class InMemoryEmailTransportTests
         var sender = Sender(transport);
         transport.FailNext(2, EmailErrorKind.ServerBusy, statusCode: 451);
 
-        var first = await Assert.ThrowsAsync<EmailSendException>(() => sender.SendAsync(Message("a@example.com", "1")));
-        var second = await Assert.ThrowsAsync<EmailSendException>(() => sender.SendAsync(Message("a@example.com", "2")));
-        await sender.SendAsync(Message("a@example.com", "3"));
+        var first = await Assert.ThrowsAsync<EmailSendException>(() => sender.SendAsync(TestMessages.WithSubject("1", "a@example.com")));
+        var second = await Assert.ThrowsAsync<EmailSendException>(() => sender.SendAsync(TestMessages.WithSubject("2", "a@example.com")));
+        await sender.SendAsync(TestMessages.WithSubject("3", "a@example.com"));
 
         Assert.Equal(EmailErrorKind.ServerBusy, first.Kind);
         Assert.True(first.IsTransient);
@@ -99,7 +103,7 @@ public class InMemoryEmailTransportTests
         var sender = services.BuildServiceProvider().GetRequiredService<IEmailSender>();
         transport.FailNext(1, EmailErrorKind.ServerBusy, statusCode: 421);
 
-        var result = await sender.SendAsync(Message("a@example.com", "1"));
+        var result = await sender.SendAsync(TestMessages.WithSubject("1", "a@example.com"));
 
         Assert.Equal(2, result.Attempts);
         Assert.Equal("1", transport.ShouldHaveSent().Subject);
@@ -111,7 +115,7 @@ public class InMemoryEmailTransportTests
         var transport = new InMemoryEmailTransport();
         transport.FailNext(1, EmailErrorKind.ServerBusy, isTransient: false);
 
-        var ex = await Assert.ThrowsAsync<EmailSendException>(() => Sender(transport).SendAsync(Message("a@example.com", "x")));
+        var ex = await Assert.ThrowsAsync<EmailSendException>(() => Sender(transport).SendAsync(TestMessages.WithSubject("x", "a@example.com")));
 
         Assert.False(ex.IsTransient);
         transport.ShouldHaveSentNothing();
@@ -121,7 +125,7 @@ public class InMemoryEmailTransportTests
     public async Task ShouldHaveSent_NoMatch_ListsWhatWasSent()
     {
         var transport = new InMemoryEmailTransport();
-        await Sender(transport).SendAsync(Message("a@example.com", "Invoice"));
+        await Sender(transport).SendAsync(TestMessages.WithSubject("Invoice", "a@example.com"));
 
         var ex = Assert.Throws<EmailAssertionException>(() => transport.ShouldHaveSent(m => m.Subject == "Receipt"));
 
@@ -135,9 +139,9 @@ public class InMemoryEmailTransportTests
         var transport = new InMemoryEmailTransport();
         var wait = transport.WaitForMessageAsync(m => m.Subject == "Later", TimeSpan.FromSeconds(10));
 
-        await Sender(transport).SendAsync(Message("a@example.com", "Other"));
+        await Sender(transport).SendAsync(TestMessages.WithSubject("Other", "a@example.com"));
         Assert.False(wait.IsCompleted);
-        await Sender(transport).SendAsync(Message("a@example.com", "Later"));
+        await Sender(transport).SendAsync(TestMessages.WithSubject("Later", "a@example.com"));
 
         Assert.Equal("Later", (await wait).Subject);
     }
@@ -154,11 +158,11 @@ public class InMemoryEmailTransportTests
     public async Task Clear_ForgetsMessagesAndFailures()
     {
         var transport = new InMemoryEmailTransport();
-        await Sender(transport).SendAsync(Message("a@example.com", "x"));
+        await Sender(transport).SendAsync(TestMessages.WithSubject("x", "a@example.com"));
         transport.FailNext(1, EmailErrorKind.Timeout);
 
         transport.Clear();
-        await Sender(transport).SendAsync(Message("a@example.com", "y"));
+        await Sender(transport).SendAsync(TestMessages.WithSubject("y", "a@example.com"));
 
         Assert.Equal("y", transport.ShouldHaveSent().Subject);
     }
@@ -169,16 +173,5 @@ public class InMemoryEmailTransportTests
         // These tests check the transport itself; with retries on, FailNext would count attempts rather than sends.
         services.AddMailSender(o => o.Resilience.Enabled = false).UseTransport(_ => transport);
         return services.BuildServiceProvider().GetRequiredService<IEmailSender>();
-    }
-
-    private static MimeMessage Message(string to, string subject)
-    {
-        var message = new MimeMessage();
-        message.From.Add(new MailboxAddress("", "from@example.com"));
-        message.To.Add(MailboxAddress.Parse(to));
-        message.Bcc.Add(new MailboxAddress("", "secret@example.com"));
-        message.Subject = subject;
-        message.Body = new TextPart("plain") { Text = "body" };
-        return message;
     }
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using MailSender.TestSupport;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -110,7 +111,7 @@ public sealed class MailSenderServiceCollectionExtensionsTests : IDisposable
         var keyed = provider.GetRequiredKeyedService<IEmailSender>("bulk");
         var fromFactory = provider.GetRequiredService<IEmailSenderFactory>().GetSender("bulk");
         var transactional = provider.GetRequiredKeyedService<IEmailSender>("transactional");
-        var result = await keyed.SendAsync(Message());
+        var result = await keyed.SendAsync(TestMessages.Text());
 
         Assert.Same(keyed, fromFactory);
         Assert.NotSame(keyed, transactional);
@@ -127,7 +128,7 @@ public sealed class MailSenderServiceCollectionExtensionsTests : IDisposable
         services.AddMailSender(o => o.DefaultFrom = "app@example.com").UseTransport(_ => custom);
         await using var provider = services.BuildServiceProvider();
 
-        var message = Message();
+        var message = TestMessages.Text();
         message.From.Clear();
         var result = await provider.GetRequiredService<IEmailSender>().SendAsync(message);
 
@@ -145,7 +146,7 @@ public sealed class MailSenderServiceCollectionExtensionsTests : IDisposable
         var services = new ServiceCollection();
         services.AddMailSender(_ => { }).UseTransport(_ => custom);
         await using var provider = services.BuildServiceProvider();
-        var message = Message();
+        var message = TestMessages.Text();
         message.To.Clear();
 
         var ex = await Assert.ThrowsAsync<EmailSendException>(() => provider.GetRequiredService<IEmailSender>().SendAsync(message));
@@ -163,7 +164,7 @@ public sealed class MailSenderServiceCollectionExtensionsTests : IDisposable
         var sender = provider.GetRequiredService<IEmailSender>();
         await provider.DisposeAsync();
 
-        await Assert.ThrowsAsync<ObjectDisposedException>(() => sender.SendAsync(Message()));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => sender.SendAsync(TestMessages.Text()));
     }
 
     [Fact]
@@ -175,20 +176,10 @@ public sealed class MailSenderServiceCollectionExtensionsTests : IDisposable
         await using var provider = services.BuildServiceProvider();
 
         var senders = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Task.Run(() => provider.GetRequiredService<IEmailSender>())));
-        await Task.WhenAll(senders.Select(s => s.SendAsync(Message())));
+        await Task.WhenAll(senders.Select(s => s.SendAsync(TestMessages.Text())));
 
         Assert.Single(senders.Distinct());
         Assert.Equal(20, custom.Sent.Count);
-    }
-
-    private static MimeMessage Message()
-    {
-        var message = new MimeMessage();
-        message.From.Add(new MailboxAddress("", "from@example.com"));
-        message.To.Add(new MailboxAddress("", "to@example.com"));
-        message.Subject = "Hi";
-        message.Body = new TextPart("plain") { Text = "Hello" };
-        return message;
     }
 
     private sealed class RecordingTransport : IEmailTransport

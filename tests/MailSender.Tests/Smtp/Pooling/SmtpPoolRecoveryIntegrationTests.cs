@@ -165,7 +165,7 @@ public class SmtpPoolRecoveryIntegrationTests
         });
         await using var host = Create(server.Port, "maxConnections=1");
 
-        var error = await Assert.ThrowsAsync<EmailSendException>(() => host.Sender.SendAsync(Message("refused", "nobody@example.com")));
+        var error = await Assert.ThrowsAsync<EmailSendException>(() => host.Sender.SendAsync(TestMessages.WithSubject("refused", "nobody@example.com")));
         await host.SendAsync("accepted");
 
         Assert.Equal(EmailErrorKind.RecipientsRejected, error.Kind);

@@ -3,7 +3,6 @@ using MailSender.Smtp;
 using MailSender.Smtp.Protocol;
 using MailSender.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
-using MimeKit;
 using MailSender.Sending;
 
 namespace MailSender.Tests.Smtp.Pooling;
@@ -43,21 +42,13 @@ internal sealed class SmtpPoolTestHost : IAsyncDisposable
             },
             timeProvider));
 
-    /// <summary>A message to rcpt@example.com (or <paramref name="to"/>) whose subject tells it apart.</summary>
-    public static MimeMessage Message(string subject, string to = "rcpt@example.com")
-    {
-        var message = TestMessages.Text($"Body of {subject}.", to);
-        message.Subject = subject;
-        return message;
-    }
-
     /// <summary>The subjects of the messages the server received, in order.</summary>
     public static string[] Subjects(IEnumerable<ScriptedTransaction> transactions) => transactions.Select(t => t.Parse().Subject ?? string.Empty).ToArray();
 
     /// <summary>The subjects of the messages the server received on connection <paramref name="connection"/>, in order.</summary>
     public static string[] SubjectsOn(ScriptedSmtpServer server, int connection) => Subjects(server.Transactions.Where(t => t.Connection == connection));
 
-    public Task<SendResult> SendAsync(string subject, CancellationToken cancellationToken = default) => Sender.SendAsync(Message(subject), cancellationToken);
+    public Task<SendResult> SendAsync(string subject, CancellationToken cancellationToken = default) => Sender.SendAsync(TestMessages.WithSubject(subject), cancellationToken);
 
     public ValueTask DisposeAsync() => _host.DisposeAsync();
 }

@@ -231,22 +231,31 @@ public class ConnectionPoolTests
     [Fact]
     public async Task AcquireAsync_ConnectFails_SlotGoesToNextWaiter()
     {
-        var firstConnect = new TaskCompletionSource<FakeConnection>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var secondConnect = new TaskCompletionSource<FakeConnection>(TaskCreationOptions.RunContinuationsAsynchronously);
         var connects = 0;
         await using var pool = new ConnectionPool<FakeConnection>(
-            _ => Interlocked.Increment(ref connects) == 1 ? firstConnect.Task : Task.FromResult(Create()),
+            _ => Interlocked.Increment(ref connects) switch
+            {
+                1 => Task.FromException<FakeConnection>(new IOException("refused")),
+                2 => secondConnect.Task,
+                _ => Task.FromResult(Create()),
+            },
             new SmtpPoolOptions { MaxConnections = 1 },
             _time);
+
+        // Nobody waiting: the failed connect frees its slot, so the next caller connects instead of queueing.
+        await Assert.ThrowsAsync<IOException>(() => pool.AcquireAsync(default));
         var failing = pool.AcquireAsync(default);
         var waiting = pool.AcquireAsync(default);
-        await Eventually.TrueAsync(() => pool.Statistics.Waiting == 1, "the second caller queued behind the connecting one");
+        await Eventually.TrueAsync(() => pool.Statistics.Waiting == 1, "the third caller queued behind the connecting one");
 
-        firstConnect.SetException(new IOException("refused"));
+        // Someone waiting: the failed connect hands its slot to the waiter, which opens its own connection.
+        secondConnect.SetException(new IOException("refused"));
 
         await Assert.ThrowsAsync<IOException>(() => failing);
         var lease = await waiting.WaitAsync(TimeSpan.FromSeconds(5));
         Assert.True(lease.IsNew);
-        Assert.Equal(2, connects);
+        Assert.Equal(3, connects);
         Assert.Equal(1, pool.Statistics.InUse);
         Assert.Equal(0, pool.Statistics.Waiting);
         lease.Return(reusable: true);

@@ -313,8 +313,14 @@ internal sealed class ConnectionPool<T> : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
-            Release(entry, reusable: true);
+            // The check may have been cut off mid-conversation (its reply still on the way): never hand that connection out again.
+            Release(entry, reusable: false);
             throw;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Whatever the check threw, the connection is unusable; treating it as dead frees its slot (a leaked slot would block DisposeAsync).
+            return false;
         }
     }
 

@@ -165,6 +165,41 @@ public class ConnectionPoolTests
     }
 
     [Fact]
+    public async Task AcquireAsync_IdleCheckThrowsAnUnexpectedException_ReplacesTheConnectionAndFreesItsSlot()
+    {
+        // Regression: an exception the check did not expect left the slot taken for good, so DisposeAsync never returned.
+        var pool = Pool(new SmtpPoolOptions { MaxConnections = 1, CheckAfterIdle = TimeSpan.FromSeconds(2) });
+        (await pool.AcquireAsync(default)).Return(reusable: true);
+        _created[0].CheckThrows = new ObjectDisposedException("SslStream");
+        _time.Advance(TimeSpan.FromSeconds(3));
+
+        var next = await pool.AcquireAsync(default);
+
+        Assert.True(next.IsNew);
+        Assert.True(_created[0].Closed);
+        next.Return(reusable: true);
+        await pool.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task AcquireAsync_CancelledDuringTheIdleCheck_DiscardsThatConnection()
+    {
+        // A check cut off mid-NOOP may leave its reply on the wire: the connection must not be handed out again.
+        var pool = Pool(new SmtpPoolOptions { MaxConnections = 1, CheckAfterIdle = TimeSpan.FromSeconds(2) });
+        (await pool.AcquireAsync(default)).Return(reusable: true);
+        _created[0].CheckThrows = new OperationCanceledException();
+        _time.Advance(TimeSpan.FromSeconds(3));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pool.AcquireAsync(default));
+
+        await Eventually.TrueAsync(() => _created[0].Closed, "the connection whose check was cancelled is closed");
+        var next = await pool.AcquireAsync(default);
+        Assert.True(next.IsNew);
+        next.Return(reusable: true);
+        await pool.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
     public async Task AcquireAsync_RecentlyUsed_IsNotChecked()
     {
         await using var pool = Pool(new SmtpPoolOptions { CheckAfterIdle = TimeSpan.FromSeconds(2) });
@@ -322,12 +357,15 @@ public class ConnectionPoolTests
 
         public int Checks { get; private set; }
 
+        /// <summary>Gets or sets what the idle check does instead of answering: throw this exception.</summary>
+        public Exception? CheckThrows { get; set; }
+
         public bool IsConnected => Connected && !Closed;
 
         public Task<bool> IsAliveAsync(CancellationToken cancellationToken)
         {
             Checks++;
-            return Task.FromResult(Alive);
+            return CheckThrows is { } error ? Task.FromException<bool>(error) : Task.FromResult(Alive);
         }
 
         public Task CloseAsync(CancellationToken cancellationToken)

@@ -16,7 +16,7 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
 {
     private readonly TcpListener _listener;
     private readonly CancellationTokenSource _stop = new();
-    private readonly Lock _gate = new();
+    private readonly object _gate = new();
     private readonly List<string> _commands = [];
     private readonly List<ScriptedTransaction> _transactions = [];
     private readonly List<Task> _sessions = [];

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using MailSender.TestSupport;
 
 namespace MailSender.Tests;
 
@@ -131,7 +132,7 @@ public partial class ArchitectureTests
     /// <summary>Reads the table under "Folders and their directions": folder -> the folders it may use.</summary>
     private static Dictionary<string, HashSet<string>> DocumentedUses()
     {
-        var lines = File.ReadAllLines(Path.Combine(SourceTree.RepositoryRoot(), "docs", "architecture.md"));
+        var lines = File.ReadAllLines(RepositoryFiles.PathOf("docs/architecture.md"));
         var section = lines.SkipWhile(l => !l.StartsWith("## Folders and their directions", StringComparison.Ordinal)).Skip(1).TakeWhile(l => !l.StartsWith("## ", StringComparison.Ordinal));
         var table = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
         foreach (var row in section.Where(l => l.StartsWith("| `", StringComparison.Ordinal)))
@@ -163,22 +164,9 @@ public partial class ArchitectureTests
     {
         public required Dictionary<string, Dictionary<string, string>> Uses { get; init; }
 
-        public static string RepositoryRoot()
-        {
-            for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-            {
-                if (File.Exists(Path.Combine(directory.FullName, "MailSender.sln")))
-                {
-                    return directory.FullName;
-                }
-            }
-
-            throw new InvalidOperationException("MailSender.sln not found above " + AppContext.BaseDirectory);
-        }
-
         public static SourceTree Read()
         {
-            var source = Path.Combine(RepositoryRoot(), "src", "MailSender");
+            var source = RepositoryFiles.PathOf("src/MailSender");
             var files = Directory.EnumerateFiles(source, "*.cs", SearchOption.AllDirectories)
                 .Select(path => (Path: path, Relative: Path.GetRelativePath(source, path).Replace('\\', '/')))
                 .Where(f => !f.Relative.StartsWith("bin/", StringComparison.Ordinal) && !f.Relative.StartsWith("obj/", StringComparison.Ordinal))

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using MailSender.TestSupport;
 using Microsoft.Extensions.Logging;
 
 namespace MailSender.Tests.Diagnostics;
@@ -6,7 +7,7 @@ namespace MailSender.Tests.Diagnostics;
 /// <summary>docs/telemetry.md and the log events its table lists, read once for the tests that check the code against it.</summary>
 internal static partial class TelemetryDocs
 {
-    private static readonly Lazy<string> TextOnce = new(() => File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "telemetry.md")));
+    private static readonly Lazy<string> TextOnce = new(() => File.ReadAllText(RepositoryFiles.PathOf("docs/telemetry.md")));
 
     private static readonly Lazy<DocumentedLogEvent[]> EventsOnce = new(() => [.. EventRow().Matches(Text).Select(m => new DocumentedLogEvent(
         int.Parse(m.Groups["id"].Value, System.Globalization.CultureInfo.InvariantCulture),
@@ -21,19 +22,6 @@ internal static partial class TelemetryDocs
 
     /// <summary>The table row of one event, as <see cref="LogEventCatalogTests"/> expects it for every [LoggerMessage].</summary>
     public static string Row(int id, string name, LogLevel level) => $"| {id} | `{name}` | {level} |";
-
-    public static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "MailSender.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("MailSender.sln not found above " + AppContext.BaseDirectory);
-    }
 
     [GeneratedRegex(@"^\| (?<id>\d+) \| `(?<name>[A-Za-z]+)` \| (?<level>Trace|Debug|Information|Warning|Error|Critical) \|", RegexOptions.Multiline)]
     private static partial Regex EventRow();

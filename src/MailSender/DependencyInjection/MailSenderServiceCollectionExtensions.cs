@@ -54,12 +54,16 @@ public static class MailSenderServiceCollectionExtensions
     /// <param name="name">The sender's name.</param>
     /// <param name="configuration">The section holding the options.</param>
     /// <returns>A builder for further steps.</returns>
-    /// <remarks>Binding is source-generated (no reflection over the options), so it works in trimmed and Native AOT applications.</remarks>
+    /// <remarks>
+    /// Binding is source-generated (no reflection over the options), so it works in trimmed and Native AOT applications.
+    /// A key the options do not have (a typo, or a key renamed before 1.0, docs/configuration.md) fails start-up naming
+    /// it, as an unknown transport URI option does, rather than being ignored.
+    /// </remarks>
     public static IMailSenderBuilder AddMailSender(this IServiceCollection services, string name, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var builder = AddCore(services, name);
-        services.AddOptions<MailSenderOptions>(name).Bind(configuration);
+        services.AddOptions<MailSenderOptions>(name).Bind(configuration, binder => binder.ErrorOnUnknownConfiguration = true);
         return builder;
     }
 

@@ -110,9 +110,6 @@ internal sealed class AuthenticationSecrets
         }
     }
 
-    /// <summary>Returns <paramref name="text"/> redacted, or <see langword="null"/>.</summary>
-    public string? RedactOrNull(string? text) => text is null ? null : Redact(text);
-
     /// <summary>Gets a value indicating whether <paramref name="text"/> holds a known secret.</summary>
     public bool Reveals(string? text)
     {

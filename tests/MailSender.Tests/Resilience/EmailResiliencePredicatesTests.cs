@@ -43,6 +43,81 @@ public sealed class EmailResiliencePredicatesTests
         Assert.Equal(expected, EmailResiliencePredicates.IsTransient(Outcome.FromException<SendResult>(exception)));
     }
 
+    [Theory]
+    [InlineData(500, "5.5.1", "Syntax error, command unrecognised")]
+    [InlineData(535, "5.7.8", "Authentication credentials invalid")]
+    public void IsTransient_AuthenticationRefusedWith5xx_NeverRetriedEvenIfFlaggedTransient(int code, string enhanced, string text)
+    {
+        // Retrying refused credentials can lock the account, whatever IsTransient says.
+        var error = new EmailSendException(EmailErrorKind.AuthenticationFailed, $"replied {code}: {text}")
+        {
+            IsTransient = true,
+            StatusCode = code,
+            EnhancedStatusCode = enhanced,
+            ServerText = text,
+        };
+
+        Assert.False(EmailResiliencePredicates.IsTransient(error));
+    }
+
+    [Fact]
+    public void IsTransient_500FlaggedTransient_IsPermanent()
+    {
+        var error = new EmailSendException(EmailErrorKind.ServerBusy, "replied 500") { IsTransient = true, StatusCode = 500, EnhancedStatusCode = "5.5.1" };
+
+        Assert.False(EmailResiliencePredicates.IsTransient(error));
+    }
+
+    [Theory]
+    [InlineData(400, true)]
+    [InlineData(454, true)]
+    [InlineData(499, true)]
+    [InlineData(334, false)]
+    [InlineData(250, false)]
+    public void IsTransient_AuthenticationFailed_RetriedOnlyWithA4xxCode(int code, bool expected)
+    {
+        var error = new EmailSendException(EmailErrorKind.AuthenticationFailed, $"replied {code}") { IsTransient = true, StatusCode = code };
+
+        Assert.Equal(expected, EmailResiliencePredicates.IsTransient(error));
+    }
+
+    [Fact]
+    public void Predicates_NullException_Throw()
+    {
+        Assert.Throws<ArgumentNullException>(() => EmailResiliencePredicates.IsTransient((Exception)null!));
+        Assert.Throws<ArgumentNullException>(() => EmailResiliencePredicates.IsEndpointFailure(null!));
+        Assert.Throws<ArgumentNullException>(() => EmailResiliencePredicates.IsThrottling(null!));
+    }
+
+    [Theory]
+    [InlineData(EmailErrorKind.ConnectionFailed, true)]
+    [InlineData(EmailErrorKind.TlsFailed, true)]
+    [InlineData(EmailErrorKind.AuthenticationFailed, true)]
+    [InlineData(EmailErrorKind.ServerBusy, true)]
+    [InlineData(EmailErrorKind.Timeout, true)]
+    [InlineData(EmailErrorKind.ProtocolError, true)]
+    [InlineData(EmailErrorKind.DeliveryUncertain, true)]
+    [InlineData(EmailErrorKind.SenderRejected, false)]
+    [InlineData(EmailErrorKind.RecipientsRejected, false)]
+    [InlineData(EmailErrorKind.MessageTooLarge, false)]
+    [InlineData(EmailErrorKind.MessageRejected, false)]
+    [InlineData(EmailErrorKind.InvalidMessage, false)]
+    [InlineData(EmailErrorKind.Configuration, false)]
+    [InlineData(EmailErrorKind.UnsupportedByServer, false)]
+    [InlineData(EmailErrorKind.StorageFailed, false)]
+    public void IsEndpointFailure_CountsOnlyFailuresOfTheEndpoint(EmailErrorKind kind, bool expected)
+    {
+        Assert.Equal(expected, EmailResiliencePredicates.IsEndpointFailure(new EmailSendException(kind, "failed")));
+    }
+
+    [Fact]
+    public void IsEndpointFailure_AttemptTimeoutCounts_OtherExceptionsDoNot()
+    {
+        Assert.True(EmailResiliencePredicates.IsEndpointFailure(new TimeoutRejectedException()));
+        Assert.False(EmailResiliencePredicates.IsEndpointFailure(new InvalidOperationException("rate limit")));
+        Assert.False(EmailResiliencePredicates.IsEndpointFailure(new OperationCanceledException()));
+    }
+
     [Fact]
     public void IsTransient_Result_TrueOnlyWhenSomeRecipientWasDeferredWith4xx()
     {
@@ -65,6 +140,37 @@ public sealed class EmailResiliencePredicatesTests
     {
         var kind = code == 454 ? EmailErrorKind.AuthenticationFailed : EmailErrorKind.ServerBusy;
         Assert.Equal(expected, EmailResiliencePredicates.IsThrottling(Reply(kind, code, enhanced, text)));
+    }
+
+    [Theory]
+    [InlineData("4.7.0", "Error: authentication temporarily unavailable", true)]
+    [InlineData("4.3.0", "Error: authentication temporarily unavailable", false)]
+    [InlineData("", "Error: authentication temporarily unavailable", false)]
+    [InlineData(null, "Error: authentication temporarily unavailable", false)]
+    [InlineData("4.3.0", "Too many login attempts", true)]
+    public void IsThrottling_454_ThrottlesOnEnhancedCode470OrRateWords(string? enhanced, string text, bool expected)
+    {
+        var error = new EmailSendException(EmailErrorKind.AuthenticationFailed, $"replied 454: {text}")
+        {
+            IsTransient = true,
+            StatusCode = 454,
+            EnhancedStatusCode = enhanced,
+            ServerText = text,
+        };
+
+        Assert.Equal(expected, EmailResiliencePredicates.IsThrottling(error));
+    }
+
+    [Fact]
+    public void IsThrottling_ReadsTheServerTextFirst_ThenTheMessage()
+    {
+        var fromServerText = new EmailSendException(EmailErrorKind.ServerBusy, "The server is busy") { StatusCode = 421, ServerText = "Sending rate exceeded" };
+        var fromMessage = new EmailSendException(EmailErrorKind.ServerBusy, "Sending rate exceeded") { StatusCode = 421 };
+        var neither = new EmailSendException(EmailErrorKind.ServerBusy, "The server is busy") { StatusCode = 421, ServerText = "Service not available" };
+
+        Assert.True(EmailResiliencePredicates.IsThrottling(fromServerText));
+        Assert.True(EmailResiliencePredicates.IsThrottling(fromMessage));
+        Assert.False(EmailResiliencePredicates.IsThrottling(neither));
     }
 
     private static EmailSendException Reply(EmailErrorKind kind, int code, string enhanced, string text) =>

@@ -96,6 +96,7 @@ public class SmtpErrorMapperIntegrationTests
         var error = await MailSenderHost.SendFailingAsync(TestTransports.Smtp(server.Port, "security=none"), TestMessages.Text());
 
         Assert.Equal(EmailErrorKind.DeliveryUncertain, error.Kind);
+        Assert.Contains("failed after the whole message was sent, before the server replied: it may have been accepted", error.Message, StringComparison.Ordinal);
         Assert.True(error.MayHaveBeenAccepted);
         Assert.False(error.IsTransient);
         Assert.Contains("not sent again automatically", error.Hint, StringComparison.Ordinal);
@@ -143,6 +144,65 @@ public class SmtpErrorMapperIntegrationTests
         Assert.False(error.MayHaveBeenAccepted);
         Assert.Contains("envelope", error.Message, StringComparison.Ordinal);
         Assert.Empty(server.Transactions);
+    }
+
+    [Fact]
+    public async Task SendAsync_EveryRecipientDeferredWith4xx_IsTransientRecipientsRejectedNamingEach()
+    {
+        await using var server = ScriptedSmtpServer.Start(new SmtpScript { RecipientReply = "450 4.2.1 Mailbox busy" });
+
+        var error = await MailSenderHost.SendFailingAsync(TestTransports.Smtp(server.Port, "security=none"), TestMessages.Text(to: ["a@example.com", "b@example.com"]));
+
+        Assert.Equal(EmailErrorKind.RecipientsRejected, error.Kind);
+        Assert.True(error.IsTransient);
+        Assert.Equal((450, "4.2.1"), (error.StatusCode, error.EnhancedStatusCode));
+        Assert.Contains("4.2.1 Mailbox busy", error.ServerText, StringComparison.Ordinal);
+        Assert.Equal(["a@example.com", "b@example.com"], error.Recipients.Select(r => r.Address));
+        Assert.Contains("refused every recipient: a@example.com (450 ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("; b@example.com (450 ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("temporary failure", error.Hint, StringComparison.Ordinal);
+        Assert.Empty(server.Transactions);
+    }
+
+    [Fact]
+    public async Task SendAsync_EveryRecipientRefusedSomePermanently_IsPermanentWithTheFirstReply()
+    {
+        await using var server = ScriptedSmtpServer.Start(new SmtpScript
+        {
+            RecipientReplies = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+            {
+                ["a@example.com"] = "550 5.1.1 No such user",
+                ["b@example.com"] = "450 4.2.1 Mailbox busy",
+            },
+        });
+
+        var error = await MailSenderHost.SendFailingAsync(TestTransports.Smtp(server.Port, "security=none"), TestMessages.Text(to: ["a@example.com", "b@example.com"]));
+
+        Assert.Equal(EmailErrorKind.RecipientsRejected, error.Kind);
+        Assert.False(error.IsTransient);
+        Assert.Equal((550, "5.1.1"), (error.StatusCode, error.EnhancedStatusCode));
+        Assert.Equal([550, 450], error.Recipients.Select(r => r.StatusCode));
+        Assert.Contains("does not exist", error.Hint, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SendAsync_AuthReplyEchoingThePassword_IsRedactedEverywhere()
+    {
+        const string Password = "Secr3tPw-echoed";
+        await using var server = ScriptedSmtpServer.Start(new SmtpScript
+        {
+            Capabilities = ["PIPELINING", "ENHANCEDSTATUSCODES", "AUTH PLAIN"],
+            AuthReply = $"535 5.7.8 Authentication failed for password {Password}",
+        });
+
+        var error = await MailSenderHost.SendFailingAsync(TestTransports.Smtp(server.Port, "security=none&allowInsecureAuth=true", "user", Password), TestMessages.Text());
+
+        Assert.Equal(EmailErrorKind.AuthenticationFailed, error.Kind);
+        Assert.Contains("Authentication failed for password", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(Password, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(Password, error.ServerText ?? string.Empty, StringComparison.Ordinal);
+        Assert.DoesNotContain(Password, error.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(Password, error.InnerException?.Message ?? string.Empty, StringComparison.Ordinal);
     }
 
     private static MimeMessage LargeMessage(int attachmentBytes)

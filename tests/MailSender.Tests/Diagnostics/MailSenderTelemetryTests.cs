@@ -192,6 +192,7 @@ public sealed class MailSenderTelemetryTests
         Assert.Equal(2, send.GetTagItem("mailsender.attempts"));
         var retryEvent = Assert.Single(send.Events, e => e.Name == "mailsender.retry");
         Assert.Contains(retryEvent.Tags, t => t.Key == "error.type" && Equals(t.Value, "server_busy"));
+        Assert.Contains(retryEvent.Tags, t => t.Key == "mailsender.retry.number" && Equals(t.Value, 1));
         var connects = capture.Spans.Where(s => s.OperationName == "mailsender.smtp.connect").ToArray();
         Assert.Equal(2, connects.Length);
         Assert.Equal(ActivityStatusCode.Error, connects[0].Status);

@@ -76,6 +76,23 @@ public sealed class ResilientTransportTests
     }
 
     [Fact]
+    public async Task SendAsync_HourLongRetryDelay_PassesOnlyOnTheInjectedClock()
+    {
+        var time = new FakeTimeProvider();
+        var transport = new ScriptedTransport((attempt, envelope) => attempt == 1
+            ? throw new EmailSendException(EmailErrorKind.ServerBusy, "421 busy") { StatusCode = 421, IsTransient = true }
+            : ScriptedTransport.Accepted(envelope));
+        await using var host = ResilienceTestHost.ForTransport(transport, o => (o.Retry.Delay, o.Retry.MaxDelay, o.TotalTimeout.Timeout) = (TimeSpan.FromHours(1), TimeSpan.FromHours(1), TimeSpan.FromHours(12)), time);
+
+        var send = host.Sender.SendAsync(TestMessages.Text());
+        await Eventually.TrueAsync(() => transport.Envelopes.Count == 1, "the first attempt");
+
+        // On the wall clock the retry would wait up to an hour; on the fake one it comes within an hour of fake time.
+        await Eventually.TrueAsync(() => { time.Advance(TimeSpan.FromMinutes(10)); return send.IsCompleted; }, "the retry after the fake hour");
+        Assert.Equal(2, (await send).Attempts);
+    }
+
+    [Fact]
     public async Task ConfigureResilience_WithBuiltInStrategiesOff_UsesOnlyTheStrategiesItAdds()
     {
         var transport = new ScriptedTransport((attempt, envelope) => attempt < 3

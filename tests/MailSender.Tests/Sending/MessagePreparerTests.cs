@@ -31,6 +31,7 @@ public class MessagePreparerTests
         var ex = Assert.Throws<EmailSendException>(() => MessagePreparer.Prepare(message, null));
 
         Assert.Equal(EmailErrorKind.InvalidMessage, ex.Kind);
+        Assert.Contains("no From address and no default sender", ex.Message, StringComparison.Ordinal);
         Assert.Contains("DefaultFrom", ex.Hint, StringComparison.Ordinal);
     }
 
@@ -162,6 +163,260 @@ public class MessagePreparerTests
 
         Assert.Equal(EmailErrorKind.InvalidMessage, ex.Kind);
         Assert.Contains("'to' address contains a line break", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Prepare_SenderHeader_IsTheEnvelopeSenderAndNamesTheMessageIdDomain()
+    {
+        var message = TestMessages.Text();
+        message.Sender = new MailboxAddress("Bounces", "bounces@lists.example.org");
+
+        var envelope = MessagePreparer.Prepare(message, DefaultFrom);
+
+        Assert.Equal("bounces@lists.example.org", envelope.Sender.Address);
+        Assert.EndsWith("@lists.example.org", message.MessageId, StringComparison.Ordinal);
+        Assert.Equal(TestMessages.From, message.From.Mailboxes.Single().Address);
+    }
+
+    [Fact]
+    public void Prepare_FromHoldsOnlyAnEmptyGroup_Fails()
+    {
+        var message = TestMessages.Text();
+        message.From.Clear();
+        message.From.Add(new GroupAddress("Undisclosed senders", []));
+
+        var ex = Assert.Throws<EmailSendException>(() => MessagePreparer.Prepare(message, DefaultFrom));
+
+        Assert.Equal(EmailErrorKind.InvalidMessage, ex.Kind);
+        Assert.Contains("empty group", ex.Message, StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string> OriginatorFields => new() { "sender", "second from", "reply-to" };
+
+    [Theory]
+    [MemberData(nameof(OriginatorFields))]
+    public void Prepare_LineBreakInAnOriginatorAddress_IsRejectedAsFrom(string field)
+    {
+        var message = TestMessages.Text();
+        var evil = new MailboxAddress("Evil\r\nBcc: evil@example.com", "evil@example.com");
+        switch (field)
+        {
+            case "sender":
+                message.Sender = evil;
+                break;
+            case "second from":
+                message.From.Add(evil);
+                break;
+            default:
+                message.ReplyTo.Add(evil);
+                break;
+        }
+
+        var ex = Assert.Throws<EmailSendException>(() => MessagePreparer.Prepare(message, null));
+
+        Assert.Equal(EmailErrorKind.InvalidMessage, ex.Kind);
+        Assert.Contains("'from' address contains a line break", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Preamble with a bare\rCR", null)]
+    [InlineData(null, "Epilogue with a bare\rCR")]
+    public void Prepare_BareCarriageReturnInPreambleOrEpilogue_IsRejected(string? preamble, string? epilogue)
+    {
+        var message = TestMessages.Text();
+        var multipart = new Multipart("mixed") { new TextPart("plain") { Text = "body" } };
+        multipart.Preamble = preamble;
+        multipart.Epilogue = epilogue;
+        message.Body = multipart;
+
+        var ex = Assert.Throws<EmailSendException>(() => MessagePreparer.Prepare(message, null));
+
+        Assert.Equal(EmailErrorKind.InvalidMessage, ex.Kind);
+        Assert.Contains("smuggle", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Use CRLF line breaks", ex.Hint, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Prepare_PreambleAndEpilogueWithCrLf_AreAccepted()
+    {
+        var message = TestMessages.Text();
+        var multipart = new Multipart("mixed") { new TextPart("plain") { Text = "body" } };
+        multipart.Preamble = "This is a multi-part message.\r\nSecond line.";
+        multipart.Epilogue = "The end.\r\n";
+        message.Body = multipart;
+
+        var envelope = MessagePreparer.Prepare(message, null);
+
+        Assert.Equal(["rcpt@example.com"], envelope.Recipients.Select(r => r.Address));
+    }
+
+    [Fact]
+    public void Prepare_InjectedHeaderInABodyPart_IsRejectedNamingTheBody()
+    {
+        var message = TestMessages.Text();
+        var part = new TextPart("plain") { Text = "body" };
+        part.Headers.Add("X-Part", "ok");
+        part.Headers.First(h => h.Field == "X-Part").SetRawValue(Encoding.ASCII.GetBytes(" value\r\nBcc: evil@example.com\r\n"));
+        message.Body = new Multipart("mixed") { new TextPart("plain") { Text = "first" }, part };
+
+        var ex = Assert.Throws<EmailSendException>(() => MessagePreparer.Prepare(message, null));
+
+        Assert.Contains("X-Part header of the body", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(" value\rBcc: evil@example.com")] // bare CR
+    [InlineData(" value\nBcc: evil@example.com")] // bare LF
+    [InlineData(" value\r\n\r\nBody: evil")] // an empty line would end the headers
+    public void Prepare_HeaderLineBreaksThatAreNotFolding_AreRejected(string raw)
+    {
+        var message = TestMessages.Text();
+        message.Headers.Add("X-Custom", "ok");
+        message.Headers.First(h => h.Field == "X-Custom").SetRawValue(Encoding.ASCII.GetBytes(raw + "\r\n"));
+
+        var ex = Assert.Throws<EmailSendException>(() => MessagePreparer.Prepare(message, null));
+
+        Assert.Contains("X-Custom header of the message", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Remove CR and LF characters", ex.Hint, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(" first\r\n second")]
+    [InlineData(" first\r\n\tsecond")]
+    [InlineData(" first\n second")]
+    [InlineData(" value\r\n\r\n")]
+    [InlineData(" value")]
+    [InlineData("")]
+    public void Prepare_FoldedOrTrailingLineBreaksInRawHeader_AreAccepted(string raw)
+    {
+        var message = TestMessages.Text();
+        message.Headers.Add("X-Custom", "ok");
+        message.Headers.First(h => h.Field == "X-Custom").SetRawValue(Encoding.ASCII.GetBytes(raw + "\r\n"));
+
+        var envelope = MessagePreparer.Prepare(message, null);
+
+        Assert.Single(envelope.Recipients);
+    }
+
+    [Fact]
+    public void Prepare_InjectedHeaderInAnAttachedMessage_IsRejected()
+    {
+        var inner = TestMessages.Text("inner body");
+        inner.Headers.Add("X-Inner", "ok");
+        inner.Headers.First(h => h.Field == "X-Inner").SetRawValue(Encoding.ASCII.GetBytes(" value\r\nBcc: evil@example.com\r\n"));
+        var message = TestMessages.Text();
+        message.Body = new Multipart("mixed") { new TextPart("plain") { Text = "see attached" }, new MessagePart { Message = inner } };
+
+        var ex = Assert.Throws<EmailSendException>(() => MessagePreparer.Prepare(message, null));
+
+        Assert.Contains("X-Inner header of the body", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Prepare_BareCarriageReturnInAnAttachedMessagesPreEncodedBody_IsRejected()
+    {
+        var inner = TestMessages.Text("inner body");
+        var preEncoded = new MimePart("application", "octet-stream")
+        {
+            Content = new MimeContent(new MemoryStream(Encoding.ASCII.GetBytes("AAAA\rBBBB\r\n")), ContentEncoding.Base64),
+            ContentTransferEncoding = ContentEncoding.Base64,
+        };
+        inner.Body = preEncoded;
+        var message = TestMessages.Text();
+        message.Body = new MessagePart { Message = inner };
+
+        var ex = Assert.Throws<EmailSendException>(() => MessagePreparer.Prepare(message, null));
+
+        Assert.Contains("smuggle", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Prepare_BareCarriageReturnInTextContent_IsReencodedAsQuotedPrintable()
+    {
+        var message = TestMessages.RawBody(Encoding.ASCII.GetBytes("line one\rline two\r\n"), ContentEncoding.EightBit);
+
+        MessagePreparer.Prepare(message, null);
+
+        var part = Assert.IsAssignableFrom<MimePart>(message.Body);
+        Assert.Equal(ContentEncoding.QuotedPrintable, part.ContentTransferEncoding);
+        Assert.DoesNotMatch("\r(?!\n)", Wire(message));
+        Assert.StartsWith("line one\rline two", Assert.IsType<TextPart>(MimeMessage.Load(new MemoryStream(Encoding.UTF8.GetBytes(Wire(message)))).Body).Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Prepare_BareLineFeedInBinaryContent_IsReencodedAsBase64()
+    {
+        var message = TestMessages.Text();
+        var bytes = Encoding.ASCII.GetBytes("a\nb");
+        message.Body = new MimePart("application", "octet-stream")
+        {
+            Content = new MimeContent(new MemoryStream(bytes)),
+            ContentTransferEncoding = ContentEncoding.Binary,
+        };
+
+        MessagePreparer.Prepare(message, null);
+
+        Assert.Equal(ContentEncoding.Base64, Assert.IsAssignableFrom<MimePart>(message.Body).ContentTransferEncoding);
+    }
+
+    [Fact]
+    public void Prepare_CleanContent_KeepsItsEncoding()
+    {
+        var message = TestMessages.RawBody(Encoding.ASCII.GetBytes("line one\r\nline two\n"), ContentEncoding.EightBit);
+
+        MessagePreparer.Prepare(message, null);
+
+        Assert.Equal(ContentEncoding.EightBit, Assert.IsAssignableFrom<MimePart>(message.Body).ContentTransferEncoding);
+
+        // The check reads the content; it must leave it at the start, or nothing would be sent.
+        Assert.Contains("line one\r\nline two", Wire(message), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Prepare_ContentDecodedToABareCarriageReturn_IsReencodedAsBase64()
+    {
+        // Base64 content sent as 7bit: MimeKit decodes it on the way out, so the check must look at what is written.
+        var message = TestMessages.Text();
+        message.Body = new MimePart("application", "octet-stream")
+        {
+            Content = new MimeContent(new MemoryStream(Encoding.ASCII.GetBytes(Convert.ToBase64String(Encoding.ASCII.GetBytes("a\rb")))), ContentEncoding.Base64),
+            ContentTransferEncoding = ContentEncoding.SevenBit,
+        };
+
+        MessagePreparer.Prepare(message, null);
+
+        Assert.Equal(ContentEncoding.Base64, Assert.IsAssignableFrom<MimePart>(message.Body).ContentTransferEncoding);
+        Assert.DoesNotMatch("\r(?!\n)", Wire(message));
+    }
+
+    [Theory]
+    [InlineData("cc")]
+    [InlineData("bcc")]
+    public void Prepare_LineBreakInACcOrBccAddress_NamesTheField(string field)
+    {
+        var message = TestMessages.Text();
+        var evil = new MailboxAddress("Evil\r\nBcc: evil@example.com", "evil@example.com");
+        (field == "cc" ? message.Cc : message.Bcc).Add(evil);
+
+        var ex = Assert.Throws<EmailSendException>(() => MessagePreparer.Prepare(message, null));
+
+        Assert.Contains($"'{field}' address contains a line break", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Prepare_ContentStreamThatCannotBeRead_FailsNamingThePart()
+    {
+        var message = TestMessages.Text();
+        var stream = new MemoryStream([1, 2, 3]);
+        var part = new MimePart("application", "pdf") { FileName = "closed.pdf", Content = new MimeContent(stream) };
+        message.Body = new Multipart("mixed") { new TextPart("plain") { Text = "see attached" }, part };
+        stream.Dispose();
+
+        var ex = Assert.Throws<EmailSendException>(() => MessagePreparer.Prepare(message, null));
+
+        Assert.Equal(EmailErrorKind.InvalidMessage, ex.Kind);
+        Assert.Contains("closed.pdf", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("cannot be read", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -24,7 +24,9 @@ public class ConnectionPoolTests
         Assert.False(second.IsNew);
         Assert.Same(first.Connection, second.Connection);
         Assert.Single(_created);
+        Assert.Equal(new PoolStatistics(InUse: 1, Idle: 0, Waiting: 0, Opened: 1, Discarded: 0), pool.Statistics);
         second.Return(reusable: true);
+        Assert.Equal(new PoolStatistics(InUse: 0, Idle: 1, Waiting: 0, Opened: 1, Discarded: 0), pool.Statistics);
     }
 
     [Fact]
@@ -325,9 +327,217 @@ public class ConnectionPoolTests
 
         var disposing = pool.DisposeAsync().AsTask();
 
-        await Assert.ThrowsAsync<ObjectDisposedException>(() => waiting);
+        var ex = await Assert.ThrowsAsync<ObjectDisposedException>(() => waiting);
+        Assert.Contains("disposed while this send waited for a connection", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(0, pool.Statistics.Waiting);
         holder.Return(reusable: true);
         await disposing;
+    }
+
+    [Fact]
+    public async Task AcquireAsync_AfterDisposeAsync_ThrowsWithoutConnecting()
+    {
+        var pool = Pool();
+        (await pool.AcquireAsync(default)).Return(reusable: true);
+        await pool.DisposeAsync();
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => pool.AcquireAsync(default));
+
+        Assert.Single(_created);
+        Assert.Equal(new PoolStatistics(InUse: 0, Idle: 0, Waiting: 0, Opened: 1, Discarded: 1), pool.Statistics);
+    }
+
+    [Fact]
+    public async Task DisposeAsync_WhileConnecting_ClosesTheNewConnectionAndFailsTheCaller()
+    {
+        var connect = new TaskCompletionSource<FakeConnection>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var pool = new ConnectionPool<FakeConnection>(_ => connect.Task, new SmtpPoolOptions(), _time);
+        var acquiring = pool.AcquireAsync(default);
+
+        var disposing = pool.DisposeAsync().AsTask();
+        Assert.False(disposing.IsCompleted);
+        var connection = Create();
+        connect.SetResult(connection);
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => acquiring);
+        await disposing.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(connection.Closed);
+    }
+
+    [Fact]
+    public async Task DisposeAsync_WhileAConnectFails_CompletesOnceThatSlotIsFreed()
+    {
+        var connect = new TaskCompletionSource<FakeConnection>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var pool = new ConnectionPool<FakeConnection>(_ => connect.Task, new SmtpPoolOptions(), _time);
+        var acquiring = pool.AcquireAsync(default);
+
+        var disposing = pool.DisposeAsync().AsTask();
+        Assert.False(disposing.IsCompleted);
+        connect.SetException(new IOException("refused"));
+
+        await Assert.ThrowsAsync<IOException>(() => acquiring);
+        await disposing.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task DisposeAsync_AfterAConnectionWasDiscarded_StillWaitsForTheOneInUse()
+    {
+        // Regression guard: the pool dropping to zero connections before disposal must not count as drained.
+        var pool = Pool();
+        (await pool.AcquireAsync(default)).Return(reusable: false);
+        await Eventually.TrueAsync(() => pool.Statistics.Discarded == 1, "the first connection discarded");
+        var busy = await pool.AcquireAsync(default);
+
+        var disposing = pool.DisposeAsync().AsTask();
+        await Task.Delay(50);
+
+        Assert.False(disposing.IsCompleted);
+        busy.Return(reusable: true);
+        await disposing.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(((FakeConnection)busy.Connection).Closed);
+    }
+
+    [Fact]
+    public async Task DisposeAsync_StopsTheReaperTimer()
+    {
+        var time = new TimerTrackingTimeProvider(_time);
+        var pool = new ConnectionPool<FakeConnection>(_ => Task.FromResult(Create()), new SmtpPoolOptions(), time);
+        var reaper = Assert.Single(time.Timers);
+        Assert.False(reaper.Disposed);
+
+        await pool.DisposeAsync();
+
+        Assert.True(reaper.Disposed);
+    }
+
+    [Fact]
+    public async Task Reaper_ShortIdleTimeout_RunsAtMostEvery100Milliseconds()
+    {
+        // The reaper runs every half of the shorter of IdleTimeout and MaxLifetime, but never more often than every 100 ms.
+        await using var pool = Pool(new SmtpPoolOptions { IdleTimeout = TimeSpan.FromMilliseconds(120), CheckAfterIdle = TimeSpan.FromHours(1) });
+        (await pool.AcquireAsync(default)).Return(reusable: true);
+
+        // Small steps, so each run of the reaper sees the time it was due at: at 100 ms the connection is not expired yet.
+        for (var elapsed = 10; elapsed < 200; elapsed += 10)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(10));
+            Assert.False(_created[0].Closed, $"closed after {elapsed} ms: the reaper ran more often than every 100 ms");
+        }
+
+        _time.Advance(TimeSpan.FromMilliseconds(10));
+        await Eventually.TrueAsync(() => _created[0].Closed, "the reaper's second run, at 200 ms, closing the idle connection");
+    }
+
+    [Fact]
+    public async Task Reaper_SeveralIdleConnectionsExpired_ClosesThemAll()
+    {
+        await using var pool = Pool(new SmtpPoolOptions { IdleTimeout = TimeSpan.FromSeconds(10), CheckAfterIdle = TimeSpan.FromHours(1) });
+        var leases = new[] { await pool.AcquireAsync(default), await pool.AcquireAsync(default), await pool.AcquireAsync(default) };
+        foreach (var lease in leases)
+        {
+            lease.Return(reusable: true);
+        }
+
+        _time.Advance(TimeSpan.FromSeconds(15));
+
+        await Eventually.TrueAsync(() => _created.All(c => c.Closed), "the reaper closing every idle connection");
+        Assert.Equal(new PoolStatistics(InUse: 0, Idle: 0, Waiting: 0, Opened: 3, Discarded: 3), pool.Statistics);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_SeveralIdleConnectionsDropped_ClosesThemAllAndFreesTheirSlots()
+    {
+        await using var pool = Pool(new SmtpPoolOptions { MaxConnections = 2, CheckAfterIdle = TimeSpan.FromHours(1) });
+        var first = await pool.AcquireAsync(default);
+        var second = await pool.AcquireAsync(default);
+        first.Return(reusable: true);
+        second.Return(reusable: true);
+        _created[0].Connected = false;
+        _created[1].Connected = false;
+
+        var next = await pool.AcquireAsync(default);
+
+        Assert.True(next.IsNew);
+        await Eventually.TrueAsync(() => _created[0].Closed && _created[1].Closed, "both dropped connections closed");
+        var another = await pool.AcquireAsync(default).WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.True(another.IsNew);
+        next.Return(reusable: true);
+        another.Return(reusable: true);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_IdleForExactlyCheckAfterIdle_IsChecked()
+    {
+        await using var pool = Pool(new SmtpPoolOptions { CheckAfterIdle = TimeSpan.FromSeconds(2) });
+        (await pool.AcquireAsync(default)).Return(reusable: true);
+        _time.Advance(TimeSpan.FromSeconds(2));
+
+        var lease = await pool.AcquireAsync(default);
+
+        Assert.Equal(1, _created[0].Checks);
+        Assert.False(lease.IsNew);
+        lease.Return(reusable: true);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_IdleForExactlyIdleTimeout_OpensANewConnection()
+    {
+        await using var pool = Pool(new SmtpPoolOptions { IdleTimeout = TimeSpan.FromSeconds(10), CheckAfterIdle = TimeSpan.FromHours(1) });
+        (await pool.AcquireAsync(default)).Return(reusable: true);
+        _time.Advance(TimeSpan.FromSeconds(10));
+
+        var lease = await pool.AcquireAsync(default);
+
+        Assert.True(lease.IsNew);
+        await Eventually.TrueAsync(() => _created[0].Closed, "the expired connection closed");
+        lease.Return(reusable: true);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_OpenForExactlyMaxLifetime_OpensANewConnection()
+    {
+        await using var pool = Pool(new SmtpPoolOptions { MaxLifetime = TimeSpan.FromMinutes(1), IdleTimeout = TimeSpan.FromMinutes(10), CheckAfterIdle = TimeSpan.FromHours(1) });
+        (await pool.AcquireAsync(default)).Return(reusable: true);
+        _time.Advance(TimeSpan.FromMinutes(1));
+
+        var lease = await pool.AcquireAsync(default);
+
+        Assert.True(lease.IsNew);
+        lease.Return(reusable: true);
+    }
+
+    [Fact]
+    public async Task Return_AtExactlyMaxLifetime_ClosesTheConnection()
+    {
+        await using var pool = Pool(new SmtpPoolOptions { MaxLifetime = TimeSpan.FromMinutes(1), IdleTimeout = TimeSpan.FromMinutes(10), CheckAfterIdle = TimeSpan.FromHours(1) });
+        var lease = await pool.AcquireAsync(default);
+        _time.Advance(TimeSpan.FromMinutes(1));
+
+        lease.Return(reusable: true);
+
+        await Eventually.TrueAsync(() => _created[0].Closed, "the connection at its maximum lifetime closed");
+        Assert.Equal(0, pool.Statistics.Idle);
+    }
+
+    [Fact]
+    public async Task Return_NotReusableWithAWaiter_HandsTheSlotOverWithoutExceedingTheLimit()
+    {
+        await using var pool = Pool(new SmtpPoolOptions { MaxConnections = 1 });
+        var holder = await pool.AcquireAsync(default);
+        var waiting = pool.AcquireAsync(default);
+        await Eventually.TrueAsync(() => pool.Statistics.Waiting == 1, "one caller queued for the connection");
+
+        holder.Return(reusable: false);
+        var lease = await waiting.WaitAsync(TimeSpan.FromSeconds(5));
+
+        // The slot went to the waiter: a further caller must queue, not open a second connection.
+        Assert.True(lease.IsNew);
+        var third = pool.AcquireAsync(default);
+        await Eventually.TrueAsync(() => pool.Statistics.Waiting == 1, "the third caller queued");
+        Assert.Equal(2, _created.Count);
+        lease.Return(reusable: true);
+        (await third.WaitAsync(TimeSpan.FromSeconds(5))).Return(reusable: true);
+        Assert.Equal(1, _maxOpen);
     }
 
     private ConnectionPool<FakeConnection> Pool(SmtpPoolOptions? settings = null) =>
@@ -345,6 +555,44 @@ public class ConnectionPoolTests
         }
 
         return connection;
+    }
+
+    /// <summary>A clock that delegates to a <see cref="FakeTimeProvider"/> and records the timers it creates.</summary>
+    private sealed class TimerTrackingTimeProvider(FakeTimeProvider inner) : TimeProvider
+    {
+        public List<TrackedTimer> Timers { get; } = [];
+
+        public override DateTimeOffset GetUtcNow() => inner.GetUtcNow();
+
+        public override long GetTimestamp() => inner.GetTimestamp();
+
+        public override long TimestampFrequency => inner.TimestampFrequency;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = new TrackedTimer(inner.CreateTimer(callback, state, dueTime, period));
+            Timers.Add(timer);
+            return timer;
+        }
+    }
+
+    private sealed class TrackedTimer(ITimer inner) : ITimer
+    {
+        public bool Disposed { get; private set; }
+
+        public bool Change(TimeSpan dueTime, TimeSpan period) => inner.Change(dueTime, period);
+
+        public void Dispose()
+        {
+            Disposed = true;
+            inner.Dispose();
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            Disposed = true;
+            return inner.DisposeAsync();
+        }
     }
 
     private sealed class FakeConnection(ConnectionPoolTests owner) : IPoolableConnection

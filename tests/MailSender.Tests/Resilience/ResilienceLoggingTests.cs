@@ -30,13 +30,7 @@ public sealed class ResilienceLoggingTests
     public async Task SendAsync_DeferredRecipients_LogsHowManyAreRetried()
     {
         var transport = new ScriptedTransport((attempt, envelope) => attempt == 1
-            ? new SendResult
-            {
-                MessageId = "id",
-                Transport = "scripted:",
-                AcceptedRecipients = ["a@example.com"],
-                RejectedRecipients = [new RejectedRecipient("b@example.com", 451, "4.3.0", "later"), new RejectedRecipient("c@example.com", 450, "4.2.1", "busy")],
-            }
+            ? ScriptedTransport.Partly(["a@example.com"], new RejectedRecipient("b@example.com", 451, "4.3.0", "later"), new RejectedRecipient("c@example.com", 450, "4.2.1", "busy"))
             : ScriptedTransport.Accepted(envelope));
         await using var capture = Capture(transport);
 

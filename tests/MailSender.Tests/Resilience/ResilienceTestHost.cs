@@ -74,6 +74,10 @@ internal sealed class ScriptedTransport(Func<int, MailEnvelope, SendResult> atte
     public static SendResult Accepted(MailEnvelope envelope) =>
         new() { MessageId = "id", Transport = "scripted:", AcceptedRecipients = envelope.Recipients.Select(r => r.Address).ToArray() };
 
+    /// <summary>A result in which the server accepted <paramref name="accepted"/> and refused <paramref name="rejected"/>.</summary>
+    public static SendResult Partly(IReadOnlyList<string> accepted, params RejectedRecipient[] rejected) =>
+        new() { MessageId = "id", Transport = "scripted:", AcceptedRecipients = accepted, RejectedRecipients = rejected };
+
     public Task<SendResult> SendAsync(MimeKit.MimeMessage message, MailEnvelope envelope, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();

@@ -136,13 +136,7 @@ public sealed class ResilientTransportTests
     public async Task SendAsync_DeferredRecipientThenConnectionFailures_ReportsItRefusedAndKeepsTheDelivery()
     {
         var transport = new ScriptedTransport((attempt, envelope) => attempt == 1
-            ? new SendResult
-            {
-                MessageId = "id",
-                Transport = "scripted:",
-                AcceptedRecipients = ["a@example.com"],
-                RejectedRecipients = [new RejectedRecipient("b@example.com", 451, "4.3.0", "try later")],
-            }
+            ? ScriptedTransport.Partly(["a@example.com"], new RejectedRecipient("b@example.com", 451, "4.3.0", "try later"))
             : throw new EmailSendException(EmailErrorKind.ConnectionFailed, "refused") { IsTransient = true });
         await using var host = ResilienceTestHost.ForTransport(transport, o => o.Retry.MaxRetryAttempts = 2);
 
@@ -158,13 +152,7 @@ public sealed class ResilientTransportTests
     public async Task SendAsync_CancelledWhileWaitingToRetryADeferredRecipient_ReportsTheDeliveryInsteadOfThrowing()
     {
         var time = new FakeTimeProvider();
-        var transport = new ScriptedTransport((_, envelope) => new SendResult
-        {
-            MessageId = "id",
-            Transport = "scripted:",
-            AcceptedRecipients = ["a@example.com"],
-            RejectedRecipients = [new RejectedRecipient("b@example.com", 450, "4.2.1", "busy")],
-        });
+        var transport = new ScriptedTransport((_, envelope) => ScriptedTransport.Partly(["a@example.com"], new RejectedRecipient("b@example.com", 450, "4.2.1", "busy")));
         await using var host = ResilienceTestHost.ForTransport(transport, o => (o.Retry.Delay, o.Retry.MaxDelay) = (TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10)), time);
         using var cancellation = new CancellationTokenSource();
 
@@ -183,18 +171,11 @@ public sealed class ResilientTransportTests
     public async Task SendAsync_TwoOfThreeDeferred_RetriesExactlyThoseTwoTogether()
     {
         var transport = new ScriptedTransport((attempt, envelope) => attempt == 1
-            ? new SendResult
-            {
-                MessageId = "id",
-                Transport = "scripted:",
-                AcceptedRecipients = ["a@example.com"],
-                RejectedRecipients =
-                [
-                    new RejectedRecipient("b@example.com", 450, "4.2.1", "mailbox busy"),
-                    new RejectedRecipient("c@example.com", 451, "4.3.0", "try later"),
-                    new RejectedRecipient("d@example.com", 550, "5.1.1", "no such user"),
-                ],
-            }
+            ? ScriptedTransport.Partly(
+                ["a@example.com"],
+                new RejectedRecipient("b@example.com", 450, "4.2.1", "mailbox busy"),
+                new RejectedRecipient("c@example.com", 451, "4.3.0", "try later"),
+                new RejectedRecipient("d@example.com", 550, "5.1.1", "no such user"))
             : ScriptedTransport.Accepted(envelope));
         await using var host = ResilienceTestHost.ForTransport(transport);
 
@@ -211,13 +192,7 @@ public sealed class ResilientTransportTests
     public async Task SendAsync_RetryOfDeferredRecipientsRefusesThem_ReportsTheServersLastWordForEach()
     {
         var transport = new ScriptedTransport((attempt, envelope) => attempt == 1
-            ? new SendResult
-            {
-                MessageId = "id",
-                Transport = "scripted:",
-                AcceptedRecipients = ["a@example.com"],
-                RejectedRecipients = [new RejectedRecipient("b@example.com", 450, "4.2.1", "mailbox busy"), new RejectedRecipient("c@example.com", 450, "4.2.1", "mailbox busy")],
-            }
+            ? ScriptedTransport.Partly(["a@example.com"], new RejectedRecipient("b@example.com", 450, "4.2.1", "mailbox busy"), new RejectedRecipient("c@example.com", 450, "4.2.1", "mailbox busy"))
             : throw new EmailSendException(EmailErrorKind.RecipientsRejected, "every recipient refused")
             {
                 StatusCode = 550,
@@ -240,13 +215,7 @@ public sealed class ResilientTransportTests
     public async Task SendAsync_RetryOfDeferredRecipientsFailsWithAReply_ReportsThatReplyForEachOfThem()
     {
         var transport = new ScriptedTransport((attempt, envelope) => attempt == 1
-            ? new SendResult
-            {
-                MessageId = "id",
-                Transport = "scripted:",
-                AcceptedRecipients = ["a@example.com"],
-                RejectedRecipients = [new RejectedRecipient("b@example.com", 450, "4.2.1", "mailbox busy"), new RejectedRecipient("c@example.com", 450, "4.2.1", "mailbox busy")],
-            }
+            ? ScriptedTransport.Partly(["a@example.com"], new RejectedRecipient("b@example.com", 450, "4.2.1", "mailbox busy"), new RejectedRecipient("c@example.com", 450, "4.2.1", "mailbox busy"))
             : throw new EmailSendException(EmailErrorKind.MessageRejected, "554 refused") { StatusCode = 554, EnhancedStatusCode = "5.7.1", ServerText = "spam" });
         await using var host = ResilienceTestHost.ForTransport(transport);
 

@@ -129,8 +129,8 @@ internal sealed partial class MailSenderOptionsValidation(TransportResolver reso
             errors.Add($"{prefix}Tls:TrustedCertificateThumbprint must be a SHA-256 (64 hex digits) or SHA-1 (40 hex digits) thumbprint.");
         }
 
-        // The transport reports an unreadable CA file too when it uses it: say it once.
-        if (smtp.Tls.TrustedCaFile is { Length: > 0 } caFile && !errors.Exists(e => e.Contains(Path.GetFullPath(caFile), StringComparison.Ordinal)))
+        // The transports check only a caFile= and thumbprint= of their URI, so these options are reported here, once.
+        if (smtp.Tls.TrustedCaFile is { Length: > 0 } caFile)
         {
             try
             {

@@ -21,7 +21,11 @@ internal sealed class RelayTransportFactory : IEmailTransportFactory
 
     public IReadOnlyCollection<string> Schemes { get; } = ["relay"];
 
-    public void Validate(TransportUri uri, EmailTransportContext context) => _services.LoadTrust(Settings(uri, context));
+    public void Validate(TransportUri uri, EmailTransportContext context)
+    {
+        Settings(uri, context);
+        _services.LoadCaFile(uri);
+    }
 
     public IEmailTransport Create(TransportUri uri, EmailTransportContext context) => _services.CreateTransport(Settings(uri, context));
 

@@ -26,7 +26,11 @@ internal sealed class SmtpTransportFactory : IEmailTransportFactory
 
     public IReadOnlyCollection<string> Schemes { get; } = ["smtp", "smtps"];
 
-    public void Validate(TransportUri uri, EmailTransportContext context) => _services.LoadTrust(Settings(uri, context));
+    public void Validate(TransportUri uri, EmailTransportContext context)
+    {
+        Settings(uri, context);
+        _services.LoadCaFile(uri);
+    }
 
     public IEmailTransport Create(TransportUri uri, EmailTransportContext context) => _services.CreateTransport(Settings(uri, context));
 
@@ -88,11 +92,7 @@ internal sealed class SmtpTransportFactory : IEmailTransportFactory
         }
 
         var tls = smtp.Tls ?? new SmtpTlsOptions();
-        var thumbprint = SettingParser.Text(uri, "thumbprint", tls.TrustedCertificateThumbprint);
-        if (thumbprint is not null && !CertificateValidator.IsThumbprint(thumbprint))
-        {
-            throw SettingParser.Bad(uri, "thumbprint", "expected a SHA-256 (64 hex digits) or SHA-1 (40 hex digits) certificate thumbprint");
-        }
+        var thumbprint = CertificateValidator.ThumbprintSetting(uri, tls.TrustedCertificateThumbprint);
 
         return new SmtpTransportSettings
         {
@@ -180,7 +180,15 @@ internal sealed class SmtpTransportServices(
     /// <summary>Gets a token provider registered in the container for every sender.</summary>
     public ISmtpAccessTokenProvider? ContainerTokens() => services?.GetService<ISmtpAccessTokenProvider>();
 
-    /// <summary>Loads the CA file (once per container), so a bad one fails validation.</summary>
+    /// <summary>Loads the URI's <c>caFile=</c> (once per container), so a bad one fails validation; <c>Smtp:Tls:TrustedCaFile</c> is the options validator's to check.</summary>
+    public void LoadCaFile(TransportUri uri)
+    {
+        if (SettingParser.Text(uri, "caFile", null) is { } caFile)
+        {
+            trust.Authorities(caFile);
+        }
+    }
+
     public CertificateValidator LoadTrust(SmtpTransportSettings settings) =>
         settings.TrustedCaFile is null && settings.TrustedCertificateThumbprint is null
             ? CertificateValidator.SystemOnly

@@ -62,6 +62,44 @@ public sealed class MailSenderServiceCollectionExtensionsTests : IDisposable
         Assert.Contains(ex.Failures, f => f.StartsWith("MailSender:Smtp:Tls:TrustedCaFile", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("smtp://host:587")]
+    [InlineData("relay://sendgrid")]
+    [InlineData("direct:")]
+    public void AddMailSender_BadTlsOptions_EachReportedOnceUnderItsKey(string transport)
+    {
+        var services = new ServiceCollection();
+        services.AddMailSender(o =>
+        {
+            o.Transport = transport;
+            o.UserName = "apikey";
+            o.Password = "secret";
+            o.Smtp.Tls.TrustedCertificateThumbprint = "xyz";
+            o.Smtp.Tls.TrustedCaFile = "/nonexistent/ca.pem";
+        });
+        using var provider = services.BuildServiceProvider();
+
+        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IEmailSender>());
+
+        Assert.Equal(
+            ["MailSender:Smtp:Tls:TrustedCaFile", "MailSender:Smtp:Tls:TrustedCertificateThumbprint"],
+            ex.Failures.Select(f => f[..f.IndexOfAny([':', ' '], "MailSender:Smtp:Tls:".Length)]).Order());
+    }
+
+    [Fact]
+    public void AddMailSender_BadTlsUriParameters_ReportedOnceAsTheTransports()
+    {
+        var services = new ServiceCollection();
+        services.AddMailSender(o => o.Transport = "smtp://host:587?thumbprint=xyz");
+        using var provider = services.BuildServiceProvider();
+
+        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IEmailSender>());
+
+        var failure = Assert.Single(ex.Failures);
+        Assert.StartsWith("MailSender:Transport", failure, StringComparison.Ordinal);
+        Assert.Contains("option 'thumbprint'", failure, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void AddMailSender_NoTransport_SaysItIsRequired()
     {

@@ -33,8 +33,10 @@ internal sealed class DirectTransportFactory : IEmailTransportFactory
     public void Validate(TransportUri uri, EmailTransportContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var settings = CreateSettings(uri, context.Options);
-        if (settings.TrustedCaFile is { } caFile)
+        CreateSettings(uri, context.Options);
+
+        // The URI's CA file only: Smtp:Tls:TrustedCaFile is the options validator's to check, so it is reported once.
+        if (SettingParser.Text(uri, "caFile", null) is { } caFile)
         {
             _trust.Authorities(caFile);
         }
@@ -71,11 +73,7 @@ internal sealed class DirectTransportFactory : IEmailTransportFactory
 
         var smtp = options.Smtp ?? new SmtpOptions();
         var tls = smtp.Tls ?? new SmtpTlsOptions();
-        var thumbprint = SettingParser.Text(uri, "thumbprint", tls.TrustedCertificateThumbprint);
-        if (thumbprint is not null && !CertificateValidator.IsThumbprint(thumbprint))
-        {
-            throw SettingParser.Bad(uri, "thumbprint", "expected a SHA-256 (64 hex digits) or SHA-1 (40 hex digits) certificate thumbprint");
-        }
+        var thumbprint = CertificateValidator.ThumbprintSetting(uri, tls.TrustedCertificateThumbprint);
 
         var port = SettingParser.Integer(uri, "port", DirectDefaults.Port, 1, 65535);
         var nameServers = ParseNameServers(uri);

@@ -1,3 +1,4 @@
+using MailSender.Internal;
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -27,6 +28,19 @@ internal sealed class CertificateValidator
 
     /// <summary>Gets a validator that trusts the system store only.</summary>
     public static CertificateValidator SystemOnly { get; } = new(null, null);
+
+    /// <summary>Reads the certificate thumbprint: the URI's, which must be 40 or 64 hex digits, else the option (checked by the options validator).</summary>
+    public static string? ThumbprintSetting(TransportUri uri, string? configured)
+    {
+        if (!uri.Parameters.TryGetValue("thumbprint", out var text) || text.Length == 0)
+        {
+            return string.IsNullOrEmpty(configured) ? null : configured;
+        }
+
+        return IsThumbprint(text)
+            ? text
+            : throw SettingParser.Bad(uri, "thumbprint", "expected a SHA-256 (64 hex digits) or SHA-1 (40 hex digits) certificate thumbprint");
+    }
 
     /// <summary>Gets a value indicating whether <paramref name="text"/> is a SHA-256 (64 hex digits) or SHA-1 (40) thumbprint; <c>:</c> and spaces are ignored.</summary>
     public static bool IsThumbprint(string text)

@@ -39,8 +39,6 @@ internal sealed class FailoverTransport : IVerifiableEmailTransport, IAsyncDispo
 
     public string Name { get; }
 
-    public IReadOnlyList<IEmailTransport> Transports => [.. _members.Select(m => m.Transport)];
-
     public async Task<SendResult> SendAsync(MimeMessage message, MailEnvelope envelope, CancellationToken cancellationToken = default)
     {
         var count = _members.Length;
@@ -87,12 +85,7 @@ internal sealed class FailoverTransport : IVerifiableEmailTransport, IAsyncDispo
         {
             try
             {
-                if (member.Transport is not IVerifiableEmailTransport verifiable)
-                {
-                    throw new NotSupportedException($"The transport {member.Transport.Name} cannot be verified: it does not implement IVerifiableEmailTransport.");
-                }
-
-                await verifiable.VerifyAsync(cancellationToken).ConfigureAwait(false);
+                await TransportVerification.VerifyAsync(member.Transport, cancellationToken).ConfigureAwait(false);
                 return;
             }
             catch (EmailSendException ex)

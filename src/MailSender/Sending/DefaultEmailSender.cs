@@ -103,12 +103,7 @@ internal sealed class DefaultEmailSender : IVerifiableEmailSender, IAsyncDisposa
     public async Task<string> VerifyAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        if (_delivering is not IVerifiableEmailTransport verifiable)
-        {
-            throw new NotSupportedException($"The transport {_delivering.Name} cannot be verified: it does not implement IVerifiableEmailTransport.");
-        }
-
-        await verifiable.VerifyAsync(cancellationToken).ConfigureAwait(false);
+        await TransportVerification.VerifyAsync(_delivering, cancellationToken).ConfigureAwait(false);
         return _delivering.Name;
     }
 

@@ -29,26 +29,24 @@ internal static class SettingParser
         return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out value) && value >= TimeSpan.Zero;
     }
 
-    /// <summary>Reads a duration parameter, which must lie within [<paramref name="minimum"/>, <paramref name="maximum"/>] (by default 1 ms to 1 day).</summary>
-    public static TimeSpan Duration(TransportUri uri, string name, TimeSpan fallback, TimeSpan? minimum = null, TimeSpan? maximum = null)
+    /// <summary>Reads a duration parameter, which must lie within [<see cref="MailSenderDefaults.MinTimeout"/>, <see cref="MailSenderDefaults.MaxDuration"/>].</summary>
+    public static TimeSpan Duration(TransportUri uri, string name, TimeSpan fallback)
     {
         if (!uri.Parameters.TryGetValue(name, out var text))
         {
             return fallback;
         }
 
-        var min = minimum ?? MailSenderDefaults.MinTimeout;
-        var max = maximum ?? MailSenderDefaults.MaxDuration;
-        if (!TryParseDuration(text, out var value) || value < min || value > max)
+        if (!TryParseDuration(text, out var value) || value < MailSenderDefaults.MinTimeout || value > MailSenderDefaults.MaxDuration)
         {
-            throw Bad(uri, name, $"'{text}' is not a duration from {Describe(min)} to {Describe(max)} (e.g. 30s, 500ms, 2m)");
+            throw Bad(uri, name, $"'{text}' is not a duration from {Describe(MailSenderDefaults.MinTimeout)} to {Describe(MailSenderDefaults.MaxDuration)} (e.g. 30s, 500ms, 2m)");
         }
 
         return value;
     }
 
     /// <summary>Describes a limit in words: <c>1 ms</c>, <c>1 day</c>.</summary>
-    public static string Describe(TimeSpan value) => value switch
+    private static string Describe(TimeSpan value) => value switch
     {
         { TotalDays: >= 1 } when value.TotalDays % 1 == 0 => value.TotalDays == 1 ? "1 day" : string.Create(CultureInfo.InvariantCulture, $"{value.TotalDays:0} days"),
         { TotalSeconds: >= 1 } => string.Create(CultureInfo.InvariantCulture, $"{value.TotalSeconds:0.###} s"),

@@ -78,16 +78,16 @@ internal static class MessagePreparer
     /// </summary>
     private static void CheckEntities(MimeMessage message)
     {
-        CheckHeaders(message.Headers, null);
+        CheckHeaders(message.Headers, inBody: false);
         if (message.Body is not null)
         {
-            CheckEntity(message.Body, "1");
+            CheckEntity(message.Body);
         }
     }
 
-    private static void CheckEntity(MimeEntity entity, string path)
+    private static void CheckEntity(MimeEntity entity)
     {
-        CheckHeaders(entity.Headers, path);
+        CheckHeaders(entity.Headers, inBody: true);
         switch (entity)
         {
             case Multipart multipart:
@@ -98,15 +98,15 @@ internal static class MessagePreparer
 
                 for (var i = 0; i < multipart.Count; i++)
                 {
-                    CheckEntity(multipart[i], path);
+                    CheckEntity(multipart[i]);
                 }
 
                 break;
             case MessagePart { Message: { } inner }:
-                CheckHeaders(inner.Headers, path);
+                CheckHeaders(inner.Headers, inBody: true);
                 if (inner.Body is not null)
                 {
-                    CheckEntity(inner.Body, path);
+                    CheckEntity(inner.Body);
                 }
 
                 break;
@@ -179,7 +179,7 @@ internal static class MessagePreparer
     /// Rejects a header whose value holds a line break that is not folding (CRLF followed by a space or tab):
     /// such a value would start a new header, such as a forged Bcc.
     /// </summary>
-    private static void CheckHeaders(HeaderList headers, string? part)
+    private static void CheckHeaders(HeaderList headers, bool inBody)
     {
         foreach (var header in headers)
         {
@@ -201,7 +201,7 @@ internal static class MessagePreparer
                 };
                 if (broken)
                 {
-                    var where = part is null ? "message" : "body";
+                    var where = inBody ? "body" : "message";
                     throw new EmailSendException(EmailErrorKind.InvalidMessage, $"The {header.Field} header of the {where} contains a line break, which could inject another header.")
                     {
                         Hint = "Remove CR and LF characters from header values (subject, names, custom headers).",

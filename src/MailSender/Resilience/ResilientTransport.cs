@@ -111,6 +111,13 @@ internal sealed class ResilientTransport : IEmailTransport, IAsyncDisposable
             var result = await inner.SendAsync(message, attemptEnvelope, cancellationToken).ConfigureAwait(false);
             _last = result;
             Accepted.AddRange(result.AcceptedRecipients);
+            if (result.RejectedRecipients.Count == 0)
+            {
+                _deferred = [];
+                _remaining = [];
+                return result;
+            }
+
             _permanentlyRejected.AddRange(result.RejectedRecipients.Where(r => !r.IsTransient));
             _deferred = result.RejectedRecipients.Where(r => r.IsTransient).ToArray();
             _remaining = _deferred.Count == 0
@@ -132,7 +139,8 @@ internal sealed class ResilientTransport : IEmailTransport, IAsyncDisposable
             }
         }
 
-        public SendResult Result(string transport) => new()
+        /// <summary>What the send achieved over every attempt; after one attempt that every recipient accepted, the transport's own result.</summary>
+        public SendResult Result(string transport) => Attempts == 1 && _last is { Attempts: 1, RejectedRecipients.Count: 0 } ? _last : new()
         {
             MessageId = _last?.MessageId ?? message.MessageId ?? string.Empty,
             AcceptedRecipients = Accepted.ToArray(),

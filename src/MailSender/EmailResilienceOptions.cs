@@ -11,7 +11,8 @@ namespace MailSender;
 /// </summary>
 /// <remarks>
 /// The pipeline is, from the outside in: rate limiter, total timeout, retry, circuit breaker, attempt timeout.
-/// What is retried is decided by <see cref="EmailResiliencePredicates.IsTransient(Exception)"/>. A message is never
+/// What is retried is decided by the <c>ShouldHandle</c> of <see cref="Retry"/> (by default
+/// <see cref="EmailResiliencePredicates.IsTransient(Polly.Outcome{SendResult})"/>: transient failures, and recipients deferred with a 4xx reply). A message is never
 /// sent twice unless <see cref="EmailRetryStrategyOptions.AllowAtLeastOnce"/> is set: recipients the server accepted are
 /// not sent to again, and a failure after the whole message was written (<see cref="EmailErrorKind.DeliveryUncertain"/>) is not retried.
 /// </remarks>

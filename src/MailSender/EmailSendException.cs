@@ -8,8 +8,9 @@ namespace MailSender;
 /// <remarks>
 /// <para>
 /// The code that creates the exception says whether retrying may help (<see cref="IsTransient"/>); whether MailSender
-/// itself retries is decided by <see cref="EmailResiliencePredicates.IsTransient(Exception)"/>, which also refuses to
-/// retry anything that may already have been accepted, 5xx replies and refused credentials.
+/// itself retries is decided by the retry options' <c>ShouldHandle</c> (<see cref="EmailResilienceOptions.Retry"/>): by default
+/// <see cref="EmailResiliencePredicates.IsTransient(Polly.Outcome{SendResult})"/>, which refuses 5xx replies, refused credentials
+/// and anything that may already have been accepted (unless <see cref="EmailRetryStrategyOptions.AllowAtLeastOnce"/> is set).
 /// </para>
 /// <para>
 /// The message, <see cref="Hint"/>, <see cref="ServerText"/> and <see cref="ToString"/> never contain passwords, tokens or

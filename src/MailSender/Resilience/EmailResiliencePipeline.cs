@@ -14,7 +14,7 @@ internal sealed class EmailResiliencePipeline : IDisposable
 {
     private readonly List<IDisposable> _resources = [];
 
-    /// <param name="options">The options (a copy of each Polly option object is used, so the shared instance never changes).</param>
+    /// <param name="options">The options; the retry and circuit-breaker options are copied to add telemetry callbacks, so the shared instances never change.</param>
     /// <param name="transport">The transport's name, for logs and the pipeline's instance name.</param>
     /// <param name="timeProvider">The clock of every strategy.</param>
     /// <param name="telemetry">Where retries and open circuits are reported.</param>

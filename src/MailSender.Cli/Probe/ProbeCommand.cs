@@ -105,8 +105,8 @@ internal sealed class ProbeCommand : Command, IHasHelpEpilog
         try
         {
             var user = parseResult.GetValue(_user);
-            var password = parseResult.GetValue(_password) ?? (user is null ? null : _context.GetEnvironmentVariable(CliDefaults.PasswordVariable));
-            if (user is null && password is not null && parseResult.GetValue(_password) is not null)
+            var password = passwordOption ?? (user is null ? null : _context.GetEnvironmentVariable(CliDefaults.PasswordVariable));
+            if (user is null && passwordOption is not null)
             {
                 throw new UsageException("--password needs --user.", "Give the user name with --user U.");
             }

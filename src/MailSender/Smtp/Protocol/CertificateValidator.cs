@@ -65,17 +65,18 @@ internal sealed class CertificateValidator
         try
         {
             var collection = new X509Certificate2Collection();
-            var text = File.ReadAllText(path);
-            if (text.Contains("-----BEGIN", StringComparison.Ordinal))
+            // Read once: PEM text or a DER certificate.
+            var bytes = File.ReadAllBytes(path);
+            if (bytes.AsSpan().IndexOf("-----BEGIN"u8) >= 0)
             {
-                collection.ImportFromPem(text);
+                collection.ImportFromPem(System.Text.Encoding.UTF8.GetString(bytes));
             }
             else
             {
 #if NET9_0_OR_GREATER
-                collection.Add(X509CertificateLoader.LoadCertificate(File.ReadAllBytes(path)));
+                collection.Add(X509CertificateLoader.LoadCertificate(bytes));
 #else
-                collection.Add(new X509Certificate2(File.ReadAllBytes(path)));
+                collection.Add(new X509Certificate2(bytes));
 #endif
             }
 

@@ -67,6 +67,12 @@ internal sealed class CertificateValidator
             var collection = new X509Certificate2Collection();
             // Read once: PEM text or a DER certificate.
             var bytes = File.ReadAllBytes(path);
+            if (bytes.Length == 0)
+            {
+                // On .NET 8, new X509Certificate2(empty) succeeds with an empty certificate rather than throwing.
+                throw new CryptographicException("the file is empty");
+            }
+
             if (bytes.AsSpan().IndexOf("-----BEGIN"u8) >= 0)
             {
                 collection.ImportFromPem(System.Text.Encoding.UTF8.GetString(bytes));

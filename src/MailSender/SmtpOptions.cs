@@ -28,6 +28,15 @@ public class SmtpOptions
     /// <value>The default is <see langword="false"/>: authentication fails rather than expose a password. URI parameter: <c>allowInsecureAuth</c>.</value>
     public bool AllowInsecureAuthentication { get; set; }
 
+    /// <summary>Gets or sets how commands and messages overlap on a connection: off, on (the standards' reading) or aggressive.</summary>
+    /// <value>The default is <see cref="SmtpPipelining.On"/>. URI parameter: <c>pipelining</c>. See docs/pooling.md.</value>
+    public SmtpPipelining Pipelining { get; set; } = SmtpPipelining.On;
+
+    /// <summary>Gets or sets how many transactions may be outstanding on one connection with <see cref="SmtpPipelining.Aggressive"/>.</summary>
+    /// <value>The default is 16; from 1 to 1000. URI parameter: <c>maxInFlight</c>. Other modes keep at most two (one ending, one starting).</value>
+    [Range(1, MailSenderDefaults.MaxInFlightLimit)]
+    public int MaxInFlight { get; set; } = MailSenderDefaults.MaxInFlight;
+
     /// <summary>Gets or sets which server certificates are trusted besides the system store (section <c>MailSender:Smtp:Tls</c>).</summary>
     /// <value>The default trusts the system store only.</value>
     [Required]

@@ -68,6 +68,27 @@ internal sealed class MailSenderTelemetry
         return activity;
     }
 
+    /// <summary>
+    /// Starts an SMTP span under <paramref name="parent"/> without making it the current span: the transaction pipeline
+    /// opens and closes a message's DATA span on its own loop, on behalf of the caller who queued the message.
+    /// </summary>
+    public static Activity? StartSmtpUnder(ActivityContext parent, string name, string host, int port)
+    {
+        var previous = Activity.Current;
+        var activity = ActivitySource.StartActivity(name, ActivityKind.Client, parent);
+        Activity.Current = previous;
+        if (activity is not null)
+        {
+            activity.SetTag(TelemetryNames.ServerAddress, host);
+            activity.SetTag(TelemetryNames.ServerPort, port);
+        }
+
+        return activity;
+    }
+
+    /// <summary>Gets the context of the current span when anyone listens to MailSender's spans, for spans started later on another flow.</summary>
+    public static ActivityContext? CurrentContextIfListened() => ActivitySource.HasListeners() ? Activity.Current?.Context : null;
+
     /// <summary>Records a span that already happened (the TLS handshake, timed by the protocol tracker), as a child of the current span.</summary>
     public static void RecordSpan(string name, DateTimeOffset start, DateTimeOffset end, string? tlsVersion, Exception? error)
     {

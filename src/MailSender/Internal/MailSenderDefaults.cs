@@ -27,6 +27,8 @@ internal static class MailSenderDefaults
     public const int MaxConnections = 5;
     public const int MaxConnectionsLimit = 1000;
     public const int MaxMessagesPerConnection = 100;
+    public const int MaxInFlight = 16;
+    public const int MaxInFlightLimit = 1000;
     public static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan MaxLifetime = TimeSpan.FromMinutes(5);
     public static readonly TimeSpan AcquireTimeout = TimeSpan.FromSeconds(30);

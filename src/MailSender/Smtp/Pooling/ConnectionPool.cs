@@ -401,6 +401,9 @@ internal sealed class ConnectionPool<T> : IAsyncDisposable
         /// <summary>Gets a value indicating whether the connection was opened for this lease (so it cannot be stale).</summary>
         public bool IsNew { get; } = isNew;
 
+        /// <summary>Gets how many messages the connection has carried (or attempted).</summary>
+        public int Messages => entry.Messages;
+
         /// <summary>Counts a message sent (or attempted) on the connection, for the messages-per-connection cap.</summary>
         public void CountMessage() => entry.Messages++;
 

@@ -21,6 +21,9 @@ internal sealed class SmtpConnector
     private readonly TimeProvider _timeProvider;
     private readonly MailSenderTelemetry _telemetry;
 
+    // Servers that refused a pipelined BDAT: every transport of the container falls back to pipelining=on for them.
+    private readonly PipeliningHistory _pipelining = new();
+
     public SmtpConnector(TimeProvider timeProvider, MailSenderTelemetry telemetry)
     {
         _timeProvider = timeProvider;
@@ -48,7 +51,7 @@ internal sealed class SmtpConnector
         {
             (wire, client) = await OpenAsync(endpoint, trust, history, info, cancellationToken).ConfigureAwait(false);
             SmtpTelemetry.TlsHandshake(info, error: null);
-            var session = new SmtpSession(endpoint, client, wire, info, _telemetry);
+            var session = new SmtpSession(endpoint, client, wire, info, _telemetry, _pipelining);
             if (authenticate && endpoint.Credentials is not null)
             {
                 span = SmtpTelemetry.Authenticating(span, endpoint);
@@ -137,7 +140,7 @@ internal sealed class SmtpConnector
 
             // MailKit reads the greeting again from the stream and sends its EHLO over the (now encrypted) session.
             wire.Replay(greeting.Raw);
-            client = new SmtpProtocolClient(wire.Secrets, endpoint.Address) { LocalDomain = ehlo, TransportName = endpoint.DisplayName };
+            client = new SmtpProtocolClient { LocalDomain = ehlo };
             await client.ConnectAsync(wire, endpoint.Host, endpoint.Port, SecureSocketOptions.None, CancellationToken.None).ConfigureAwait(false);
             wire.EndOperation();
             wire.SetTimeout(endpoint.CommandTimeout);

@@ -30,6 +30,12 @@ internal sealed record SmtpEndpoint
 
     public bool AllowInsecureAuthentication { get; init; }
 
+    /// <summary>Gets how commands and messages overlap on a connection (used only when the server offers PIPELINING).</summary>
+    public SmtpPipelining Pipelining { get; init; } = SmtpPipelining.On;
+
+    /// <summary>Gets how many transactions may be outstanding on one connection with <see cref="SmtpPipelining.Aggressive"/>.</summary>
+    public int MaxInFlight { get; init; } = MailSenderDefaults.MaxInFlight;
+
     /// <summary>Gets the provider preset behind the endpoint, for hints and OAuth; <see langword="null"/> for other servers.</summary>
     public SmtpProviderContext? Provider { get; init; }
 

@@ -17,17 +17,18 @@ internal static class SmtpErrorMapper
     /// <param name="endpoint">The endpoint, for messages, hints and <see cref="EmailSendException.Transport"/>.</param>
     /// <param name="session">The session, once connected: its refused recipients, its phase and the secrets to redact.</param>
     /// <param name="info">What the connection saw (the certificate problem).</param>
-    public static EmailSendException Map(Exception exception, SmtpPhase phase, SmtpEndpoint endpoint, SmtpSession? session, SmtpConnectionInfo info)
+    /// <param name="transaction">The transaction that failed, if any: whether its DATA or BDAT and its end were written, and its refused recipients.</param>
+    public static EmailSendException Map(Exception exception, SmtpPhase phase, SmtpEndpoint endpoint, SmtpSession? session, SmtpConnectionInfo info, TransactionState? transaction = null)
     {
         var secrets = session?.Secrets;
         var inner = secrets?.Sanitize(exception) ?? exception;
-        if (phase == SmtpPhase.Envelope && session?.Wire.DataStarted == true)
+        if (phase == SmtpPhase.Envelope && transaction?.DataWritten == true)
         {
-            // MailKit sends the envelope and the message in one call; the DATA command tells them apart.
+            // The DATA (or BDAT) command tells the envelope and the message transfer apart.
             phase = SmtpPhase.Data;
         }
 
-        if (session?.Wire.FinalWriteStarted == true && exception is not SmtpCommandException)
+        if (transaction?.FinalWritten == true && exception is not SmtpCommandException)
         {
             return new EmailSendException(EmailErrorKind.DeliveryUncertain, $"The connection to {endpoint.Address} failed after the whole message was sent, before the server replied: it may have been accepted.", inner)
             {
@@ -39,9 +40,9 @@ internal static class SmtpErrorMapper
 
         switch (exception)
         {
-            case SmtpProtocolClient.NoRecipientsAcceptedException when session is not null:
+            case SmtpProtocolClient.NoRecipientsAcceptedException:
             {
-                var rejected = session.Client.Rejected;
+                var rejected = transaction?.Rejected ?? [];
                 var first = rejected.FirstOrDefault();
                 return new EmailSendException(EmailErrorKind.RecipientsRejected, $"{endpoint.Address} refused every recipient: " + string.Join("; ", rejected.Select(r => $"{r.Address} ({r.StatusCode} {r.ServerText})")), inner)
                 {

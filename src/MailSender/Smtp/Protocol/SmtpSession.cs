@@ -19,9 +19,12 @@ internal sealed class SmtpSession : IPoolableConnection
 {
     private static readonly string[] OAuthMechanisms = ["OAUTHBEARER", "XOAUTH2"];
     private readonly MailSenderTelemetry _telemetry;
+    private readonly PipeliningHistory _history;
+    private TransactionPipeline? _pipeline;
 
-    public SmtpSession(SmtpEndpoint endpoint, SmtpProtocolClient client, SmtpWireStream wire, SmtpConnectionInfo info, MailSenderTelemetry telemetry)
+    public SmtpSession(SmtpEndpoint endpoint, SmtpProtocolClient client, SmtpWireStream wire, SmtpConnectionInfo info, MailSenderTelemetry telemetry, PipeliningHistory history)
     {
+        _history = history;
         Endpoint = endpoint;
         Client = client;
         Wire = wire;
@@ -130,9 +133,13 @@ internal sealed class SmtpSession : IPoolableConnection
         }
     }
 
+    /// <summary>Gets the transaction engine of this connection.</summary>
+    public TransactionPipeline Pipeline => _pipeline ??= new TransactionPipeline(this, _history);
+
     /// <summary>
-    /// Sends one message. Afterwards <see cref="IsReusable"/> says whether the session can carry another: a refused
-    /// transaction is reset with RSET and the session kept; a protocol error, a timeout or a 421 discards it.
+    /// Sends one message on this session alone (direct delivery). Afterwards <see cref="IsReusable"/> says whether the
+    /// session can carry another: a refused transaction is reset with RSET and the session kept; a protocol error, a
+    /// timeout or a 421 discards it. The SMTP transport feeds its pooled sessions through <see cref="Pipeline"/> instead.
     /// </summary>
     /// <param name="message">The prepared message.</param>
     /// <param name="envelope">The sender and the recipients for this session.</param>
@@ -144,56 +151,25 @@ internal sealed class SmtpSession : IPoolableConnection
     /// <exception cref="OperationCanceledException">Cancelled before the end of the message was written: nothing was accepted.</exception>
     public async Task<SendResult> SendAsync(MimeMessage message, MailEnvelope envelope, string transport, CancellationToken cancellationToken)
     {
-        Client.BeginMessage();
-        Client.TransportName = transport;
-        Wire.BeginMessage();
-        IsReusable = true;
-        CheckInternational(message, envelope, transport);
+        cancellationToken.ThrowIfCancellationRequested();
+        var transaction = new SmtpTransaction(message, envelope, transport, cancellationToken);
+        transaction.RegisterCancellation();
         Activity? data = MailSenderTelemetry.StartSmtp(TelemetryNames.DataSpan, Endpoint.Host, Endpoint.Port);
-        Wire.BeginOperation(cancellationToken);
         try
         {
-            var response = await Client.SendAsync(WireFormat.Options, message, envelope.Sender, envelope.Recipients, CancellationToken.None).ConfigureAwait(false);
-            _telemetry.MessageMeasured(TelemetryNames.TransportKind(transport), Wire.DataBytes);
-            var rejected = Client.Rejected.Count == 0 ? [] : Client.Rejected.ToArray();
-            return new SendResult
-            {
-                MessageId = message.MessageId ?? string.Empty,
-                AcceptedRecipients = Accepted(envelope, rejected),
-                RejectedRecipients = rejected,
-                ServerResponse = Secrets.Redact(response),
-                Transport = transport,
-            };
+            IsReusable = await Pipeline.RunAsync(new SingleTransaction(transaction), connectionWasKnownGood: false).ConfigureAwait(false);
+            Pipeline.SignalDecided(inline: true);
+            var result = await transaction.Task.ConfigureAwait(false);
+            _telemetry.MessageMeasured(TelemetryNames.TransportKind(transport), transaction.ContentLength);
+            return result;
         }
-        catch (EmailSendException error)
+        catch (Exception ex)
         {
-            // Raised before MAIL FROM (the SIZE check): nothing was written and the session is unchanged.
-            MailSenderTelemetry.Fail(data, error);
+            MailSenderTelemetry.Fail(data, ex is SmtpSessionLostException lost ? lost.Error : ex);
             throw;
-        }
-        catch (Exception ex) when (Wire.CancelRequested && !Wire.FinalWriteStarted)
-        {
-            // Cancelled before the message could be accepted; the session's state is unknown.
-            IsReusable = false;
-            MailSenderTelemetry.Fail(data, ex);
-            throw new OperationCanceledException("The send was cancelled before the message was handed over; nothing was sent.", ex, cancellationToken);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            var error = SmtpErrorMapper.Map(ex, SmtpPhase.Envelope, Endpoint, this, Info);
-            MailSenderTelemetry.Fail(data, error);
-            if (IsConnectionLost(ex) && !Wire.FinalWriteStarted)
-            {
-                IsReusable = false;
-                throw new SmtpSessionLostException(error);
-            }
-
-            IsReusable = await TryResetAsync(ex, error).ConfigureAwait(false);
-            throw error;
         }
         finally
         {
-            Wire.EndOperation();
             data?.Dispose();
         }
     }
@@ -251,56 +227,18 @@ internal sealed class SmtpSession : IPoolableConnection
 
     private void Dispose()
     {
+        _pipeline?.Dispose();
         Client.Dispose();
         Wire.Dispose();
     }
 
-    private static bool IsConnectionLost(Exception exception) =>
+    /// <summary>Whether a failure means the connection is gone (so a message whose end was not written was not accepted).</summary>
+    internal static bool IsConnectionLost(Exception exception) =>
         exception is IOException or SocketException or SmtpProtocolException or ServiceNotConnectedException ||
         (exception is SmtpCommandException { StatusCode: SmtpStatusCode.ServiceNotAvailable } && !exception.Message.Contains("rate", StringComparison.OrdinalIgnoreCase));
 
-    private static string[] Accepted(MailEnvelope envelope, RejectedRecipient[] rejected)
-    {
-        var accepted = new List<string>(envelope.Recipients.Count);
-        foreach (var recipient in envelope.Recipients)
-        {
-            if (rejected.Length == 0 || Array.FindIndex(rejected, r => string.Equals(r.Address, recipient.Address, StringComparison.OrdinalIgnoreCase)) < 0)
-            {
-                accepted.Add(recipient.Address);
-            }
-        }
-
-        return [.. accepted];
-    }
-
-    /// <summary>After a refused command the session survives: RSET makes it reusable. Anything else discards it.</summary>
-    private async Task<bool> TryResetAsync(Exception exception, EmailSendException error)
-    {
-        if (exception is not (SmtpCommandException or ServiceNotAuthenticatedException) || error.StatusCode == 421 || !Client.IsConnected)
-        {
-            return false;
-        }
-
-        // MailKit already sent RSET after a refused command; this one also proves the session still answers.
-        using var timeout = new CancellationTokenSource(Wire.Timeout);
-        Wire.BeginOperation(timeout.Token);
-        try
-        {
-            await Client.ResetAsync(CancellationToken.None).ConfigureAwait(false);
-            return true;
-        }
-        catch (Exception ex) when (ex is IOException or SocketException or ProtocolException or SmtpCommandException or OperationCanceledException or TimeoutException or ServiceNotConnectedException)
-        {
-            return false;
-        }
-        finally
-        {
-            Wire.EndOperation();
-        }
-    }
-
     /// <summary>Refuses a message that needs SMTPUTF8 (a non-ASCII local part) when the server does not offer it, before anything is written.</summary>
-    private void CheckInternational(MimeMessage message, MailEnvelope envelope, string transport)
+    internal void CheckInternational(MimeMessage message, MailEnvelope envelope, string transport)
     {
         if (Client.Capabilities.HasFlag(SmtpCapabilities.UTF8) || FindInternational(envelope, message) is not { } international)
         {
@@ -311,6 +249,22 @@ internal sealed class SmtpSession : IPoolableConnection
         {
             Transport = transport,
             Hint = "Use a server that advertises SMTPUTF8, or an ASCII address for this recipient.",
+        };
+    }
+
+    /// <summary>Refuses a message over the server's SIZE limit before anything of its transaction is written.</summary>
+    internal void CheckSize(long size, string transport)
+    {
+        var limit = Client.MaxSize;
+        if (!Client.Capabilities.HasFlag(SmtpCapabilities.Size) || limit == 0 || size <= limit)
+        {
+            return;
+        }
+
+        throw new EmailSendException(EmailErrorKind.MessageTooLarge, $"The message is {size:N0} bytes, but {Endpoint.Address} accepts at most {limit:N0} bytes (SIZE).")
+        {
+            Transport = transport,
+            Hint = SmtpHints.ForReply(552, null, null),
         };
     }
 
@@ -358,6 +312,21 @@ internal sealed class SmtpSession : IPoolableConnection
             Hint = SmtpHints.OAuthNeeded(Endpoint.Provider?.Name ?? "This server"),
         };
     }
+}
+
+/// <summary>A source of one transaction, for a session used alone: a lost connection is reported as <see cref="SmtpSessionLostException"/>.</summary>
+internal sealed class SingleTransaction(SmtpTransaction transaction) : ITransactionSource
+{
+    private SmtpTransaction? _next = transaction;
+
+    public SmtpTransaction? TryTake()
+    {
+        var next = _next;
+        _next = null;
+        return next;
+    }
+
+    public Exception? ReturnUnsent(SmtpTransaction transaction, EmailSendException error, bool connectionWasKnownGood) => new SmtpSessionLostException(error);
 }
 
 /// <summary>

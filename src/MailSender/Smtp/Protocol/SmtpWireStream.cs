@@ -13,10 +13,9 @@ namespace MailSender.Smtp.Protocol;
 /// <item><b>Bounded replies.</b> A reply line longer than <see cref="MaxReplyLine"/> octets, or a reply longer than
 /// <see cref="MaxReply"/>, fails with <see cref="SmtpReplyTooLongException"/> before MailKit buffers more (a server that
 /// streams bytes without a line break would otherwise grow MailKit's buffer without end: a read timeout never fires while bytes arrive).</item>
-/// <item><b>Honest cancellation.</b> A caller's cancellation aborts the conversation only until the write that completes the
-/// end of the message (<c>CRLF.CRLF</c>, or the last byte after <c>BDAT n LAST</c>) starts; from then on the outcome is
-/// definite (accepted, refused, or <see cref="EmailErrorKind.DeliveryUncertain"/>), never "cancelled".
-/// One lock orders the cancellation request and the start of that write, so they cannot both win.</item>
+/// <item><b>Cancellation.</b> A caller's cancellation (connect, AUTH) or the pipeline's <see cref="Abort"/> fails the pending
+/// read or write and every later one. The transaction pipeline decides when a message may no longer be cancelled
+/// (the write that ends it has started) and writes through <see cref="WriteRawAsync"/>.</item>
 /// <item><b>Secrets.</b> Everything the client writes during <c>AUTH</c> is kept, base64 and decoded, in <see cref="Secrets"/>,
 /// so server replies that echo it are redacted before they are stored anywhere.</item>
 /// </list>
@@ -31,10 +30,7 @@ internal sealed class SmtpWireStream : Stream
     /// <summary>The longest reply accepted, all lines of a multi-line reply together (an EHLO reply is well under 1 KB).</summary>
     public const int MaxReply = 64 * 1024;
 
-    private static readonly byte[] EndOfData = "\r\n.\r\n"u8.ToArray();
-
     private readonly object _gate = new();
-    private readonly byte[] _tail = new byte[5];
     private Stream _inner;
     private TimeSpan _timeout;
     private CancellationTokenSource _io = new();
@@ -54,9 +50,6 @@ internal sealed class SmtpWireStream : Stream
     private int _commandLength;
     private bool _commandOverflow;
 
-    private int _tailLength;
-    private bool _awaitingDataReply;
-    private long _bdatRemaining = -1;
     private bool _authenticating;
     private bool _cancelRequested;
 
@@ -68,18 +61,6 @@ internal sealed class SmtpWireStream : Stream
 
     /// <summary>Gets the secrets written during AUTH, to redact from server replies.</summary>
     public AuthenticationSecrets Secrets { get; } = new();
-
-    /// <summary>Gets a value indicating whether message content is being written (after 354, or after <c>BDAT n LAST</c>).</summary>
-    public bool InData { get; private set; }
-
-    /// <summary>Gets a value indicating whether the DATA (or BDAT) command of the current transaction was written, so a failure belongs to the message transfer.</summary>
-    public bool DataStarted { get; private set; }
-
-    /// <summary>Gets a value indicating whether the write that ends the message has started: from then on the server may accept it.</summary>
-    public bool FinalWriteStarted { get; private set; }
-
-    /// <summary>Gets the content bytes written for the current message (dot-stuffed, without the terminator), for the size metric.</summary>
-    public long DataBytes { get; private set; }
 
     /// <summary>Gets a value indicating whether the caller cancelled the current operation before the message was handed over.</summary>
     public bool CancelRequested
@@ -154,22 +135,6 @@ internal sealed class SmtpWireStream : Stream
         _callerToken = CancellationToken.None;
     }
 
-    /// <summary>Forgets the previous message's phase, before the next transaction on this connection.</summary>
-    public void BeginMessage()
-    {
-        lock (_gate)
-        {
-            InData = false;
-            DataStarted = false;
-            FinalWriteStarted = false;
-        }
-
-        _awaitingDataReply = false;
-        _bdatRemaining = -1;
-        _tailLength = 0;
-        DataBytes = 0;
-    }
-
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         if (_replay is { } replay)
@@ -213,21 +178,19 @@ internal sealed class SmtpWireStream : Stream
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var final = ScanWrite(buffer.Span);
-        if (final)
-        {
-            lock (_gate)
-            {
-                if (_cancelRequested)
-                {
-                    // Cancelled before the message could be accepted: the server drops the unfinished message with the connection.
-                    throw new OperationCanceledException("The send was cancelled before the end of the message was written; nothing was accepted.", _callerToken);
-                }
+        ScanCommands(buffer.Span);
+        await WriteRawAsync(buffer).ConfigureAwait(false);
+    }
 
-                FinalWriteStarted = true;
-            }
-        }
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
+    /// <summary>
+    /// Writes with the timeout and abort of any write, without following the commands (MailKit's writes are followed for
+    /// AUTH secrets; the transaction pipeline tracks where each of its transactions stands itself).
+    /// </summary>
+    public async ValueTask WriteRawAsync(ReadOnlyMemory<byte> buffer)
+    {
         var token = StartIo();
         try
         {
@@ -241,15 +204,27 @@ internal sealed class SmtpWireStream : Stream
         {
             EndIo();
         }
-
-        if (final)
-        {
-            InData = false;
-        }
     }
 
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+    /// <summary>Fails the pending read or write, and every later one, as cancelled: the connection is being dropped for a cancelled transaction.</summary>
+    public void Abort()
+    {
+        CancellationTokenSource io;
+        lock (_gate)
+        {
+            _cancelRequested = true;
+            io = _io;
+        }
+
+        try
+        {
+            io.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The stream was closed meanwhile: nothing is pending.
+        }
+    }
 
     // NetworkStream.FlushAsync returns a cancelled task for a cancelled token even after its bytes were sent: never pass one.
     public override Task FlushAsync(CancellationToken cancellationToken) => _inner.FlushAsync(CancellationToken.None);
@@ -326,27 +301,7 @@ internal sealed class SmtpWireStream : Stream
 
     private void RequestCancel()
     {
-        CancellationTokenSource io;
-        lock (_gate)
-        {
-            if (FinalWriteStarted)
-            {
-                // The server may accept the message now: let the conversation end and report what happened.
-                return;
-            }
-
-            _cancelRequested = true;
-            io = _io;
-        }
-
-        try
-        {
-            io.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-            // The stream was closed meanwhile: nothing is pending.
-        }
+        Abort();
     }
 
     private CancellationToken StartIo()
@@ -393,7 +348,7 @@ internal sealed class SmtpWireStream : Stream
         return new TimeoutException(string.Create(CultureInfo.InvariantCulture, $"The server did not answer within {_timeout.TotalSeconds:0.###} s."), exception);
     }
 
-    /// <summary>Follows replies line by line: enforces the length caps and notes the replies that change the phase (354, the end of AUTH).</summary>
+    /// <summary>Follows replies line by line: enforces the length caps and notes the end of AUTH.</summary>
     private void ScanReply(ReadOnlySpan<byte> bytes)
     {
         foreach (var b in bytes)
@@ -438,27 +393,10 @@ internal sealed class SmtpWireStream : Stream
         {
             _authenticating = false;
         }
-
-        if (_awaitingDataReply)
-        {
-            // Anything but 354 refuses DATA: no message content follows.
-            _awaitingDataReply = false;
-            InData = code == 354;
-        }
     }
 
-    /// <summary>Notes commands and the message's end in what the client writes; returns whether this write completes the message.</summary>
-    private bool ScanWrite(ReadOnlySpan<byte> bytes)
-    {
-        if (InData)
-        {
-            return _bdatRemaining >= 0 ? CountChunk(bytes) : ScanContent(bytes);
-        }
-
-        return ScanCommands(bytes);
-    }
-
-    private bool ScanCommands(ReadOnlySpan<byte> bytes)
+    /// <summary>Follows the commands MailKit writes, to capture what is written during AUTH.</summary>
+    private void ScanCommands(ReadOnlySpan<byte> bytes)
     {
         for (var i = 0; i < bytes.Length; i++)
         {
@@ -489,14 +427,7 @@ internal sealed class SmtpWireStream : Stream
             OnCommand(_commandLine.AsSpan(0, _commandLength));
             _commandLength = 0;
             _commandOverflow = false;
-            if (InData)
-            {
-                // "BDAT n LAST" and (part of) its chunk can come in one write.
-                return CountChunk(bytes[(i + 1)..]);
-            }
         }
-
-        return false;
     }
 
     private void OnCommand(ReadOnlySpan<byte> line)
@@ -515,62 +446,11 @@ internal sealed class SmtpWireStream : Stream
         {
             Secrets.Capture(text);
         }
-        else if (StartsWith(text, "MAIL FROM:"u8))
-        {
-            DataStarted = false;
-        }
-        else if (text.Length == 4 && StartsWith(text, "DATA"u8))
-        {
-            DataStarted = true;
-            _awaitingDataReply = true;
-        }
-        else if (StartsWith(text, "BDAT "u8) && text.EndsWith(" LAST"u8) &&
-                 long.TryParse(text[5..^5], NumberStyles.None, CultureInfo.InvariantCulture, out var size))
-        {
-            // MailKit sends binary content as one "BDAT n LAST" chunk: the message ends with its last byte, no reply comes before.
-            DataStarted = true;
-            InData = true;
-            _bdatRemaining = size;
-        }
     }
 
     private static bool StartsWith(ReadOnlySpan<byte> text, ReadOnlySpan<byte> prefix) =>
         text.Length >= prefix.Length && System.Text.Ascii.EqualsIgnoreCase(text[..prefix.Length], prefix);
 
-    private bool ScanContent(ReadOnlySpan<byte> bytes)
-    {
-        if (bytes.Length >= _tail.Length)
-        {
-            bytes[^_tail.Length..].CopyTo(_tail);
-            _tailLength = _tail.Length;
-        }
-        else
-        {
-            var keep = Math.Min(_tailLength, _tail.Length - bytes.Length);
-            _tail.AsSpan(_tailLength - keep, keep).CopyTo(_tail);
-            bytes.CopyTo(_tail.AsSpan(keep));
-            _tailLength = keep + bytes.Length;
-        }
-
-        var final = _tailLength == _tail.Length && _tail.AsSpan().SequenceEqual(EndOfData);
-
-        // Inside DATA a line starting with "." is dot-stuffed, so CRLF.CRLF can only be the terminator.
-        DataBytes += final ? bytes.Length - 3 : bytes.Length;
-        return final;
-    }
-
-    private bool CountChunk(ReadOnlySpan<byte> bytes)
-    {
-        _bdatRemaining -= bytes.Length;
-        DataBytes += bytes.Length;
-        if (_bdatRemaining > 0)
-        {
-            return false;
-        }
-
-        _bdatRemaining = -1;
-        return true;
-    }
 }
 
 /// <summary>A reply read by <see cref="SmtpWireStream.ReadReplyAsync"/>.</summary>

@@ -173,9 +173,8 @@ public class SmtpPoolRecoveryIntegrationTests
         Assert.Equal(1, server.ConnectionCount);
         var verbs = server.Connections[0].Verbs;
         var secondMail = verbs.ToList().LastIndexOf("MAIL");
-        Assert.Equal(["EHLO", "MAIL", "RCPT"], verbs.Take(3));
-        Assert.Contains("RSET", verbs.Take(secondMail).Skip(3));
-        Assert.DoesNotContain("DATA", verbs.Take(secondMail));
+        // PIPELINING (RFC 2920): DATA ends the envelope group; the server refuses it, as no recipient was accepted.
+        Assert.Equal(["EHLO", "MAIL", "RCPT", "DATA", "RSET"], verbs.Take(secondMail));
         Assert.Equal(["MAIL", "RCPT", "DATA"], verbs.Skip(secondMail));
         Assert.Equal(["accepted"], SubjectsOn(server, 1));
     }

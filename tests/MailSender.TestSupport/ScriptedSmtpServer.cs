@@ -73,7 +73,7 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
         {
             lock (_gate)
             {
-                return _connectionLogs.Select(c => new ScriptedConnection(c.Number, c.Commands.ToArray(), c.Closed)).ToArray();
+                return _connectionLogs.Select(c => new ScriptedConnection(c.Number, c.Commands.ToArray(), c.Closed) { RepliesBefore = c.RepliesBefore.ToArray() }).ToArray();
             }
         }
     }
@@ -210,12 +210,13 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
         return true;
     }
 
-    private void Record(ConnectionLog log, string line)
+    private void Record(ConnectionLog log, string line, int repliesBefore = 0)
     {
         lock (_gate)
         {
             _commands.Add(line);
             log.Commands.Add(line);
+            log.RepliesBefore.Add(repliesBefore);
         }
     }
 
@@ -234,6 +235,8 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
 
         public List<string> Commands { get; } = [];
 
+        public List<int> RepliesBefore { get; } = [];
+
         public bool Closed { get; set; }
 
         public bool Ended { get; set; }
@@ -250,6 +253,8 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
         private string? _mailCommand;
         private int _transactionsStarted;
         private int _transactionsCompleted;
+        private int _replies;
+        private readonly MemoryStream _chunks = new();
 
         private SmtpFault Fault => _script.FaultOn?.Invoke(log.Number) ?? _script.Fault;
 
@@ -263,9 +268,10 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
             }
 
             await ReplyAsync(_script.GreetingOn?.Invoke(log.Number) ?? _script.Greeting, cancellationToken).ConfigureAwait(false);
+            _reader.Stamp = () => _replies;
             while (await ReadCommandAsync(cancellationToken).ConfigureAwait(false) is { } line)
             {
-                server.Record(log, line);
+                server.Record(log, line, _reader.LastStamp);
                 if (Fault == SmtpFault.CloseAfterGreeting)
                 {
                     return;
@@ -285,7 +291,7 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
                     return;
                 }
 
-                if (intercepted is not null && verb is not ("MAIL" or "RCPT" or "DATA"))
+                if (intercepted is not null && verb is not ("MAIL" or "RCPT" or "DATA" or "BDAT"))
                 {
                     await ReplyAsync(intercepted, cancellationToken).ConfigureAwait(false);
                     if (ClosesConnection(intercepted))
@@ -305,6 +311,7 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
                     "MAIL" => await MailAsync(line, intercepted, cancellationToken).ConfigureAwait(false),
                     "RCPT" => await RcptAsync(line, intercepted, cancellationToken).ConfigureAwait(false),
                     "DATA" => await DataAsync(intercepted, cancellationToken).ConfigureAwait(false),
+                    "BDAT" when _script.Capabilities.Contains("CHUNKING", StringComparer.OrdinalIgnoreCase) => await BdatAsync(argument, intercepted, cancellationToken).ConfigureAwait(false),
                     "RSET" => Reset() && await ReplyAsync("250 2.0.0 Ok", cancellationToken).ConfigureAwait(false),
                     "NOOP" => await ReplyAsync("250 2.0.0 Ok", cancellationToken).ConfigureAwait(false),
                     "QUIT" => !(server.EndSession(log) && await ReplyAsync("221 2.0.0 Bye", cancellationToken).ConfigureAwait(false)),
@@ -394,6 +401,11 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
 
         private async Task<bool> MailAsync(string line, string? intercepted, CancellationToken cancellationToken)
         {
+            if (_script.RejectNestedMail && _mailCommand is not null && intercepted is null)
+            {
+                return await ReplyAsync("503 5.5.1 Error: nested MAIL command", cancellationToken).ConfigureAwait(false);
+            }
+
             Reset();
             var reply = intercepted ?? _script.MailReply;
             if (IsPositive(reply))
@@ -475,6 +487,73 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
             return !ClosesConnection(final) && !(_transactionsCompleted >= _script.CloseAfterTransactions);
         }
 
+        /// <summary>
+        /// BDAT (RFC 3030): the announced octets are always read, even when the transaction failed, so the next command is
+        /// found where the client put it; the message is recorded at <c>LAST</c>.
+        /// </summary>
+        private async Task<bool> BdatAsync(string argument, string? intercepted, CancellationToken cancellationToken)
+        {
+            var parts = argument.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length is 0 or > 2 || !int.TryParse(parts[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var size) ||
+                (parts.Length == 2 && !parts[1].Equals("LAST", StringComparison.OrdinalIgnoreCase)))
+            {
+                return await ReplyAsync("501 5.5.4 Syntax: BDAT count [LAST]", cancellationToken).ConfigureAwait(false);
+            }
+
+            var last = parts.Length == 2;
+            if (await _reader.ReadExactAsync(size, cancellationToken).ConfigureAwait(false) is not { } chunk)
+            {
+                return false;
+            }
+
+            if (intercepted is not null)
+            {
+                _chunks.SetLength(0);
+                Reset();
+                return await ReplyAsync(intercepted, cancellationToken).ConfigureAwait(false) && !ClosesConnection(intercepted);
+            }
+
+            if (_mailCommand is null)
+            {
+                return await ReplyAsync("503 5.5.1 Error: need MAIL command", cancellationToken).ConfigureAwait(false);
+            }
+
+            if (_recipients.Count == 0)
+            {
+                // As Postfix: the transaction stays open (a following MAIL without RSET is a nested MAIL).
+                return await ReplyAsync("554 5.5.1 Error: no valid recipients", cancellationToken).ConfigureAwait(false);
+            }
+
+            _chunks.Write(chunk);
+            if (!last)
+            {
+                return await ReplyAsync($"250 2.0.0 {size} octets received", cancellationToken).ConfigureAwait(false);
+            }
+
+            server.Record(new ScriptedTransaction(_mailCommand, _recipients.ToArray(), _chunks.ToArray()) { Connection = log.Number, Chunked = true });
+            _chunks.SetLength(0);
+            Reset();
+            if (Fault == SmtpFault.CloseAfterFinalDot)
+            {
+                return false;
+            }
+
+            var final = await InterceptAsync(".", cancellationToken).ConfigureAwait(false);
+            if (final is SmtpScript.CloseSilently)
+            {
+                return false;
+            }
+
+            var reply = final ?? _script.DataReply;
+            await ReplyAsync(reply, cancellationToken).ConfigureAwait(false);
+            if (IsPositive(reply))
+            {
+                _transactionsCompleted++;
+            }
+
+            return !ClosesConnection(final) && !(_transactionsCompleted >= _script.CloseAfterTransactions);
+        }
+
         private bool ClosesConnection(string? intercepted) => !_script.KeepOpenAfter421 && intercepted?.StartsWith("421", StringComparison.Ordinal) == true;
 
         private Task<string?> InterceptAsync(string command, CancellationToken cancellationToken) =>
@@ -511,11 +590,13 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
         {
             _mailCommand = null;
             _recipients.Clear();
+            _chunks.SetLength(0);
             return true;
         }
 
         private async Task<bool> ReplyAsync(string reply, CancellationToken cancellationToken)
         {
+            Interlocked.Increment(ref _replies);
             await _stream.WriteAsync(Encoding.UTF8.GetBytes(reply + "\r\n"), cancellationToken).ConfigureAwait(false);
             await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
             return true;

@@ -25,6 +25,12 @@ public sealed record SmtpScript
     /// <summary>Gets whether STARTTLS is offered on a connection by its number (from 1), e.g. only on the first, as a STARTTLS-stripping middlebox does later; <see langword="null"/> offers it on every connection when <see cref="Certificate"/> is set.</summary>
     public Func<int, bool>? OfferStartTlsOn { get; init; }
 
+    /// <summary>
+    /// Gets a value indicating whether MAIL is refused with <c>503 nested MAIL command</c> while a transaction is open, as
+    /// Postfix does (a transaction whose recipients were all refused stays open until RSET).
+    /// </summary>
+    public bool RejectNestedMail { get; init; }
+
     /// <summary>Gets the reply to MAIL FROM.</summary>
     public string MailReply { get; init; } = "250 2.1.0 Ok";
 

@@ -14,9 +14,37 @@ public sealed class SmtpWireReader(Stream stream)
     private byte[] _buffer = new byte[64 * 1024];
     private int _start;
     private int _end;
+    private int _fillStamp;
 
     /// <summary>Gets a value indicating whether bytes the client sent are waiting to be read.</summary>
     public bool HasBufferedBytes => _end > _start;
+
+    /// <summary>Gets or sets what is noted at each read from the socket (the server's reply count), to tell which client writes waited for a reply.</summary>
+    public Func<int>? Stamp { get; set; }
+
+    /// <summary>Gets the <see cref="Stamp"/> of the socket read that delivered the end of the last line returned.</summary>
+    public int LastStamp { get; private set; }
+
+    /// <summary>Reads exactly <paramref name="count"/> bytes (a BDAT chunk), or <see langword="null"/> when the client closed the connection first.</summary>
+    public async Task<byte[]?> ReadExactAsync(int count, CancellationToken cancellationToken)
+    {
+        var result = new byte[count];
+        var filled = 0;
+        while (filled < count)
+        {
+            if (_end == _start && !await FillAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return null;
+            }
+
+            var take = Math.Min(count - filled, _end - _start);
+            _buffer.AsSpan(_start, take).CopyTo(result.AsSpan(filled));
+            _start += take;
+            filled += take;
+        }
+
+        return result;
+    }
 
     /// <summary>Reads one command line (ended by LF, an optional CR before it removed), or <see langword="null"/> when the client closed the connection.</summary>
     public async Task<string?> ReadLineAsync(CancellationToken cancellationToken)
@@ -36,6 +64,7 @@ public sealed class SmtpWireReader(Stream stream)
 
                 var text = Encoding.UTF8.GetString(line);
                 _start += length + 1;
+                LastStamp = _fillStamp;
                 return text;
             }
 
@@ -160,6 +189,7 @@ public sealed class SmtpWireReader(Stream stream)
 
         var read = await stream.ReadAsync(_buffer.AsMemory(_end), cancellationToken).ConfigureAwait(false);
         _end += read;
+        _fillStamp = Stamp?.Invoke() ?? 0;
         return read > 0;
     }
 }

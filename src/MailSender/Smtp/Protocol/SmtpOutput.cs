@@ -146,9 +146,9 @@ internal sealed class SmtpOutput : IDisposable
 
     /// <summary>
     /// Writes everything gathered, in order (neighbouring buffer segments as one write), and empties the output. Before a
-    /// write that holds the end of a message, <paramref name="pipeline"/> is told: from then on that message may be accepted.
+    /// write that holds the end of a message, <paramref name="beforeFinalWrite"/> is called: from then on that message may be accepted.
     /// </summary>
-    public async ValueTask FlushAsync(SmtpWireStream wire, TransactionPipeline pipeline)
+    public async ValueTask FlushAsync(Stream wire, Action<SmtpTransaction> beforeFinalWrite)
     {
         SealBuffer();
         var i = 0;
@@ -159,10 +159,10 @@ internal sealed class SmtpOutput : IDisposable
             {
                 if (segment.Final is { } ends)
                 {
-                    pipeline.OnFinalWrite(ends);
+                    beforeFinalWrite(ends);
                 }
 
-                await wire.WriteRawAsync(segment.External).ConfigureAwait(false);
+                await Write(wire, segment.External).ConfigureAwait(false);
                 i++;
                 continue;
             }
@@ -179,11 +179,11 @@ internal sealed class SmtpOutput : IDisposable
             {
                 if (_segments[k].Final is { } final)
                 {
-                    pipeline.OnFinalWrite(final);
+                    beforeFinalWrite(final);
                 }
             }
 
-            await wire.WriteRawAsync(_buffer.AsMemory(segment.Start, end - segment.Start)).ConfigureAwait(false);
+            await Write(wire, _buffer.AsMemory(segment.Start, end - segment.Start)).ConfigureAwait(false);
             i = j;
         }
 
@@ -210,6 +210,10 @@ internal sealed class SmtpOutput : IDisposable
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
+
+    // The wire stream writes without following the conversation; any other stream (a test's) is written as it is.
+    private static ValueTask Write(Stream wire, ReadOnlyMemory<byte> bytes) =>
+        wire is SmtpWireStream smtp ? smtp.WriteRawAsync(bytes) : wire.WriteAsync(bytes);
 
     private void MarkFinal(SmtpTransaction transaction) => _pendingFinal = transaction;
 

@@ -36,6 +36,7 @@ internal sealed class TransactionPipeline : ICancellationSink, IDisposable
     private readonly List<SmtpTransaction> _decided = [];
     private readonly object _gate = new();
     private readonly PipeliningHistory _history;
+    private readonly Action<SmtpTransaction> _onFinalWrite;
     private ITransactionSource _source = null!;
     private SmtpTransaction? _abortedFor;
     private bool _pipelined;
@@ -50,6 +51,7 @@ internal sealed class TransactionPipeline : ICancellationSink, IDisposable
         _session = session;
         _history = history;
         _reader = new SmtpReplyReader(session.Wire);
+        _onFinalWrite = OnFinalWrite;
     }
 
     private enum Kind
@@ -85,7 +87,7 @@ internal sealed class TransactionPipeline : ICancellationSink, IDisposable
                 Plan();
                 if (!_output.IsEmpty)
                 {
-                    await _output.FlushAsync(_session.Wire, this).ConfigureAwait(false);
+                    await _output.FlushAsync(_session.Wire, _onFinalWrite).ConfigureAwait(false);
                 }
 
                 if (_expected.Count == 0)

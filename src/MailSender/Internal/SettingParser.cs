@@ -129,4 +129,21 @@ internal static class SettingParser
 
     public static EmailSendException Bad(TransportUri uri, string name, string problem) =>
         new(EmailErrorKind.Configuration, $"Invalid transport URI {uri.Endpoint}: option '{name}': {problem}.");
+
+    /// <summary>The <c>pipelining</c> parameter over the option.</summary>
+    public static SmtpPipelining Pipelining(TransportUri uri, SmtpPipelining fallback)
+    {
+        if (!uri.Parameters.TryGetValue("pipelining", out var text))
+        {
+            return fallback;
+        }
+
+        return text.ToLowerInvariant() switch
+        {
+            "off" => SmtpPipelining.Off,
+            "on" => SmtpPipelining.On,
+            "aggressive" => SmtpPipelining.Aggressive,
+            _ => throw SettingParser.Bad(uri, "pipelining", $"'{text}' is not one of off, on, aggressive"),
+        };
+    }
 }

@@ -107,7 +107,7 @@ internal sealed class SmtpTransportFactory : IEmailTransportFactory
                 CommandTimeout = SettingParser.Duration(uri, "timeout", smtp.CommandTimeout),
                 EhloName = SettingParser.EhloName(uri, smtp.EhloName),
                 AllowInsecureAuthentication = SettingParser.Boolean(uri, "allowInsecureAuth", smtp.AllowInsecureAuthentication),
-                Pipelining = ParsePipelining(uri, smtp.Pipelining),
+                Pipelining = SettingParser.Pipelining(uri, smtp.Pipelining),
                 MaxInFlight = SettingParser.Integer(uri, "maxInFlight", smtp.MaxInFlight, 1, MailSenderDefaults.MaxInFlightLimit),
                 Provider = provider,
             },
@@ -142,23 +142,6 @@ internal sealed class SmtpTransportFactory : IEmailTransportFactory
         }
 
         return security;
-    }
-
-    /// <summary>The <c>pipelining</c> parameter over the option.</summary>
-    internal static SmtpPipelining ParsePipelining(TransportUri uri, SmtpPipelining fallback)
-    {
-        if (!uri.Parameters.TryGetValue("pipelining", out var text))
-        {
-            return fallback;
-        }
-
-        return text.ToLowerInvariant() switch
-        {
-            "off" => SmtpPipelining.Off,
-            "on" => SmtpPipelining.On,
-            "aggressive" => SmtpPipelining.Aggressive,
-            _ => throw SettingParser.Bad(uri, "pipelining", $"'{text}' is not one of off, on, aggressive"),
-        };
     }
 
     /// <summary>The pool options with the URI's parameters over them.</summary>

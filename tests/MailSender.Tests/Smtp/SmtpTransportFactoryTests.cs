@@ -92,12 +92,38 @@ public class SmtpTransportFactoryTests
     [InlineData("smtp://h?allowInsecureAuth=maybe", "allowInsecureAuth")]
     [InlineData("smtp://h?securty=none", "securty")]
     [InlineData("smtp://h?thumbprint=zz", "thumbprint")]
+    [InlineData("smtp://h?pipelining=fast", "pipelining")]
+    [InlineData("smtp://h?maxInFlight=0", "maxInFlight")]
+    [InlineData("smtp://h?maxInFlight=1001", "maxInFlight")]
     public void CreateSettings_BadParameter_NamesIt(string uri, string name)
     {
         var ex = Assert.Throws<EmailSendException>(() => Create(uri));
 
         Assert.Equal(EmailErrorKind.Configuration, ex.Kind);
         Assert.Contains($"'{name}'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("smtp://h", SmtpPipelining.On, 16)]
+    [InlineData("smtp://h?pipelining=off", SmtpPipelining.Off, 16)]
+    [InlineData("smtp://h?pipelining=AGGRESSIVE&maxInFlight=32", SmtpPipelining.Aggressive, 32)]
+    public void CreateSettings_Pipelining_DefaultsToOnAndFollowsTheUri(string uri, SmtpPipelining mode, int maxInFlight)
+    {
+        var endpoint = Create(uri).Endpoint;
+
+        Assert.Equal((mode, maxInFlight), (endpoint.Pipelining, endpoint.MaxInFlight));
+    }
+
+    [Fact]
+    public void CreateSettings_PipeliningOptions_UsedWhenTheUriIsSilent()
+    {
+        var options = new MailSenderOptions { Smtp = new SmtpOptions { Pipelining = SmtpPipelining.Aggressive, MaxInFlight = 4 } };
+
+        var endpoint = SmtpTransportFactory.CreateSettings(TransportUri.Parse("smtp://h"), options, null).Endpoint;
+        var overridden = SmtpTransportFactory.CreateSettings(TransportUri.Parse("smtp://h?pipelining=on&maxInFlight=8"), options, null).Endpoint;
+
+        Assert.Equal((SmtpPipelining.Aggressive, 4), (endpoint.Pipelining, endpoint.MaxInFlight));
+        Assert.Equal((SmtpPipelining.On, 8), (overridden.Pipelining, overridden.MaxInFlight));
     }
 
     [Fact]

@@ -295,6 +295,7 @@ internal sealed class DirectTransport : IEmailTransport, IAsyncDisposable
             ConnectTimeout = _settings.ConnectTimeout,
             CommandTimeout = _settings.CommandTimeout,
             EhloName = _settings.EhloName,
+            Pipelining = _settings.Pipelining,
         };
 
         // No TLS history: encryption to MX hosts is opportunistic, so a host without STARTTLS is no downgrade.

@@ -12,7 +12,7 @@ internal sealed class DirectTransportFactory : IEmailTransportFactory
     private static readonly string[] KnownParameters =
     [
         "dns", "port", "requireTls", "certificatePolicy", "maxPerDomain", "maxConnections",
-        "timeout", "connectTimeout", "dnsTimeout", "ehlo", "caFile", "thumbprint",
+        "timeout", "connectTimeout", "dnsTimeout", "ehlo", "caFile", "thumbprint", "pipelining",
     ];
 
     private readonly TimeProvider _timeProvider;
@@ -90,6 +90,8 @@ internal sealed class DirectTransportFactory : IEmailTransportFactory
             CommandTimeout = SettingParser.Duration(uri, "timeout", smtp.CommandTimeout),
             DnsTimeout = SettingParser.Duration(uri, "dnsTimeout", DirectDefaults.DnsTimeout),
             EhloName = SettingParser.EhloName(uri, smtp.EhloName),
+            // One message per connection: aggressive would save a round trip to hosts nobody vetted, so it is allowed but never the default.
+            Pipelining = SettingParser.Pipelining(uri, smtp.Pipelining),
             MaxConnectionsPerDomain = SettingParser.Integer(uri, "maxPerDomain", DirectDefaults.MaxConnectionsPerDomain, 1, 100),
             MaxConnections = SettingParser.Integer(uri, "maxConnections", DirectDefaults.MaxConnections, 1, 1000),
             TrustedCaFile = SettingParser.Text(uri, "caFile", tls.TrustedCaFile),

@@ -25,6 +25,9 @@ internal sealed record DirectTransportSettings
 
     public string? EhloName { get; init; }
 
+    /// <summary>Gets how commands overlap on each connection to an MX host (<c>pipelining</c>).</summary>
+    public SmtpPipelining Pipelining { get; init; } = SmtpPipelining.On;
+
     public int MaxConnectionsPerDomain { get; init; } = DirectDefaults.MaxConnectionsPerDomain;
 
     public int MaxConnections { get; init; } = DirectDefaults.MaxConnections;

@@ -91,4 +91,12 @@ public class DirectTransportFactoryTests
 
     private static DirectTransportFactory Factory() =>
         new(TimeProvider.System, new SmtpConnector(TimeProvider.System, MailSenderTelemetry.Shared), new TrustStore(), MailSenderTelemetry.Shared);
+
+    [Fact]
+    public void CreateSettings_Pipelining_OnByDefaultAndFromTheUri()
+    {
+        Assert.Equal(SmtpPipelining.On, DirectTransportFactory.CreateSettings(TransportUri.Parse("direct:"), new MailSenderOptions()).Pipelining);
+        Assert.Equal(SmtpPipelining.Off, DirectTransportFactory.CreateSettings(TransportUri.Parse("direct:?pipelining=off"), new MailSenderOptions()).Pipelining);
+        Assert.Equal(EmailErrorKind.Configuration, Assert.Throws<EmailSendException>(() => DirectTransportFactory.CreateSettings(TransportUri.Parse("direct:?pipelining=2"), new MailSenderOptions())).Kind);
+    }
 }

@@ -16,6 +16,9 @@ internal sealed class SmtpOutput : IDisposable
     // The last octets of a large BDAT message are written on their own: only that write can complete the message.
     private const int FinalPiece = 16 * 1024;
 
+    // The most written with one timeout.
+    private const int WriteBlock = 256 * 1024;
+
     private static readonly byte[] DotCrLf = ".\r\n"u8.ToArray();
     private static readonly byte[] CrLf = "\r\n"u8.ToArray();
 
@@ -211,9 +214,25 @@ internal sealed class SmtpOutput : IDisposable
         }
     }
 
-    // The wire stream writes without following the conversation; any other stream (a test's) is written as it is.
-    private static ValueTask Write(Stream wire, ReadOnlyMemory<byte> bytes) =>
-        wire is SmtpWireStream smtp ? smtp.WriteRawAsync(bytes) : wire.WriteAsync(bytes);
+    // A large message goes in blocks, each with the command timeout (a slow link must not fail a 50 MB message that
+    // moves); the wire stream writes without following the conversation, any other stream (a test's) as it is.
+    private static async ValueTask Write(Stream wire, ReadOnlyMemory<byte> bytes)
+    {
+        while (!bytes.IsEmpty)
+        {
+            var block = bytes[..Math.Min(bytes.Length, WriteBlock)];
+            if (wire is SmtpWireStream smtp)
+            {
+                await smtp.WriteRawAsync(block).ConfigureAwait(false);
+            }
+            else
+            {
+                await wire.WriteAsync(block).ConfigureAwait(false);
+            }
+
+            bytes = bytes[block.Length..];
+        }
+    }
 
     private void MarkFinal(SmtpTransaction transaction) => _pendingFinal = transaction;
 

@@ -238,6 +238,9 @@ internal sealed class TransactionState
     /// <summary>Gets or sets a value indicating whether the DATA or BDAT command was written (a failure then belongs to the message transfer).</summary>
     public bool DataWritten { get; set; }
 
+    /// <summary>Gets or sets a value indicating whether BDAT and the message were written with the envelope, before its replies (aggressive).</summary>
+    public bool PipelinedBdat { get; set; }
+
     /// <summary>Gets or sets a value indicating whether the write that ends the message has started.</summary>
     public bool FinalWritten { get; set; }
 
@@ -267,6 +270,7 @@ internal sealed class TransactionState
         RecipientsAnswered = 0;
         AcceptedCount = 0;
         DataWritten = false;
+        PipelinedBdat = false;
         FinalWritten = false;
         PendingReplies = 0;
         Rejected = null;

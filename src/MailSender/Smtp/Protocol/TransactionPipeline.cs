@@ -63,9 +63,6 @@ internal sealed class TransactionPipeline : ICancellationSink, IDisposable
         Final,
     }
 
-    /// <summary>Gets the mode the connection runs in now (after any fallback), for logs and tests.</summary>
-    public SmtpPipelining EffectiveMode => _aggressive ? SmtpPipelining.Aggressive : _pipelined ? SmtpPipelining.On : SmtpPipelining.Off;
-
     private SmtpEndpoint Endpoint => _session.Endpoint;
 
     /// <summary>
@@ -303,7 +300,9 @@ internal sealed class TransactionPipeline : ICancellationSink, IDisposable
             transaction.DataSpan = Diagnostics.MailSenderTelemetry.StartSmtpUnder(parent, Diagnostics.TelemetryNames.DataSpan, Endpoint.Host, Endpoint.Port);
         }
 
-        if (_needsReset || (_aggressive && _inFlight.Count > 1))
+        // After a failure, and behind a transaction whose envelope was not answered when it was written: if all its
+        // recipients are refused, its MAIL stays open on some servers, and this transaction's RCPTs would join it.
+        if (_needsReset || _inFlight.Exists(static other => other.State.PipelinedBdat))
         {
             WriteReset();
         }
@@ -331,6 +330,7 @@ internal sealed class TransactionPipeline : ICancellationSink, IDisposable
         }
         else if (_aggressive)
         {
+            state.PipelinedBdat = true;
             _output.Bdat(state.Content, transaction);
             state.Stage = TransactionStage.AwaitingFinal;
             Expect(transaction, Kind.Final);
@@ -517,7 +517,8 @@ internal sealed class TransactionPipeline : ICancellationSink, IDisposable
 
         // From here a failure belongs to the message transfer.
         state.DataWritten = true;
-        if (_pipelined && state.UsesBdat && !_aggressive)
+        // The mode may have fallen back since this transaction was written: what it was written with decides.
+        if (_pipelined && state.UsesBdat && !state.PipelinedBdat)
         {
             state.Stage = TransactionStage.ReadyForContent;
         }
@@ -556,7 +557,7 @@ internal sealed class TransactionPipeline : ICancellationSink, IDisposable
             return;
         }
 
-        if (_aggressive && reply.Code is >= 500 and <= 504)
+        if (state.PipelinedBdat && reply.Code is >= 500 and <= 504)
         {
             // A syntax or sequence error for a pipelined BDAT whose envelope was accepted: the server does not take
             // BDAT before the envelope replies. It refused the message, so sending it again cannot duplicate it.
@@ -665,8 +666,8 @@ internal sealed class TransactionPipeline : ICancellationSink, IDisposable
             }
             else
             {
-                // Someone else's failure: for this transaction the connection was simply lost.
-                var lost = closing is not null || cancelled is not null ? new IOException("The server closed the connection.", cause) : cause;
+                // Someone else's failure (a 421, a refused RSET, a cancellation): for this transaction the connection was simply lost.
+                var lost = closing is not null || cancelled is not null || cause is SmtpCommandException ? new IOException("The server closed the connection.", cause) : cause;
                 var error = SmtpErrorMapper.Map(lost, state.DataWritten ? SmtpPhase.Data : SmtpPhase.Envelope, Endpoint, _session, _session.Info, state);
                 ReturnOrFail(transaction, error, lost: !state.FinalWritten && SmtpSession.IsConnectionLost(lost));
             }

@@ -169,6 +169,28 @@ public class TransactionPipelineTests
     }
 
     [Fact]
+    public async Task Aggressive_SeveralInFlightAllRefusedAsPipelinedBdat_EachSentAgainOnce()
+    {
+        var refusals = 0;
+        await using var server = ScriptedSmtpServer.Start(new SmtpScript
+        {
+            Capabilities = Chunking,
+            Intercept = (e, _) => Task.FromResult(e.Command.StartsWith("BDAT", StringComparison.Ordinal) && Interlocked.Increment(ref refusals) <= 3
+                ? "503 5.5.1 Error: BDAT before the envelope was answered"
+                : null),
+        });
+        await using var host = Host(server, "pipelining=aggressive&maxConnections=1&maxInFlight=3");
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 3).Select(i => Outcome(host.Sender.SendAsync(TestMessages.WithSubject($"in flight {i}")))));
+
+        Assert.All(results, r => Assert.Equal(["rcpt@example.com"], Assert.IsType<SendResult>(r).AcceptedRecipients));
+        Assert.Equal(["in flight 0", "in flight 1", "in flight 2"], Subjects(server).Order(StringComparer.Ordinal));
+
+        // Regression: a transaction written before the fallback got its BDAT written a second time after it.
+        Assert.Equal(6, server.Connections.Single().Verbs.Count(v => v == "BDAT"));
+    }
+
+    [Fact]
     public async Task On_ConnectionClosedWhileTheNextEnvelopeWaits_SendsThatMessageAgainOnANewConnection()
     {
         await using var server = ScriptedSmtpServer.Start(new SmtpScript { Capabilities = Chunking, CloseAfterTransactions = 2 });

@@ -244,10 +244,11 @@ internal sealed class SmtpTransport : IVerifiableEmailTransport, IAsyncDisposabl
     /// </summary>
     private async Task RunLoopAsync()
     {
-        TransactionPipeline? last = null;
+        SmtpTransaction? pending = null;
         while (TakeOrRetire() is { } first)
         {
-            last?.SignalDecided(inline: false);
+            pending?.SignalLater();
+            pending = null;
             ConnectionPool<SmtpSession>.Lease lease;
             try
             {
@@ -271,12 +272,14 @@ internal sealed class SmtpTransport : IVerifiableEmailTransport, IAsyncDisposabl
 
             // The pipeline judges every failure itself and never throws.
             var reusable = await session.Pipeline.RunAsync(source, connectionWasKnownGood: !lease.IsNew).ConfigureAwait(false);
+
+            // Taken before the connection goes back: from then on another loop may run this pipeline.
+            pending = session.Pipeline.TakeDecided();
             lease.Return(reusable);
-            last = session.Pipeline;
         }
 
-        // Done: the last outcomes are signalled here, the very last on this thread (a lone caller goes on without a hop).
-        last?.SignalDecided(inline: true);
+        // Done: the last outcome is signalled on this thread (a lone caller goes on without a hop).
+        pending?.Signal();
     }
 
     /// <summary>Takes the first waiting send, or, when none waits, ends the calling loop (atomically, so no send is left without a loop).</summary>

@@ -125,20 +125,38 @@ internal sealed class TransactionPipeline : ICancellationSink, IDisposable
     /// </summary>
     public void SignalDecided(bool inline)
     {
-        for (var i = 0; i < _decided.Count; i++)
+        if (TakeDecided() is { } last)
         {
-            var transaction = _decided[i];
-            if (inline && i == _decided.Count - 1)
+            if (inline)
             {
-                _decided.Clear();
-                transaction.Signal();
-                return;
+                last.Signal();
             }
+            else
+            {
+                last.SignalLater();
+            }
+        }
+    }
 
-            transaction.SignalLater();
+    /// <summary>
+    /// Completes every decided transaction but the last on the thread pool and returns the last, unsignalled: the caller
+    /// signals it once the connection is back in the pool (where another loop may already use this pipeline).
+    /// </summary>
+    public SmtpTransaction? TakeDecided()
+    {
+        if (_decided.Count == 0)
+        {
+            return null;
         }
 
+        for (var i = 0; i < _decided.Count - 1; i++)
+        {
+            _decided[i].SignalLater();
+        }
+
+        var last = _decided[^1];
         _decided.Clear();
+        return last;
     }
 
     /// <summary>

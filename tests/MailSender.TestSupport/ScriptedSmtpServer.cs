@@ -464,7 +464,13 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
                 return false;
             }
 
-            server.Record(new ScriptedTransaction(_mailCommand, _recipients.ToArray(), data) { Connection = log.Number });
+            return await CompleteAsync(new ScriptedTransaction(_mailCommand, _recipients.ToArray(), data) { Connection = log.Number }, cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>Records a received message and gives the final reply (or the scripted fault); returns whether the session goes on.</summary>
+        private async Task<bool> CompleteAsync(ScriptedTransaction transaction, CancellationToken cancellationToken)
+        {
+            server.Record(transaction);
             Reset();
             if (Fault == SmtpFault.CloseAfterFinalDot)
             {
@@ -530,28 +536,7 @@ public sealed class ScriptedSmtpServer : IAsyncDisposable
                 return await ReplyAsync($"250 2.0.0 {size} octets received", cancellationToken).ConfigureAwait(false);
             }
 
-            server.Record(new ScriptedTransaction(_mailCommand, _recipients.ToArray(), _chunks.ToArray()) { Connection = log.Number, Chunked = true });
-            _chunks.SetLength(0);
-            Reset();
-            if (Fault == SmtpFault.CloseAfterFinalDot)
-            {
-                return false;
-            }
-
-            var final = await InterceptAsync(".", cancellationToken).ConfigureAwait(false);
-            if (final is SmtpScript.CloseSilently)
-            {
-                return false;
-            }
-
-            var reply = final ?? _script.DataReply;
-            await ReplyAsync(reply, cancellationToken).ConfigureAwait(false);
-            if (IsPositive(reply))
-            {
-                _transactionsCompleted++;
-            }
-
-            return !ClosesConnection(final) && !(_transactionsCompleted >= _script.CloseAfterTransactions);
+            return await CompleteAsync(new ScriptedTransaction(_mailCommand, _recipients.ToArray(), _chunks.ToArray()) { Connection = log.Number, Chunked = true }, cancellationToken).ConfigureAwait(false);
         }
 
         private bool ClosesConnection(string? intercepted) => !_script.KeepOpenAfter421 && intercepted?.StartsWith("421", StringComparison.Ordinal) == true;

@@ -23,7 +23,8 @@ internal abstract class InProcessMode : IThroughputMode
         // Opening (and closing) a session is not timed: for reusing modes it is the steady state that counts.
         await using var session = await OpenAsync(context, connections, cancellationToken);
         var warmup = context.WarmupMessages(connections);
-        context.CountSent(await SendAllAsync(session, connections, (claimed, elapsed) => elapsed < MaxWarmup && (claimed <= warmup || elapsed < MinWarmup), cancellationToken));
+        var workers = Workers(context, connections);
+        context.CountSent(await SendAllAsync(session, workers, (claimed, elapsed) => elapsed < MaxWarmup && (claimed <= warmup || elapsed < MinWarmup), cancellationToken));
 
         // Start each timed run from a clean heap so one mode's garbage is not collected on another's time.
         GC.Collect();
@@ -33,10 +34,12 @@ internal abstract class InProcessMode : IThroughputMode
         using var process = Process.GetCurrentProcess();
         var cpuBefore = process.TotalProcessorTime;
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        var burstsBefore = context.Proxy?.Bursts;
         var stopwatch = Stopwatch.StartNew();
-        var sent = await SendAllAsync(session, connections, (claimed, elapsed) => claimed <= context.Messages && elapsed < context.MaxDuration, cancellationToken);
+        var sent = await SendAllAsync(session, workers, (claimed, elapsed) => claimed <= context.Messages && elapsed < context.MaxDuration, cancellationToken);
         stopwatch.Stop();
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        var bursts = context.Proxy?.Bursts - burstsBefore;
         process.Refresh();
         var cpu = process.TotalProcessorTime - cpuBefore;
         context.CountSent(sent);
@@ -47,7 +50,7 @@ internal abstract class InProcessMode : IThroughputMode
             context.Note($"{Name} x{connections}: hit the --max-seconds limit ({context.MaxDuration.TotalSeconds:0} s) before {context.Messages} messages; rated on the messages sent.");
         }
 
-        return new Measurement(sent, stopwatch.Elapsed, allocated, cpu);
+        return new Measurement(sent, stopwatch.Elapsed, allocated, cpu, bursts);
     }
 
     /// <summary>
@@ -58,11 +61,17 @@ internal abstract class InProcessMode : IThroughputMode
     /// Without it the first repetition of whichever mode runs first in the process ran at about half speed (tiered
     /// compilation with dynamic PGO was still instrumenting), and that mode was always mailsender.
     /// </remarks>
-    public async Task<int> PrimeAsync(ThroughputContext context, int connections, TimeSpan duration, CancellationToken cancellationToken)
+    /// <returns>The run, timed from the first send: the mode's first round in this process (its code still cold), reported apart.</returns>
+    public async Task<Measurement> PrimeAsync(ThroughputContext context, int connections, TimeSpan duration, CancellationToken cancellationToken)
     {
         await using var session = await OpenAsync(context, connections, cancellationToken);
-        return await SendAllAsync(session, connections, (claimed, elapsed) => claimed <= context.Messages && elapsed < duration, cancellationToken);
+        var stopwatch = Stopwatch.StartNew();
+        var sent = await SendAllAsync(session, Workers(context, connections), (claimed, elapsed) => claimed <= context.Messages && elapsed < duration, cancellationToken);
+        return new Measurement(sent, stopwatch.Elapsed, AllocatedBytes: null);
     }
+
+    /// <summary>How many callers send at once over <paramref name="connections"/>: one each, unless the mode shares connections.</summary>
+    protected virtual int Workers(ThroughputContext context, int connections) => connections;
 
     /// <summary>Prepares <paramref name="connections"/> workers' worth of senders (and connects them, for reusing modes).</summary>
     protected abstract Task<ISendSession> OpenAsync(ThroughputContext context, int connections, CancellationToken cancellationToken);

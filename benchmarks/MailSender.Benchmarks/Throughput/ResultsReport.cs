@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using MailSender.Benchmarks.Throughput.Modes;
 
 namespace MailSender.Benchmarks.Throughput;
 
@@ -14,20 +13,65 @@ internal static class ResultsReport
         WriteIndented = true,
     };
 
-    public static string ToJson(IReadOnlyList<ThroughputResult> results) => JsonSerializer.Serialize(results, JsonOptions);
+    public static string ToJson(IReadOnlyList<ThroughputResult> results) => JsonSerializer.Serialize(results.Select(r => new
+    {
+        r.Mode,
+        r.Connections,
+        r.Size,
+        r.MsgsPerSec,
+        r.AllocatedBytesPerMessage,
+        r.CpuMicrosecondsPerMessage,
+        r.MsgsPerSecMin,
+        r.MsgsPerSecMax,
+        r.RoundTripsPerMessage,
+        r.FirstRoundMsgsPerSec,
+        RatioToBaseline = r.RatioToBaseline?.Median,
+        RatioToBaselineMin = r.RatioToBaseline?.Min,
+        RatioToBaselineMax = r.RatioToBaseline?.Max,
+    }), JsonOptions);
+
+    /// <summary>
+    /// Each row's ratio to the baseline mode at the same connection count, computed round by round (rounds are
+    /// interleaved, so round i of both ran under the same conditions), as the median and the spread.
+    /// </summary>
+    public static void ComputeRatios(IReadOnlyList<ThroughputResult> results, string baselineMode)
+    {
+        foreach (var result in results)
+        {
+            var baseline = results.FirstOrDefault(r => r.Mode == baselineMode && r.Connections == result.Connections)
+                ?? results.FirstOrDefault(r => r.Mode == baselineMode);
+            if (baseline is null)
+            {
+                continue;
+            }
+
+            var count = Math.Min(result.PerRoundMsgsPerSec.Count, baseline.PerRoundMsgsPerSec.Count);
+            var ratios = Enumerable.Range(0, count).Where(i => baseline.PerRoundMsgsPerSec[i] > 0).Select(i => result.PerRoundMsgsPerSec[i] / baseline.PerRoundMsgsPerSec[i]).Order().ToArray();
+            if (ratios.Length > 0)
+            {
+                var middle = ratios.Length / 2;
+                var median = ratios.Length % 2 == 1 ? ratios[middle] : (ratios[middle - 1] + ratios[middle]) / 2;
+                result.RatioToBaseline = (median, ratios[0], ratios[^1]);
+            }
+        }
+    }
 
     public static string ToTable(IReadOnlyList<ThroughputResult> results, ThroughputContext context, ThroughputOptions options)
     {
-        string[] header = ["mode", "connections", "size", "msgs/s", "allocated bytes/msg", "client CPU us/msg", "vs mailkit-reuse"];
+        string[] header = ["mode", "connections", "size", "msgs/s", "min-max", "msgs/s/conn", "first round", "round trips/msg", "allocated bytes/msg", "client CPU us/msg", $"vs {options.Baseline} (per round: median, min-max)"];
         var rows = results.Select(r => new[]
         {
             r.Mode,
-            r.Connections.ToString(CultureInfo.InvariantCulture),
+            r.Connections.ToString(CultureInfo.InvariantCulture) + (context.Callers is { } callers && r.Mode.StartsWith("mailsender", StringComparison.Ordinal) ? $" ({callers} callers)" : string.Empty),
             r.Size.ToString(CultureInfo.InvariantCulture),
-            r.MsgsPerSec.ToString("N0", CultureInfo.InvariantCulture),
+            r.MsgsPerSec.ToString("N1", CultureInfo.InvariantCulture),
+            r.MsgsPerSecMin.ToString("N1", CultureInfo.InvariantCulture) + "-" + r.MsgsPerSecMax.ToString("N1", CultureInfo.InvariantCulture),
+            (r.MsgsPerSec / r.Connections).ToString("N1", CultureInfo.InvariantCulture),
+            r.FirstRoundMsgsPerSec?.ToString("N1", CultureInfo.InvariantCulture) ?? "-",
+            r.RoundTripsPerMessage?.ToString("0.00", CultureInfo.InvariantCulture) ?? "-",
             r.AllocatedBytesPerMessage?.ToString("N0", CultureInfo.InvariantCulture) ?? "-",
             r.CpuMicrosecondsPerMessage?.ToString("N0", CultureInfo.InvariantCulture) ?? "-",
-            Ratio(r, results),
+            r.RatioToBaseline is { } ratio ? string.Create(CultureInfo.InvariantCulture, $"{ratio.Median:0.00}x ({ratio.Min:0.00}-{ratio.Max:0.00})") : "-",
         }).ToList();
         var widths = header.Select((h, i) => rows.Select(row => row[i].Length).Append(h.Length).Max()).ToArray();
 
@@ -45,6 +89,11 @@ internal static class ResultsReport
         }
 
         text.AppendLine("* client CPU us/msg: this process's CPU time (user + system, all threads, GC and JIT included) per message; the sink's is not counted.");
+        text.AppendLine("* first round: the priming run, timed from its first send: the mode's first use in this process (other modes primed before it share MimeKit's warm code).");
+        if (context.Proxy is { } proxy)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"* round trips/msg: client write bursts counted by the delay proxy ({proxy.RoundTrip.TotalMilliseconds:0} ms round trip) during the timed runs, per message.");
+        }
         foreach (var note in context.Notes)
         {
             text.AppendLine("* " + note);
@@ -59,12 +108,6 @@ internal static class ResultsReport
         TlsMode.StartTls => "STARTTLS",
         _ => "plain SMTP",
     };
-
-    private static string Ratio(ThroughputResult result, IReadOnlyList<ThroughputResult> results)
-    {
-        var baseline = results.FirstOrDefault(r => r.Mode == MailKitReuseMode.ModeName && r.Connections == result.Connections);
-        return baseline is null || baseline.MsgsPerSec == 0 ? "-" : (result.MsgsPerSec / baseline.MsgsPerSec).ToString("0.00", CultureInfo.InvariantCulture) + "x";
-    }
 
     private static void AppendRow(StringBuilder text, string[] cells, int[] widths)
     {

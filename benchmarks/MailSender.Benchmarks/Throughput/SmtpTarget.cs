@@ -25,6 +25,9 @@ internal sealed class SmtpTarget
 
     public SmtpServerAddress Address { get; }
 
+    /// <summary>The same target reached at another address (the delay proxy in front of it).</summary>
+    public SmtpTarget Via(SmtpServerAddress address) => new(address, Tls, CaFile, Thumbprint);
+
     public string Host => Address.Host;
 
     public int Port => Address.Port;

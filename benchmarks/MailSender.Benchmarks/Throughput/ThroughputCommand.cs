@@ -25,6 +25,11 @@ internal static class ThroughputCommand
         {
             options = ThroughputOptions.Parse(args);
             var known = AllModes().Concat(OptInModes()).Select(m => m.Name).ToList();
+            if (!known.Contains(options.Baseline))
+            {
+                throw new FormatException($"unknown baseline mode '{options.Baseline}'; known: {string.Join(", ", known)}.");
+            }
+
             if (options.Modes?.Except(known).FirstOrDefault() is { } unknown)
             {
                 throw new FormatException($"unknown mode '{unknown}'; known: {string.Join(", ", known)}.");
@@ -50,6 +55,7 @@ internal static class ThroughputCommand
         using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
 
         LocalSink? localSink = null;
+        DelayProxy? proxy = null;
         try
         {
             SmtpTarget target;
@@ -74,10 +80,22 @@ internal static class ThroughputCommand
                 return 2;
             }
 
-            var context = new ThroughputContext(target, new MessageFactory(options.Size), options.Messages, options.MaxDuration);
+            if (options.RoundTrip is { } roundTrip)
+            {
+                proxy = DelayProxy.Start(target.Address, roundTrip);
+                target = target.Via(proxy.Address);
+                Progress($"delay proxy on {proxy.Address}: {roundTrip.TotalMilliseconds:0} ms round trip, counting the client's round trips");
+            }
+
+            var context = new ThroughputContext(target, new MessageFactory(options.Size), options.Messages, options.MaxDuration)
+            {
+                Proxy = proxy,
+                Callers = options.Callers,
+            };
             Progress($"message size {options.Size} bytes requested, {context.MessageFactory.WireSize} as MimeKit writes it; {options.Messages} messages per timed run, {options.Repeat} repetitions");
             var runs = await MeasureAsync(options, context, cancellation.Token);
             var results = Summarise(runs, options.Size);
+            ResultsReport.ComputeRatios(results, options.Baseline);
 
             if (localSink?.ReceivedMessages() is { } received)
             {
@@ -112,6 +130,11 @@ internal static class ThroughputCommand
         }
         finally
         {
+            if (proxy is not null)
+            {
+                await proxy.DisposeAsync();
+            }
+
             localSink?.Dispose();
         }
     }
@@ -128,9 +151,12 @@ internal static class ThroughputCommand
     ];
 
     /// <summary>Modes run only when named in <c>--modes</c>: diagnostics rather than part of the comparison.</summary>
-    private static IReadOnlyList<IThroughputMode> OptInModes() =>
+    private static IReadOnlyList<IThroughputMode> OptInModes(ThroughputOptions? options = null) =>
     [
         MailKitReuseMode.WithNagle(),
+        MailSenderMode.Off(options?.MailSenderParameters),
+        MailSenderMode.Aggressive(options?.MailSenderParameters, options?.MaxInFlight ?? 16),
+        new NodemailerMode(),
     ];
 
     private static async Task<List<PairRuns>> MeasureAsync(
@@ -138,7 +164,7 @@ internal static class ThroughputCommand
     {
         var modes = options.Modes is null
             ? AllModes(options).ToList()
-            : AllModes(options).Concat(OptInModes()).Where(m => options.Modes.Contains(m.Name)).ToList();
+            : AllModes(options).Concat(OptInModes(options)).Where(m => options.Modes.Contains(m.Name)).OrderBy(m => options.Modes.ToList().IndexOf(m.Name)).ToList();
 
         foreach (var mode in modes.ToList())
         {
@@ -149,7 +175,7 @@ internal static class ThroughputCommand
             }
         }
 
-        var pairs = modes.SelectMany(m => m.ConnectionCounts.Select(c => new PairRuns(m, c))).ToList();
+        var pairs = modes.SelectMany(m => (options.Connections ?? m.ConnectionCounts).Select(c => new PairRuns(m, c))).ToList();
         if (options.PrimeDuration > TimeSpan.Zero)
         {
             await PrimeAsync(pairs, options, context, cancellationToken);
@@ -194,7 +220,9 @@ internal static class ThroughputCommand
 
             try
             {
-                context.CountSent(await mode.PrimeAsync(context, pair.Connections, options.PrimeDuration, cancellationToken));
+                var first = await mode.PrimeAsync(context, pair.Connections, options.PrimeDuration, cancellationToken);
+                pair.FirstRound = first;
+                context.CountSent(first.Messages);
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
@@ -221,6 +249,11 @@ internal static class ThroughputCommand
                 r.Measurements[0].AllocatedBytesPerMessage is null ? null : (long)Math.Round(Median(r.Measurements.Select(m => m.AllocatedBytesPerMessage!.Value))))
             {
                 CpuMicrosecondsPerMessage = r.Measurements[0].CpuMicrosecondsPerMessage is null ? null : Math.Round(Median(r.Measurements.Select(m => m.CpuMicrosecondsPerMessage!.Value))),
+                MsgsPerSecMin = Math.Round(r.Measurements.Min(m => m.MessagesPerSecond), 1),
+                MsgsPerSecMax = Math.Round(r.Measurements.Max(m => m.MessagesPerSecond), 1),
+                RoundTripsPerMessage = r.Measurements[0].RoundTripsPerMessage is null ? null : Math.Round(Median(r.Measurements.Select(m => m.RoundTripsPerMessage!.Value)), 2),
+                FirstRoundMsgsPerSec = r.FirstRound is { Messages: > 0 } first ? Math.Round(first.MessagesPerSecond, 1) : null,
+                PerRoundMsgsPerSec = r.Measurements.Select(m => m.MessagesPerSecond).ToArray(),
             })
             .ToList();
 
@@ -239,6 +272,9 @@ internal static class ThroughputCommand
         public int Connections { get; } = connections;
 
         public List<Measurement> Measurements { get; } = [];
+
+        /// <summary>Gets or sets the priming run: the mode's first round in this process, cold.</summary>
+        public Measurement? FirstRound { get; set; }
 
         public bool Failed { get; set; }
     }

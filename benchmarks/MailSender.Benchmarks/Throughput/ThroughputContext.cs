@@ -17,6 +17,12 @@ internal sealed class ThroughputContext
 
     public SmtpTarget Target { get; }
 
+    /// <summary>Gets the delay proxy the target is reached through (<c>--rtt</c>), which counts round trips; null without one.</summary>
+    public Peers.DelayProxy? Proxy { get; init; }
+
+    /// <summary>Gets the concurrent callers for modes that share connections (<c>--callers</c>); null for one per connection.</summary>
+    public int? Callers { get; init; }
+
     public MessageFactory MessageFactory { get; }
 
     /// <summary>Gets the number of messages in one timed run.</summary>

@@ -28,6 +28,17 @@ internal sealed class ThroughputOptions
                               'maxMessagesPerConnection=1000000' (default: the library's pool defaults).
           --ca-file PATH      With --server --tls: a PEM certificate (authority) to trust for the server.
           --thumbprint HEX    With --server --tls: the SHA-256 thumbprint of the server certificate to trust.
+          --server postfix    The project's Postfix (scripts/postfix/start.sh; $MAILSENDER_POSTFIX_DIR/peer.env, default
+                              /tmp/mailsender-postfix), plain port: PIPELINING and CHUNKING.
+          --rtt MS            Put a delay proxy in front of the server: MS/2 each way, order kept. The table then gives
+                              round trips per message (client write bursts counted by the proxy in the timed runs).
+          --connections LIST  Connection counts to measure, e.g. 1 or 1,8 (default: each mode's own, 1,4,8).
+          --callers N         Concurrent callers of the in-process modes that share connections (mailsender): N callers
+                              over the pool (default: one per connection). Modes that cannot share a connection ignore it.
+          --max-in-flight N   maxInFlight for mailsender-aggressive (default 16).
+          --baseline MODE     The mode ratios are computed against, per round (default mailkit-reuse).
+        Modes also: mailsender-off, mailsender-aggressive (pipelining=off|aggressive; mailsender is the default, on),
+        nodemailer (benchmarks/nodemailer, npm ci on first use).
         """;
 
     public SmtpServerAddress? Server { get; private set; }
@@ -56,6 +67,16 @@ internal sealed class ThroughputOptions
 
     public string? Thumbprint { get; private set; }
 
+    public TimeSpan? RoundTrip { get; private set; }
+
+    public IReadOnlyList<int>? Connections { get; private set; }
+
+    public int? Callers { get; private set; }
+
+    public int MaxInFlight { get; private set; } = 16;
+
+    public string Baseline { get; private set; } = "mailkit-reuse";
+
     /// <summary>Parses <paramref name="args"/>; throws <see cref="FormatException"/> saying what is wrong.</summary>
     public static ThroughputOptions Parse(IReadOnlyList<string> args)
     {
@@ -66,7 +87,25 @@ internal sealed class ThroughputOptions
             switch (name)
             {
                 case "--server":
-                    options.Server = SmtpServerAddress.Parse(Value(args, ref i));
+                    var server = Value(args, ref i);
+                    options.Server = server == "postfix" ? PostfixServer() : SmtpServerAddress.Parse(server);
+                    break;
+                case "--rtt":
+                    options.RoundTrip = TimeSpan.FromMilliseconds(Number(args, ref i, min: 1));
+                    break;
+                case "--connections":
+                    options.Connections = Value(args, ref i).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                        .Select(c => int.TryParse(c, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1 ? n : throw new FormatException($"--connections expects whole numbers of at least 1, not '{c}'."))
+                        .ToArray();
+                    break;
+                case "--callers":
+                    options.Callers = Number(args, ref i, min: 1);
+                    break;
+                case "--max-in-flight":
+                    options.MaxInFlight = Number(args, ref i, min: 1);
+                    break;
+                case "--baseline":
+                    options.Baseline = Value(args, ref i);
                     break;
                 case "--tls":
                     options.Tls = true;
@@ -120,6 +159,20 @@ internal sealed class ThroughputOptions
         }
 
         return options;
+    }
+
+    /// <summary>The plain port of the project's Postfix, from the peer.env its start script writes.</summary>
+    private static SmtpServerAddress PostfixServer()
+    {
+        var folder = Environment.GetEnvironmentVariable("MAILSENDER_POSTFIX_DIR") is { Length: > 0 } dir ? dir : "/tmp/mailsender-postfix";
+        var file = Path.Combine(folder, "peer.env");
+        if (!File.Exists(file))
+        {
+            throw new FormatException($"--server postfix: {file} does not exist; start Postfix with sudo scripts/postfix/start.sh.");
+        }
+
+        var values = File.ReadAllLines(file).Where(l => l.Contains('=', StringComparison.Ordinal) && !l.StartsWith('#')).ToDictionary(l => l[..l.IndexOf('=', StringComparison.Ordinal)], l => l[(l.IndexOf('=', StringComparison.Ordinal) + 1)..], StringComparer.Ordinal);
+        return new SmtpServerAddress(values["MAILSENDER_POSTFIX_HOST"], int.Parse(values["MAILSENDER_POSTFIX_PLAIN_PORT"], CultureInfo.InvariantCulture));
     }
 
     private static string Value(IReadOnlyList<string> args, ref int i)

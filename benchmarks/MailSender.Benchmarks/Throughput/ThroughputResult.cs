@@ -8,4 +8,22 @@ internal sealed record ThroughputResult(string Mode, int Connections, int Size, 
 {
     [JsonIgnore]
     public double? CpuMicrosecondsPerMessage { get; init; }
+
+    /// <summary>Gets the slowest timed round (the spread is min to max).</summary>
+    public double MsgsPerSecMin { get; init; }
+
+    /// <summary>Gets the fastest timed round.</summary>
+    public double MsgsPerSecMax { get; init; }
+
+    /// <summary>Gets the median round trips per message counted by the delay proxy (<c>--rtt</c>), else null.</summary>
+    public double? RoundTripsPerMessage { get; init; }
+
+    /// <summary>Gets the priming run's rate: the mode's first round in the process, its code still cold.</summary>
+    public double? FirstRoundMsgsPerSec { get; init; }
+
+    /// <summary>Gets each timed round's rate, in order, for ratios computed round by round.</summary>
+    public IReadOnlyList<double> PerRoundMsgsPerSec { get; init; } = [];
+
+    /// <summary>Gets the median of this mode's per-round ratio to the baseline, and the spread (min, max); null without a baseline row.</summary>
+    public (double Median, double Min, double Max)? RatioToBaseline { get; set; }
 }

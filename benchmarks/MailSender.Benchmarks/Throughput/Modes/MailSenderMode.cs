@@ -19,12 +19,24 @@ internal sealed class MailSenderMode : InProcessMode
     // Null until the first run finds out whether this build of the library has the connection pool.
     private bool? _poolAvailable;
 
-    public MailSenderMode(string? extraParameters = null)
+    public MailSenderMode(string? extraParameters = null, string name = "mailsender", string? pipelining = null)
     {
-        _extraParameters = string.IsNullOrWhiteSpace(extraParameters) ? null : extraParameters.Trim().TrimStart('&', '?');
+        var extra = string.Join('&', new[] { pipelining, string.IsNullOrWhiteSpace(extraParameters) ? null : extraParameters.Trim().TrimStart('&', '?') }.Where(p => p is not null));
+        _extraParameters = extra.Length == 0 ? null : extra;
+        Name = name;
     }
 
-    public override string Name => "mailsender";
+    public override string Name { get; }
+
+    /// <summary>The library with <c>pipelining=off</c>: lock-step, as MailKit without its MAIL/RCPT pipelining.</summary>
+    public static MailSenderMode Off(string? extraParameters) => new(extraParameters, "mailsender-off", "pipelining=off");
+
+    /// <summary>The library with <c>pipelining=aggressive</c>: one flight per message, up to <paramref name="maxInFlight"/> outstanding.</summary>
+    public static MailSenderMode Aggressive(string? extraParameters, int maxInFlight) =>
+        new(extraParameters, "mailsender-aggressive", string.Create(CultureInfo.InvariantCulture, $"pipelining=aggressive&maxInFlight={maxInFlight}"));
+
+    // Callers share the pool's connections (--callers), as an application's requests do.
+    protected override int Workers(ThroughputContext context, int connections) => context.Callers ?? connections;
 
     public override IReadOnlyList<int> ConnectionCounts { get; } = [1, 4, 8];
 
@@ -71,7 +83,7 @@ internal sealed class MailSenderMode : InProcessMode
             {
                 var pooled = Session.Create(context, BuildTransportUri(context.Target, connections, withPool: true, _extraParameters));
                 _poolAvailable = true;
-                context.Note($"mailsender: used the connection pool, e.g. {BuildTransportUri(context.Target, connections, withPool: true, _extraParameters)}");
+                context.Note($"{Name}: used the connection pool, e.g. {BuildTransportUri(context.Target, connections, withPool: true, _extraParameters)}{(context.Callers is { } callers ? $", {callers} callers" : string.Empty)}");
                 return Task.FromResult<ISendSession>(pooled);
             }
             catch (Exception ex) when (RejectsPoolParameter(ex))

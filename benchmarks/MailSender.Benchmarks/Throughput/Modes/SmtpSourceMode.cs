@@ -25,11 +25,14 @@ internal sealed class SmtpSourceMode : IThroughputMode
     {
         await RunSmtpSourceAsync(context, connections, context.WarmupMessages(connections), cancellationToken);
         context.CountSent(context.WarmupMessages(connections));
+        var burstsBefore = context.Proxy?.Bursts;
         var stopwatch = Stopwatch.StartNew();
         await RunSmtpSourceAsync(context, connections, context.Messages, cancellationToken);
         stopwatch.Stop();
         context.CountSent(context.Messages);
-        return new Measurement(context.Messages, stopwatch.Elapsed, AllocatedBytes: null);
+
+        // Its own connection set-up (greeting, EHLO) is counted too: a few bursts per session.
+        return new Measurement(context.Messages, stopwatch.Elapsed, AllocatedBytes: null, Bursts: context.Proxy?.Bursts - burstsBefore);
     }
 
     private static async Task RunSmtpSourceAsync(ThroughputContext context, int sessions, int messages, CancellationToken cancellationToken)

@@ -91,7 +91,8 @@ internal sealed class TransactionPipeline : ICancellationSink, IDisposable
                 {
                     if (_inFlight.Count == 0)
                     {
-                        return !_reader.HasUnreadBytes && _session.IsConnected;
+                        // An abort that came as the last reply was read leaves the stream failing every later read or write.
+                        return !_reader.HasUnreadBytes && _session.IsConnected && !_session.Wire.CancelRequested;
                     }
 
                     throw new InvalidOperationException("The SMTP pipeline has transactions outstanding but no reply to wait for.");
@@ -202,10 +203,10 @@ internal sealed class TransactionPipeline : ICancellationSink, IDisposable
                 }
             }
 
+            // Under the lock: the transaction is still outstanding, so the loop is still running (an idle connection is never aborted).
             _abortedFor = transaction;
+            _session.Wire.Abort();
         }
-
-        _session.Wire.Abort();
     }
 
     public void Dispose() => _output.Dispose();

@@ -14,6 +14,9 @@ public class TransactionPipelineTests
     private static readonly string[] PipeliningOnly = ["PIPELINING", "8BITMIME", "ENHANCEDSTATUSCODES"];
     private static readonly string[] Chunking = ["PIPELINING", "CHUNKING", "8BITMIME", "ENHANCEDSTATUSCODES"];
 
+    // Holds the greeting until every send of a test has queued, so they share the first flight even on a busy machine.
+    private static readonly TimeSpan UntilAllQueued = TimeSpan.FromMilliseconds(300);
+
     [Fact]
     public async Task On_WithChunking_EnvelopeInOneWriteThenBdat_TwoRoundTrips()
     {
@@ -92,7 +95,7 @@ public class TransactionPipelineTests
     [Fact]
     public async Task On_MessagesQueuedForOneConnection_NextEnvelopeRidesWithTheMessageBefore()
     {
-        await using var server = ScriptedSmtpServer.Start(new SmtpScript { Capabilities = Chunking });
+        await using var server = ScriptedSmtpServer.Start(new SmtpScript { Capabilities = Chunking, GreetingDelay = UntilAllQueued });
         await using var host = Host(server, "pipelining=on&maxConnections=1");
 
         var sends = Enumerable.Range(0, 10).Select(i => host.Sender.SendAsync(TestMessages.WithSubject($"queued {i}"))).ToArray();
@@ -120,6 +123,7 @@ public class TransactionPipelineTests
         await using var server = ScriptedSmtpServer.Start(new SmtpScript
         {
             Capabilities = Chunking,
+            GreetingDelay = UntilAllQueued,
             RejectNestedMail = true,
             RecipientReplies = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["reject@example.com"] = "550 5.1.1 <reject@example.com>: no such user" },
         });
@@ -175,6 +179,7 @@ public class TransactionPipelineTests
         await using var server = ScriptedSmtpServer.Start(new SmtpScript
         {
             Capabilities = Chunking,
+            GreetingDelay = UntilAllQueued,
             Intercept = (e, _) => Task.FromResult(e.Command.StartsWith("BDAT", StringComparison.Ordinal) && Interlocked.Increment(ref refusals) <= 3
                 ? "503 5.5.1 Error: BDAT before the envelope was answered"
                 : null),
@@ -206,7 +211,7 @@ public class TransactionPipelineTests
     [Fact]
     public async Task Aggressive_ConnectionClosedWithMessagesWritten_ThoseAreUncertainNotCancelledOrResent()
     {
-        await using var server = ScriptedSmtpServer.Start(new SmtpScript { Capabilities = Chunking, CloseAfterTransactions = 2 });
+        await using var server = ScriptedSmtpServer.Start(new SmtpScript { Capabilities = Chunking, CloseAfterTransactions = 2, GreetingDelay = UntilAllQueued });
         await using var host = Host(server, "pipelining=aggressive&maxConnections=1&maxInFlight=5");
 
         var outcomes = await Task.WhenAll(Enumerable.Range(0, 5).Select(i => Outcome(host.Sender.SendAsync(TestMessages.WithSubject($"message {i}")))));

@@ -7,8 +7,9 @@
 #   sink-rtt20-16callers     RTT 20 ms, one connection, 16 callers, smtp-sink (PIPELINING only): mailsender vs nodemailer
 #   loopback-2k, loopback-100k   no delay, 8 connections: mailsender vs MailKit vs smtp-source -d -s 8
 #   loopback-tls-2k          the same over implicit TLS (stunnel in front of smtp-sink), mailsender vs MailKit
-#   postfix-rtt20-tls-1caller    RTT 20 ms over STARTTLS to Postfix's submission port is not measured: it requires AUTH
-#                                 for every sender, which the MailKit and smtp-source modes do not do.
+#   sink-tls-rtt20-1caller, sink-tls-rtt20-16callers   RTT 20 ms over implicit TLS (stunnel + smtp-sink: PIPELINING,
+#                            no CHUNKING): mailsender vs MailKit vs nodemailer. Postfix's TLS ports require AUTH, which
+#                            the MailKit and smtp-source modes do not do, so aggressive (BDAT) over TLS is not measured.
 #
 # Usage: sudo scripts/bench/run-pipelining.sh OUTDIR
 # Environment: REPEAT (default 3), MESSAGES_RTT (default 150), MESSAGES_LOOPBACK (default 20000), MAX_SECONDS (default 8).
@@ -16,7 +17,7 @@
 set -euo pipefail
 
 if [[ $# -lt 1 ]]; then
-    sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 fi
 
@@ -61,4 +62,8 @@ run loopback-100k --connections 8 --messages "$((loopback_messages / 10))" --siz
     --modes mailkit-reuse,mailsender,smtp-source --mailsender-params maxMessagesPerConnection=1000000 --baseline smtp-source
 run loopback-tls-2k --tls --connections 8 --messages "$loopback_messages" --size 2048 \
     --modes mailkit-reuse,mailsender --mailsender-params maxMessagesPerConnection=1000000
+run sink-tls-rtt20-1caller --tls --rtt 20 --connections 1 --messages "$rtt_messages" --size 2048 \
+    --modes mailkit-reuse,mailsender,nodemailer
+run sink-tls-rtt20-16callers --tls --rtt 20 --connections 1 --callers 16 --messages "$((rtt_messages * 4))" --size 2048 \
+    --modes mailkit-reuse,mailsender,nodemailer
 echo "results in $out" >&2

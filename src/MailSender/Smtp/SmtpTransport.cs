@@ -132,6 +132,7 @@ internal sealed class SmtpTransport : IVerifiableEmailTransport, IAsyncDisposabl
         }
 
         transaction.LostConnections++;
+        transaction.QueuedAt = _timeProvider.GetTimestamp();
         transaction.TryHandTo(this);
         lock (_queueGate)
         {

@@ -223,8 +223,6 @@ internal sealed class TransactionState
     /// <summary>Gets or sets a value indicating whether the content goes with <c>BDAT n LAST</c> (else DATA).</summary>
     public bool UsesBdat { get; set; }
 
-    public bool MailWritten { get; set; }
-
     public bool MailAccepted { get; set; }
 
     /// <summary>Gets or sets how many RCPT commands were written.</summary>
@@ -264,7 +262,6 @@ internal sealed class TransactionState
         Stage = TransactionStage.Waiting;
         Content = null;
         UsesBdat = false;
-        MailWritten = false;
         MailAccepted = false;
         RecipientsWritten = 0;
         RecipientsAnswered = 0;

@@ -229,6 +229,11 @@ internal sealed class TransactionPipeline : ICancellationSink, IDisposable
             if (transaction.State.Stage == TransactionStage.ReadyForContent)
             {
                 WriteContent(transaction);
+                if (i < _inFlight.Count && _inFlight[i] != transaction)
+                {
+                    // It was abandoned (cancelled before its BDAT) and left the list: the next one is at this index now.
+                    i--;
+                }
             }
         }
 
@@ -330,7 +335,6 @@ internal sealed class TransactionPipeline : ICancellationSink, IDisposable
         state.Stage = TransactionStage.Envelope;
         var international = state.Content.International;
         _output.MailFrom(transaction.Envelope.Sender.GetAddress(!international), state.Content, (_session.Client.Capabilities & SmtpCapabilities.Size) != 0);
-        state.MailWritten = true;
         Expect(transaction, Kind.Mail);
         if (!_pipelined)
         {

@@ -330,6 +330,31 @@ public class TransactionPipelineTests
     }
 
     [Fact]
+    public async Task On_CancelledWhileTheMessageBeforeItAwaitsItsReply_AbandonedBeforeItsBdatAndTheConnectionKept()
+    {
+        var gate = ScriptedReplyGate.AtEndOfData();
+        await using var server = ScriptedSmtpServer.Start(new SmtpScript { Capabilities = Chunking, GreetingDelay = UntilAllQueued, Intercept = gate.Intercept });
+        await using var host = Host(server, "pipelining=on&maxConnections=1");
+        using var cancel = new CancellationTokenSource();
+
+        var first = host.Sender.SendAsync(TestMessages.WithSubject("first"));
+        var second = host.Sender.SendAsync(TestMessages.WithSubject("second"), cancel.Token);
+        await gate.WaitForArrivalsAsync(1);
+
+        // The second envelope went out with the first message, whose reply is held: dropping the connection now would
+        // make the first uncertain, so the second is abandoned when its turn comes, before its BDAT.
+        await cancel.CancelAsync();
+        gate.Open();
+        await first;
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => second);
+        await host.Sender.SendAsync(TestMessages.WithSubject("third"));
+
+        Assert.Equal(["first", "third"], Subjects(server));
+        var verbs = Assert.Single(server.Connections).Verbs;
+        Assert.Equal(["EHLO", "MAIL", "RCPT", "BDAT", "MAIL", "RCPT", "RSET", "MAIL", "RCPT", "BDAT"], verbs.Take(10));
+    }
+
+    [Fact]
     public void PlanDotStuffing_BareLineFeedOrCarriageReturn_IsRefused()
     {
         foreach (var content in new[] { "a\nb\r\n", "a\rb\r\n", "a\r\n\n.\r\n", "ends with a CR\r" })

@@ -31,6 +31,8 @@ set -euo pipefail
 dir=${1:-${MAILSENDER_INTEROP_DIR:-/tmp/mailsender-interop}}
 prefix=${MAILSENDER_INTEROP_PREFIX:-/opt/mailsender-interop}
 script_dir=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../lib/instance.sh
+. "$script_dir/../lib/instance.sh"
 python=/usr/bin/python3
 check="$python $script_dir/smtp_check.py"
 host=127.0.0.1
@@ -57,19 +59,8 @@ fi
 
 # 1. Stop a previous instance in the same folder, then start from an empty folder.
 "$script_dir/stop.sh" "$dir"
-if [[ -e $dir ]]; then
-    if [[ ! -e $dir/$marker ]] && [[ -n $(ls -A "$dir") ]]; then
-        echo "start.sh: $dir exists and was not created by this script; choose another folder." >&2
-        exit 1
-    fi
-    rm -rf "$dir"
-fi
-for port in "${ports[@]}"; do
-    if (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
-        echo "start.sh: something else already listens on $host:$port; stop it first." >&2
-        exit 1
-    fi
-done
+fresh_instance_dir "$dir" "$marker" || exit 1
+require_free_ports "$host" "${ports[@]}" || exit 1
 
 echo "start.sh: creating the servers' folder $dir"
 mkdir -p "$dir"/{tls,exim/spool,exim/log,exim/mail,opensmtpd/var-spool,opensmtpd/var-lib/opensmtpd/empty,opensmtpd/run,opensmtpd/mail,smtp-sink/dump,aiosmtpd/store}

@@ -14,6 +14,8 @@ set -euo pipefail
 
 dir=${1:-${MAILSENDER_POSTFIX_DIR:-/tmp/mailsender-postfix}}
 script_dir=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../lib/instance.sh
+. "$script_dir/../lib/instance.sh"
 
 if [[ $(id -u) -ne 0 ]]; then
     echo "start.sh: run as root (Postfix's master process must start as root): sudo $0" >&2
@@ -40,21 +42,8 @@ marker=.mailsender-postfix
 
 # 1. Stop a previous instance in the same folder, then start from an empty folder.
 "$script_dir/stop.sh" "$dir"
-if [[ -e $dir ]]; then
-    # Never wipe a folder this script did not create (e.g. a mistyped MAILSENDER_POSTFIX_DIR).
-    if [[ ! -e $dir/$marker ]] && [[ -n $(ls -A "$dir") ]]; then
-        echo "start.sh: $dir exists and was not created by this script; choose another folder." >&2
-        exit 1
-    fi
-    rm -rf "$dir"
-fi
-
-for port in "${ports[@]}"; do
-    if (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
-        echo "start.sh: something else already listens on $host:$port; stop it first." >&2
-        exit 1
-    fi
-done
+fresh_instance_dir "$dir" "$marker" || exit 1
+require_free_ports "$host" "${ports[@]}" || exit 1
 
 echo "start.sh: creating the instance in $dir"
 mkdir -p "$dir"/{etc/sasl,spool,data,log,tls,mail}

@@ -86,8 +86,9 @@ public class SmtpContentTests
     [Fact]
     public void Create_ForData_PlansDotsAndKeepsTheLineBreakAtTheEnd()
     {
-        using var forData = SmtpContent.Create(TextMessage(".\r\nline\r\n.dot"), Envelope(), Plain, forData: true);
-        using var forBdat = SmtpContent.Create(TextMessage(".\r\nline\r\n.dot"), Envelope(), Plain, forData: false);
+        var message = TextMessage(".\r\nline\r\n.dot");
+        using var forData = SmtpContent.Create(message, Envelope(), Plain, forData: true);
+        using var forBdat = SmtpContent.Create(message, Envelope(), Plain, forData: false);
 
         var bytes = forData.Bytes.ToArray();
         Assert.NotNull(forData.DotPositions);

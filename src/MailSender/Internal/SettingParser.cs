@@ -143,7 +143,7 @@ internal static class SettingParser
             "off" => SmtpPipelining.Off,
             "on" => SmtpPipelining.On,
             "aggressive" => SmtpPipelining.Aggressive,
-            _ => throw SettingParser.Bad(uri, "pipelining", $"'{text}' is not one of off, on, aggressive"),
+            _ => throw Bad(uri, "pipelining", $"'{text}' is not one of off, on, aggressive"),
         };
     }
 }

@@ -227,14 +227,20 @@ internal sealed class SmtpTransport : IVerifiableEmailTransport, IAsyncDisposabl
     {
         lock (_queueGate)
         {
-            if (_disposed || _waiting.First is not { } first)
-            {
-                return null;
-            }
-
-            _waiting.RemoveFirst();
-            return first.Value;
+            return TakeLocked();
         }
+    }
+
+    /// <summary>Removes and returns the first waiting send; call under the queue's lock.</summary>
+    private SmtpTransaction? TakeLocked()
+    {
+        if (_disposed || _waiting.First is not { } first)
+        {
+            return null;
+        }
+
+        _waiting.RemoveFirst();
+        return first.Value;
     }
 
     /// <summary>
@@ -288,14 +294,13 @@ internal sealed class SmtpTransport : IVerifiableEmailTransport, IAsyncDisposabl
     {
         lock (_queueGate)
         {
-            if (!_disposed && _waiting.First is { } first)
+            var first = TakeLocked();
+            if (first is null)
             {
-                _waiting.RemoveFirst();
-                return first.Value;
+                _loops--;
             }
 
-            _loops--;
-            return null;
+            return first;
         }
     }
 

@@ -17,14 +17,14 @@ internal static class SmtpErrorMapper
     /// <param name="endpoint">The endpoint, for messages, hints and <see cref="EmailSendException.Transport"/>.</param>
     /// <param name="session">The session, once connected: its refused recipients, its phase and the secrets to redact.</param>
     /// <param name="info">What the connection saw (the certificate problem).</param>
-    /// <param name="transaction">The transaction that failed, if any: whether its DATA or BDAT and its end were written, and its refused recipients.</param>
+    /// <param name="transaction">The transaction that failed, if any: whether its envelope was answered and its end written, and its refused recipients.</param>
     public static EmailSendException Map(Exception exception, SmtpPhase phase, SmtpEndpoint endpoint, SmtpSession? session, SmtpConnectionInfo info, TransactionState? transaction = null)
     {
         var secrets = session?.Secrets;
         var inner = secrets?.Sanitize(exception) ?? exception;
-        if (phase == SmtpPhase.Envelope && transaction?.DataWritten == true)
+        if (phase == SmtpPhase.Envelope && transaction?.InMessageTransfer == true)
         {
-            // The DATA (or BDAT) command tells the envelope and the message transfer apart.
+            // Once the envelope is answered, a failure belongs to the message transfer.
             phase = SmtpPhase.Data;
         }
 

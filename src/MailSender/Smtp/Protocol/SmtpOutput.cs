@@ -30,21 +30,6 @@ internal sealed class SmtpOutput : IDisposable
 
     public bool IsEmpty => _length == 0 && _segments.Count == 0;
 
-    /// <summary>Gets how many bytes are waiting.</summary>
-    public long Pending
-    {
-        get
-        {
-            long total = _length - _sealed;
-            foreach (var segment in _segments)
-            {
-                total += segment.Length;
-            }
-
-            return total;
-        }
-    }
-
     /// <summary>Adds a command line: the texts one after the other, then CRLF.</summary>
     public void Command(string first, string? second = null, string? third = null)
     {
@@ -151,7 +136,7 @@ internal sealed class SmtpOutput : IDisposable
     /// Writes everything gathered, in order (neighbouring buffer segments as one write), and empties the output. Before a
     /// write that holds the end of a message, <paramref name="beforeFinalWrite"/> is called: from then on that message may be accepted.
     /// </summary>
-    public async ValueTask FlushAsync(Stream wire, Action<SmtpTransaction> beforeFinalWrite)
+    public async ValueTask FlushAsync(SmtpWireStream wire, Action<SmtpTransaction> beforeFinalWrite)
     {
         SealBuffer();
         var i = 0;
@@ -214,22 +199,13 @@ internal sealed class SmtpOutput : IDisposable
         }
     }
 
-    // A large message goes in blocks, each with the command timeout (a slow link must not fail a 50 MB message that
-    // moves); the wire stream writes without following the conversation, any other stream (a test's) as it is.
-    private static async ValueTask Write(Stream wire, ReadOnlyMemory<byte> bytes)
+    // A large message goes in blocks, each with the command timeout: a slow link must not fail a 50 MB message that moves.
+    private static async ValueTask Write(SmtpWireStream wire, ReadOnlyMemory<byte> bytes)
     {
         while (!bytes.IsEmpty)
         {
             var block = bytes[..Math.Min(bytes.Length, WriteBlock)];
-            if (wire is SmtpWireStream smtp)
-            {
-                await smtp.WriteRawAsync(block).ConfigureAwait(false);
-            }
-            else
-            {
-                await wire.WriteAsync(block).ConfigureAwait(false);
-            }
-
+            await wire.WriteRawAsync(block).ConfigureAwait(false);
             bytes = bytes[block.Length..];
         }
     }

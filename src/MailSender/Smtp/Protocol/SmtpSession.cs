@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using MailKit;
@@ -11,9 +10,9 @@ using MimeKit;
 namespace MailSender.Smtp.Protocol;
 
 /// <summary>
-/// One open SMTP session: authenticates, sends messages (MAIL, RCPT, DATA through MailKit over the <see cref="SmtpWireStream"/>),
-/// maps every failure to an <see cref="EmailSendException"/> and says afterwards whether the session can be used again.
-/// The SMTP transport pools sessions; direct delivery and the probe use one each.
+/// One open SMTP session: authenticates through MailKit over the <see cref="SmtpWireStream"/>, carries transactions through
+/// its <see cref="TransactionPipeline"/>, checks it is alive (NOOP) and closes (QUIT). The SMTP transport pools sessions;
+/// direct delivery and the probe use one each.
 /// </summary>
 internal sealed class SmtpSession : IPoolableConnection
 {
@@ -48,9 +47,6 @@ internal sealed class SmtpSession : IPoolableConnection
     public bool IsAuthenticated { get; private set; }
 
     public bool IsConnected => Client.IsConnected;
-
-    /// <summary>Gets a value indicating whether the session may carry another message after the last one (sent, or refused and reset).</summary>
-    public bool IsReusable { get; private set; } = true;
 
     /// <summary>Gets the secrets to keep out of everything the server says.</summary>
     public AuthenticationSecrets Secrets => Wire.Secrets;
@@ -137,9 +133,8 @@ internal sealed class SmtpSession : IPoolableConnection
     public TransactionPipeline Pipeline => _pipeline ??= new TransactionPipeline(this, _history);
 
     /// <summary>
-    /// Sends one message on this session alone (direct delivery). Afterwards <see cref="IsReusable"/> says whether the
-    /// session can carry another: a refused transaction is reset with RSET and the session kept; a protocol error, a
-    /// timeout or a 421 discards it. The SMTP transport feeds its pooled sessions through <see cref="Pipeline"/> instead.
+    /// Sends one message on this session alone (direct delivery, which closes the session afterwards). The SMTP transport
+    /// feeds its pooled sessions through <see cref="Pipeline"/> instead.
     /// </summary>
     /// <param name="message">The prepared message.</param>
     /// <param name="envelope">The sender and the recipients for this session.</param>
@@ -152,26 +147,17 @@ internal sealed class SmtpSession : IPoolableConnection
     public async Task<SendResult> SendAsync(MimeMessage message, MailEnvelope envelope, string transport, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var transaction = new SmtpTransaction(message, envelope, transport, cancellationToken);
+        var transaction = new SmtpTransaction(message, envelope, transport, cancellationToken)
+        {
+            // The pipeline records the DATA span, as for pooled sends.
+            TraceParent = MailSenderTelemetry.CurrentContextIfListened(),
+        };
         transaction.RegisterCancellation();
-        Activity? data = MailSenderTelemetry.StartSmtp(TelemetryNames.DataSpan, Endpoint.Host, Endpoint.Port);
-        try
-        {
-            IsReusable = await Pipeline.RunAsync(new SingleTransaction(transaction), connectionWasKnownGood: false).ConfigureAwait(false);
-            Pipeline.SignalDecided(inline: true);
-            var result = await transaction.Task.ConfigureAwait(false);
-            _telemetry.MessageMeasured(TelemetryNames.TransportKind(transport), transaction.ContentLength);
-            return result;
-        }
-        catch (Exception ex)
-        {
-            MailSenderTelemetry.Fail(data, ex is SmtpSessionLostException lost ? lost.Error : ex);
-            throw;
-        }
-        finally
-        {
-            data?.Dispose();
-        }
+        await Pipeline.RunAsync(new SingleTransaction(transaction), connectionWasKnownGood: false).ConfigureAwait(false);
+        Pipeline.SignalDecided(inline: true);
+        var result = await transaction.Task.ConfigureAwait(false);
+        _telemetry.MessageMeasured(TelemetryNames.TransportKind(transport), transaction.ContentLength);
+        return result;
     }
 
     public async Task<bool> IsAliveAsync(CancellationToken cancellationToken)

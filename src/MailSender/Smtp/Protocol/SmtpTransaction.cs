@@ -233,8 +233,8 @@ internal sealed class TransactionState
 
     public int AcceptedCount { get; set; }
 
-    /// <summary>Gets or sets a value indicating whether the DATA or BDAT command was written (a failure then belongs to the message transfer).</summary>
-    public bool DataWritten { get; set; }
+    /// <summary>Gets or sets a value indicating whether every MAIL and RCPT reply is in (recipients accepted), so a failure from now on belongs to the message transfer (DATA or BDAT).</summary>
+    public bool InMessageTransfer { get; set; }
 
     /// <summary>Gets or sets a value indicating whether BDAT and the message were written with the envelope, before its replies (aggressive).</summary>
     public bool PipelinedBdat { get; set; }
@@ -266,7 +266,7 @@ internal sealed class TransactionState
         RecipientsWritten = 0;
         RecipientsAnswered = 0;
         AcceptedCount = 0;
-        DataWritten = false;
+        InMessageTransfer = false;
         PipelinedBdat = false;
         FinalWritten = false;
         PendingReplies = 0;

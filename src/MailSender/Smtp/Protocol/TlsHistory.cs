@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace MailSender.Smtp.Protocol;
 
 /// <summary>
@@ -9,11 +7,9 @@ namespace MailSender.Smtp.Protocol;
 /// </summary>
 internal sealed class TlsHistory
 {
-    private readonly ConcurrentDictionary<string, bool> _secure = new(StringComparer.OrdinalIgnoreCase);
+    private readonly EndpointSet _secure = new();
 
-    public void MarkSecure(string host, int port) => _secure.TryAdd(Key(host, port), true);
+    public void MarkSecure(string host, int port) => _secure.Add(host, port);
 
-    public bool WasSecure(string host, int port) => _secure.ContainsKey(Key(host, port));
-
-    private static string Key(string host, int port) => FormattableString.Invariant($"{host}:{port}");
+    public bool WasSecure(string host, int port) => _secure.Contains(host, port);
 }

@@ -539,7 +539,8 @@ internal sealed class TransactionPipeline : ICancellationSink, IDisposable
         }
 
         // From here a failure belongs to the message transfer.
-        state.DataWritten = true;
+        state.InMessageTransfer = true;
+
         // The mode may have fallen back since this transaction was written: what it was written with decides.
         if (_pipelined && state.UsesBdat && !state.PipelinedBdat)
         {
@@ -684,14 +685,14 @@ internal sealed class TransactionPipeline : ICancellationSink, IDisposable
             else if (closing is not null && transaction == closing.Transaction)
             {
                 // The 421 answered this transaction's own command: a refusal, or, before its end was written, a lost connection.
-                var error = SmtpErrorMapper.Map(closing.Reply, state.DataWritten ? SmtpPhase.Data : SmtpPhase.Envelope, Endpoint, _session, _session.Info, state);
+                var error = SmtpErrorMapper.Map(closing.Reply, SmtpPhase.Envelope, Endpoint, _session, _session.Info, state);
                 ReturnOrFail(transaction, error, lost: !state.FinalWritten && SmtpSession.IsConnectionLost(closing.Reply));
             }
             else
             {
                 // Someone else's failure (a 421, a refused RSET, a cancellation): for this transaction the connection was simply lost.
                 var lost = closing is not null || cancelled is not null || cause is SmtpCommandException ? new IOException("The server closed the connection.", cause) : cause;
-                var error = SmtpErrorMapper.Map(lost, state.DataWritten ? SmtpPhase.Data : SmtpPhase.Envelope, Endpoint, _session, _session.Info, state);
+                var error = SmtpErrorMapper.Map(lost, SmtpPhase.Envelope, Endpoint, _session, _session.Info, state);
                 ReturnOrFail(transaction, error, lost: !state.FinalWritten && SmtpSession.IsConnectionLost(lost));
             }
         }
@@ -771,7 +772,7 @@ internal sealed class TransactionPipeline : ICancellationSink, IDisposable
     private readonly record struct Expected(Kind Kind, SmtpTransaction? Transaction);
 
     /// <summary>A transaction was cancelled after 354: the connection is dropped so that no message follows.</summary>
-    internal sealed class TransactionCancelledException(SmtpTransaction transaction) : Exception("The send was cancelled after the server asked for the message.")
+    private sealed class TransactionCancelledException(SmtpTransaction transaction) : Exception("The send was cancelled after the server asked for the message.")
     {
         public SmtpTransaction Transaction { get; } = transaction;
     }
@@ -783,19 +784,4 @@ internal sealed class TransactionPipeline : ICancellationSink, IDisposable
 
         public SmtpCommandException Reply { get; } = reply;
     }
-}
-
-/// <summary>
-/// Remembers the servers (host:port) that refused a pipelined <c>BDAT</c>, so <c>pipelining=aggressive</c> falls back to
-/// <c>on</c> for them. One per service container; kept for the life of the process.
-/// </summary>
-internal sealed class PipeliningHistory
-{
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _refused = new(StringComparer.OrdinalIgnoreCase);
-
-    public void MarkRefusesPipelinedBdat(string host, int port) => _refused.TryAdd(Key(host, port), true);
-
-    public bool RefusesPipelinedBdat(string host, int port) => !_refused.IsEmpty && _refused.ContainsKey(Key(host, port));
-
-    private static string Key(string host, int port) => FormattableString.Invariant($"{host}:{port}");
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using MailKit.Net.Smtp;
+using MailSender.Internal;
 using MailSender.Smtp.Protocol;
 using MimeKit;
 
@@ -52,6 +53,7 @@ public class SmtpContentTests
 
         Assert.NotEqual(SmtpContent.BodyType.BinaryMime, content.Body);
         Assert.False(content.NeedsBdat);
+        Assert.DoesNotContain("Content-Transfer-Encoding: binary", Text(content), StringComparison.OrdinalIgnoreCase);
     }
 
     [Theory]
@@ -106,11 +108,8 @@ public class SmtpContentTests
 
         using var content = SmtpContent.Create(message, Envelope(), Plain, forData: true);
 
-        var options = FormatOptions.Default.Clone();
-        options.NewLineFormat = NewLineFormat.Dos;
-        options.HiddenHeaders.Add(HeaderId.Bcc);
         using var expected = new MemoryStream();
-        message.WriteTo(options, expected);
+        message.WriteTo(WireFormat.Options, expected);
         Assert.True(content.Length > 300_000);
         Assert.True(expected.ToArray().AsSpan().SequenceEqual(content.Bytes.Span));
     }

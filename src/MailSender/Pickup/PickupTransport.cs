@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using MailSender.Diagnostics;
 using MailSender.Internal;
+using MailSender.Sending;
 using MimeKit;
 
 namespace MailSender.Pickup;
@@ -10,8 +11,11 @@ namespace MailSender.Pickup;
 /// Writes each message as one <c>.eml</c> file in a folder, atomically: a temporary file in the same folder
 /// is written, flushed to disk, then renamed, so a reader never sees a partial message.
 /// </summary>
-internal sealed class PickupTransport : IVerifiableEmailTransport
+internal sealed class PickupTransport : IVerifiableEmailTransport, IReportsFinalWrite
 {
+    /// <inheritdoc/>
+    public bool ReportsFinalWrite => true;
+
     private readonly string _folder;
     private readonly bool _writeEnvelope;
     private readonly TimeProvider _timeProvider;
@@ -95,6 +99,11 @@ internal sealed class PickupTransport : IVerifiableEmailTransport
                 }
 
                 size = file.CanSeek ? file.Position : 0;
+            }
+
+            if (DeliveryCheckpoint.Current is { } checkpoint)
+            {
+                await checkpoint.ReachAsync(cancellationToken).ConfigureAwait(false);
             }
 
             File.Move(temporary, final, overwrite: false);

@@ -51,7 +51,20 @@ internal sealed class DefaultEmailSender : IVerifiableEmailSender, IAsyncDisposa
     /// <summary>Gets a value indicating whether a message refused for some recipients throws (after it was delivered to the others).</summary>
     public bool ThrowOnPartialRejection { get; init; }
 
-    public async Task<SendResult> SendAsync(MimeMessage message, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Gets a value indicating whether every send reaches <see cref="DeliveryCheckpoint"/> before the write that may
+    /// complete it (false for transports that do not report it, such as a user's own).
+    /// </summary>
+    internal bool ReportsFinalWrite => _transport is IReportsFinalWrite { ReportsFinalWrite: true };
+
+    public Task<SendResult> SendAsync(MimeMessage message, CancellationToken cancellationToken = default) =>
+        SendAsync(message, envelope: null, cancellationToken);
+
+    /// <summary>
+    /// Sends <paramref name="message"/> to <paramref name="envelope"/>'s recipients instead of those of its headers (the
+    /// outbox sends a deferred message again to the recipients that do not have it yet).
+    /// </summary>
+    internal async Task<SendResult> SendAsync(MimeMessage message, MailEnvelope? envelope, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
@@ -59,10 +72,15 @@ internal sealed class DefaultEmailSender : IVerifiableEmailSender, IAsyncDisposa
 
         var started = _timeProvider.GetTimestamp();
         using var activity = MailSenderTelemetry.StartSend(_transportKind);
-        MailEnvelope? envelope = null;
+        var given = envelope;
+        envelope = null;
         try
         {
             envelope = MessagePreparer.Prepare(message, _defaultFrom);
+            if (given is not null)
+            {
+                envelope = given;
+            }
 
             // Once per send, after the message is final and before any transport (or retry) writes it.
             _signer?.Sign(message);

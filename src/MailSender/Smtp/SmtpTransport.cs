@@ -19,8 +19,11 @@ namespace MailSender.Smtp;
 /// have been accepted: it is sent again once, transparently, on another connection when that one was stale (it idled in
 /// the pool, or had carried messages before).</para>
 /// </remarks>
-internal sealed class SmtpTransport : IVerifiableEmailTransport, IAsyncDisposable, ITransactionSource, ICancellationSink
+internal sealed class SmtpTransport : IVerifiableEmailTransport, IAsyncDisposable, ITransactionSource, ICancellationSink, Sending.IReportsFinalWrite
 {
+    /// <inheritdoc/>
+    public bool ReportsFinalWrite => true;
+
     private readonly SmtpTransportSettings _settings;
     private readonly SmtpConnector _connector;
     private readonly CertificateValidator _trust;

@@ -133,6 +133,21 @@ internal sealed class SmtpOutput : IDisposable
     }
 
     /// <summary>
+    /// Adds to <paramref name="into"/> the transactions whose message this output ends and whose caller asked for a
+    /// checkpoint not reached yet (<see cref="SmtpTransaction.Checkpoint"/>).
+    /// </summary>
+    public void CollectCheckpoints(List<SmtpTransaction> into)
+    {
+        foreach (var segment in _segments)
+        {
+            if (segment.Final is { Checkpoint: { Reached: false } } ends)
+            {
+                into.Add(ends);
+            }
+        }
+    }
+
+    /// <summary>
     /// Writes everything gathered, in order (neighbouring buffer segments as one write), and empties the output. Before a
     /// write that holds the end of a message, <paramref name="beforeFinalWrite"/> is called: from then on that message may be accepted.
     /// </summary>

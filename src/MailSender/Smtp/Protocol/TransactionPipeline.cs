@@ -37,6 +37,7 @@ internal sealed class TransactionPipeline : ICancellationSink, IDisposable
     private readonly object _gate = new();
     private readonly PipeliningHistory _history;
     private readonly Action<SmtpTransaction> _onFinalWrite;
+    private readonly List<SmtpTransaction> _checkpoints = [];
     private ITransactionSource _source = null!;
     private SmtpTransaction? _abortedFor;
     private bool _pipelined;
@@ -84,6 +85,7 @@ internal sealed class TransactionPipeline : ICancellationSink, IDisposable
                 Plan();
                 if (!_output.IsEmpty)
                 {
+                    await ReachCheckpointsAsync().ConfigureAwait(false);
                     await _output.FlushAsync(_session.Wire, _onFinalWrite).ConfigureAwait(false);
                 }
 
@@ -158,6 +160,28 @@ internal sealed class TransactionPipeline : ICancellationSink, IDisposable
         var last = _decided[^1];
         _decided.Clear();
         return last;
+    }
+
+    /// <summary>
+    /// Lets the callers that asked for it (the outbox) record that their message may be delivered from now on, before the
+    /// write that may complete it. All of one write's checkpoints run together, so a durable store can commit them at once.
+    /// A checkpoint that fails stops its message like a cancellation: the connection is dropped before the end is written.
+    /// </summary>
+    private async ValueTask ReachCheckpointsAsync()
+    {
+        _checkpoints.Clear();
+        _output.CollectCheckpoints(_checkpoints);
+        foreach (var transaction in _checkpoints)
+        {
+            try
+            {
+                await transaction.Checkpoint!.ReachAsync(transaction.CancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                throw new TransactionCancelledException(transaction, ex);
+            }
+        }
     }
 
     /// <summary>
@@ -678,6 +702,13 @@ internal sealed class TransactionPipeline : ICancellationSink, IDisposable
             {
                 _decided.Add(transaction);
             }
+            else if (transaction == cancelled && exception is TransactionCancelledException { InnerException: { } checkpointFailure })
+            {
+                Decide(transaction, new EmailSendException(EmailErrorKind.StorageFailed, "The message was not sent: the delivery could not be recorded before its end was written (" + checkpointFailure.Message + ").", checkpointFailure)
+                {
+                    Transport = transaction.Transport,
+                });
+            }
             else if (transaction == cancelled || (transaction.CancelRequested && !state.FinalWritten))
             {
                 Decide(transaction, Cancelled(transaction));
@@ -772,7 +803,8 @@ internal sealed class TransactionPipeline : ICancellationSink, IDisposable
     private readonly record struct Expected(Kind Kind, SmtpTransaction? Transaction);
 
     /// <summary>A transaction was cancelled after 354: the connection is dropped so that no message follows.</summary>
-    private sealed class TransactionCancelledException(SmtpTransaction transaction) : Exception("The send was cancelled after the server asked for the message.")
+    private sealed class TransactionCancelledException(SmtpTransaction transaction, Exception? checkpointFailure = null)
+        : Exception("The send was cancelled after the server asked for the message.", checkpointFailure)
     {
         public SmtpTransaction Transaction { get; } = transaction;
     }

@@ -1,0 +1,102 @@
+using MailSender;
+using MailSender.Outbox;
+using MailSender.DependencyInjection;
+using MailSender.Outbox.Delivery;
+using MailSender.Outbox.DependencyInjection;
+using MailSender.Outbox.Diagnostics;
+using MailSender.Outbox.Sqlite;
+using MailSender.Outbox.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the outbox: <c>services.AddMailSender(...).AddOutbox(...)</c>.</summary>
+public static class OutboxServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds <see cref="IEmailOutbox"/> with an SQLite store by default, delivered by the sender <paramref name="builder"/>
+    /// registered (unless a message names another), and the worker that delivers it as a hosted service.
+    /// </summary>
+    /// <param name="builder">The sender that delivers by default.</param>
+    /// <returns>A builder to add other stores (<c>.AddPostgreSql()</c> from MailSender.Outbox.PostgreSql).</returns>
+    public static IOutboxBuilder AddOutbox(this IMailSenderBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return AddCore(builder);
+    }
+
+    /// <summary>Adds the outbox with options set by <paramref name="configure"/>.</summary>
+    /// <param name="builder">The sender that delivers by default.</param>
+    /// <param name="configure">Sets the options (the store defaults to <c>sqlite:mailsender-outbox.db</c>).</param>
+    /// <returns>A builder to add other stores.</returns>
+    public static IOutboxBuilder AddOutbox(this IMailSenderBuilder builder, Action<OutboxOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        var outbox = AddCore(builder);
+        builder.Services.Configure(configure);
+        return outbox;
+    }
+
+    /// <summary>Adds the outbox with options bound from <paramref name="configuration"/> (usually the section <c>MailSender:Outbox</c>).</summary>
+    /// <param name="builder">The sender that delivers by default.</param>
+    /// <param name="configuration">The section to bind; unknown keys are errors.</param>
+    /// <returns>A builder to add other stores.</returns>
+    public static IOutboxBuilder AddOutbox(this IMailSenderBuilder builder, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configuration);
+        var outbox = AddCore(builder);
+        builder.Services.AddOptions<OutboxOptions>().Bind(configuration, binder => binder.ErrorOnUnknownConfiguration = true);
+        return outbox;
+    }
+
+    private static OutboxBuilder AddCore(IMailSenderBuilder builder)
+    {
+        var services = builder.Services;
+        if (services.Any(d => d.ServiceType == typeof(OutboxRuntime)))
+        {
+            throw new InvalidOperationException("AddOutbox was called twice: an application has one outbox (name the sender per message with OutboxEnqueueOptions.SenderName).");
+        }
+
+        services.AddOptions<OutboxOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OutboxOptions>, OutboxOptionsValidation>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IOutboxStoreProvider, SqliteStoreProvider>());
+        services.TryAddSingleton(TimeProvider.System);
+        var defaultSender = builder.Name;
+        services.AddSingleton(provider =>
+        {
+            var options = provider.GetRequiredService<IOptions<OutboxOptions>>().Value;
+            var time = provider.GetRequiredService<TimeProvider>();
+            var store = StoreLocation.Open(options.Store, provider.GetServices<IOutboxStoreProvider>(), options, time);
+            return new OutboxRuntime(store, options, defaultSender, time, new OutboxTelemetry(provider.GetService<System.Diagnostics.Metrics.IMeterFactory>(), provider.GetService<ILoggerFactory>()));
+        });
+        services.AddSingleton<IEmailOutbox>(provider => new EmailOutbox(
+            provider.GetRequiredService<OutboxRuntime>(),
+            provider.GetRequiredService<IOptionsMonitor<MailSenderOptions>>(),
+            provider.GetServices<MailSenderRegistration>().Select(r => r.Name)));
+        services.AddSingleton<OutboxWorker>();
+        services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<OutboxWorker>());
+
+        // QueueSends: IEmailSender enqueues (decided when it is first resolved, from the options).
+        var unnamed = services.LastOrDefault(d => d.ServiceType == typeof(IEmailSender) && d.ServiceKey is null);
+        if (unnamed is not null)
+        {
+            services.Remove(unnamed);
+            services.AddSingleton<IEmailSender>(provider => provider.GetRequiredService<IOptions<OutboxOptions>>().Value.QueueSends
+                ? new OutboxEmailSender(provider.GetRequiredService<IEmailOutbox>(), provider.GetRequiredService<OutboxRuntime>())
+                : provider.GetRequiredService<IEmailSenderFactory>().GetSender(Options.Options.DefaultName));
+        }
+
+        return new OutboxBuilder(services);
+    }
+
+    private sealed class OutboxBuilder(IServiceCollection services) : IOutboxBuilder
+    {
+        public IServiceCollection Services { get; } = services;
+    }
+}

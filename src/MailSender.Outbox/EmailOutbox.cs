@@ -29,6 +29,7 @@ internal sealed class EmailOutbox : IEmailOutbox
     public async Task<Guid> EnqueueAsync(MimeMessage message, OutboxEnqueueOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
+        _runtime.ThrowIfClosed();
         options ??= new OutboxEnqueueOptions();
         var senderName = options.SenderName ?? _runtime.DefaultSenderName;
         if (!_senderNames.Contains(senderName))

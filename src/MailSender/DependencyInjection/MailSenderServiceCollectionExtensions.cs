@@ -63,7 +63,7 @@ public static class MailSenderServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var builder = AddCore(services, name);
-        services.AddOptions<MailSenderOptions>(name).Bind(configuration, binder => binder.ErrorOnUnknownConfiguration = true);
+        services.AddOptions<MailSenderOptions>(name).Bind(new CompanionSections(configuration), binder => binder.ErrorOnUnknownConfiguration = true);
         return builder;
     }
 

@@ -1,3 +1,5 @@
+using MailSender.Outbox;
+
 namespace MailSender.Samples.MinimalApi;
 
 /// <summary>What the endpoints do with a send request and its outcome.</summary>
@@ -28,6 +30,20 @@ internal static partial class MailEndpoints
                 title: "The e-mail could not be sent.",
                 statusCode: StatusCodes.Status502BadGateway,
                 extensions: new Dictionary<string, object?> { ["kind"] = e.Kind.ToString(), ["isTransient"] = e.IsTransient });
+        }
+    }
+
+    /// <summary>Enqueues the message: 202 with the outbox id once it is committed; bad input is a 400 as for a send.</summary>
+    public static async Task<IResult> EnqueueAsync(IEmailOutbox outbox, SendRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var id = await outbox.EnqueueAsync(request.To, request.Subject, request.Text, request.Html, options: null, cancellationToken);
+            return Results.Accepted($"/outbox/{id}", new { id, state = "queued" });
+        }
+        catch (EmailSendException e) when (e.Kind == EmailErrorKind.InvalidMessage)
+        {
+            return Results.Problem(title: e.Message, detail: e.Hint, statusCode: StatusCodes.Status400BadRequest, extensions: new Dictionary<string, object?> { ["kind"] = e.Kind.ToString() });
         }
     }
 

@@ -164,6 +164,71 @@ public sealed class MinimalApiSampleTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task PostSend_WithQueueSendsOn_IsQueued_ThenTheWorkerDeliversIt()
+    {
+        // One line of configuration points the existing /send (an IEmailSender caller) at the outbox.
+        var folder = Directory.CreateTempSubdirectory("mailsender-sample-");
+        try
+        {
+            var factory = _factory.WithWebHostBuilder(b => b
+                .UseSetting("MailSender:Outbox:Store", "sqlite:" + Path.Combine(folder.FullName, "outbox.db"))
+                .UseSetting("MailSender:Outbox:QueueSends", "true")
+                .UseSetting("MailSender:Outbox:PollInterval", "00:00:00.100")
+                .ConfigureTestServices(services => services.AddInMemoryEmailTransport()));
+            _derived.Add(factory);
+            using var client = factory.CreateClient();
+            var mail = factory.Services.GetRequiredService<InMemoryEmailTransport>();
+
+            using var response = await client.PostAsJsonAsync("/send", new { to = "ann@example.com", subject = "Queued", text = "x" });
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            Assert.Equal("outbox:sqlite", body.RootElement.GetProperty("transport").GetString());
+            Assert.Equal(0, body.RootElement.GetProperty("acceptedRecipients").GetArrayLength());
+            await Eventually.TrueAsync(() => mail.SentMessages.Count == 1, "the worker delivered the queued message");
+            Assert.Equal("Queued", mail.ShouldHaveSent().Subject);
+        }
+        finally
+        {
+            SqliteClearPools();
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task PostEnqueue_Returns202WithTheId_AndGetOutboxSaysWhereItStands()
+    {
+        var folder = Directory.CreateTempSubdirectory("mailsender-sample-");
+        try
+        {
+            var factory = _factory.WithWebHostBuilder(b => b
+                .UseSetting("MailSender:Outbox:Store", "sqlite:" + Path.Combine(folder.FullName, "outbox.db"))
+                .UseSetting("MailSender:Outbox:PollInterval", "00:00:00.100")
+                .ConfigureTestServices(services => services.AddInMemoryEmailTransport()));
+            _derived.Add(factory);
+            using var client = factory.CreateClient();
+            var mail = factory.Services.GetRequiredService<InMemoryEmailTransport>();
+
+            using var response = await client.PostAsJsonAsync("/enqueue", new { to = "ann@example.com", subject = "Later", text = "x" });
+            using var bad = await client.PostAsJsonAsync("/enqueue", new { to = "not an address", subject = "Later", text = "x" });
+
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+            using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            var id = body.RootElement.GetProperty("id").GetGuid();
+            Assert.Equal($"/outbox/{id}", response.Headers.Location?.ToString());
+            await Eventually.TrueAsync(() => mail.SentMessages.Count == 1, "the worker delivered the enqueued message");
+            using var state = JsonDocument.Parse(await client.GetStringAsync($"/outbox/{id}"));
+            Assert.Equal("Sent", state.RootElement.GetProperty("state").GetString());
+        }
+        finally
+        {
+            SqliteClearPools();
+            folder.Delete(recursive: true);
+        }
+    }
+
     public void Dispose()
     {
         foreach (var factory in _derived)
@@ -180,6 +245,9 @@ public sealed class MinimalApiSampleTests : IDisposable
         _derived.Add(factory);
         return (factory.CreateClient(), factory.Services.GetRequiredService<InMemoryEmailTransport>());
     }
+
+    // Pooled SQLite connections keep the file open; the folder is deleted afterwards.
+    private static void SqliteClearPools() => Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
 
     private sealed record LogEntry(LogLevel Level, string Message, Exception? Exception);
 

@@ -7,11 +7,11 @@ namespace MailSender.Outbox;
 /// so (no recipient has it yet: <see cref="SendResult.AcceptedRecipients"/> is empty, <see cref="SendResult.ServerResponse"/>
 /// is "queued as ID", <see cref="SendResult.Transport"/> is "outbox:sqlite" or "outbox:postgres").
 /// </summary>
-internal sealed class OutboxEmailSender(IEmailOutbox outbox, OutboxRuntime runtime) : IEmailSender
+internal sealed class OutboxEmailSender(IEmailOutbox outbox, OutboxRuntime runtime, string senderName) : IEmailSender
 {
     public async Task<SendResult> SendAsync(MimeMessage message, CancellationToken cancellationToken = default)
     {
-        var id = await outbox.EnqueueAsync(message, options: null, cancellationToken).ConfigureAwait(false);
+        var id = await outbox.EnqueueAsync(message, new OutboxEnqueueOptions { SenderName = senderName }, cancellationToken).ConfigureAwait(false);
         return new SendResult
         {
             MessageId = message.MessageId ?? string.Empty,

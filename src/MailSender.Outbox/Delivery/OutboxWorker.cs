@@ -1,3 +1,4 @@
+using MailSender.DependencyInjection;
 using MailSender.Outbox.Diagnostics;
 using MailSender.Outbox.Storage;
 using MailSender.Sending;
@@ -25,14 +26,17 @@ internal sealed class OutboxWorker : BackgroundService
     private static readonly TimeSpan StatisticsInterval = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan PurgeInterval = TimeSpan.FromMinutes(10);
     private readonly OutboxRuntime _runtime;
-    private readonly IEmailSenderFactory _senders;
+    private readonly EmailSenderFactory _senders;
     private readonly IOptionsMonitor<MailSenderOptions> _senderOptions;
     private readonly AttemptJudge _judge;
     private readonly Dictionary<Guid, Delivery> _inFlight = [];
     private readonly WakeSignal _slotFreed = new();
     private readonly CancellationTokenSource _abort = new();
 
-    public OutboxWorker(OutboxRuntime runtime, IEmailSenderFactory senders, IOptionsMonitor<MailSenderOptions> senderOptions)
+    /// <param name="runtime">The store, options and clock.</param>
+    /// <param name="senders">MailSender's own factory (not <see cref="IEmailSenderFactory"/>, which enqueues when <see cref="OutboxOptions.QueueSends"/> is on).</param>
+    /// <param name="senderOptions">The senders' options, for their rate limits.</param>
+    public OutboxWorker(OutboxRuntime runtime, EmailSenderFactory senders, IOptionsMonitor<MailSenderOptions> senderOptions)
     {
         _runtime = runtime;
         _senders = senders;

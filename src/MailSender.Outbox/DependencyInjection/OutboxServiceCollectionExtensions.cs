@@ -82,17 +82,28 @@ public static class OutboxServiceCollectionExtensions
         services.AddSingleton<OutboxWorker>();
         services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<OutboxWorker>());
 
-        // QueueSends: IEmailSender enqueues (decided when it is first resolved, from the options).
-        var unnamed = services.LastOrDefault(d => d.ServiceType == typeof(IEmailSender) && d.ServiceKey is null);
-        if (unnamed is not null)
+        // QueueSends: every IEmailSender the application gets (the default one, keyed ones, IEmailSenderFactory's, so the
+        // Identity adapter too) enqueues, decided from the options when first resolved. The worker delivers through
+        // MailSender's own factory, resolved by its concrete type, so its sends are never queued again.
+        services.TryAddSingleton<EmailSenderFactory>();
+        var factory = services.LastOrDefault(d => d.ServiceType == typeof(IEmailSenderFactory) && d.ServiceKey is null);
+        if (factory is { ImplementationType: { } type } && type == typeof(EmailSenderFactory))
         {
-            services.Remove(unnamed);
-            services.AddSingleton<IEmailSender>(provider => provider.GetRequiredService<IOptions<OutboxOptions>>().Value.QueueSends
-                ? new OutboxEmailSender(provider.GetRequiredService<IEmailOutbox>(), provider.GetRequiredService<OutboxRuntime>())
-                : provider.GetRequiredService<IEmailSenderFactory>().GetSender(Options.Options.DefaultName));
+            services.Remove(factory);
+            services.AddSingleton<IEmailSenderFactory>(provider => provider.GetRequiredService<IOptions<OutboxOptions>>().Value.QueueSends
+                ? new QueueingSenderFactory(provider.GetRequiredService<IEmailOutbox>(), provider.GetRequiredService<OutboxRuntime>())
+                : provider.GetRequiredService<EmailSenderFactory>());
         }
 
         return new OutboxBuilder(services);
+    }
+
+    /// <summary>With <see cref="OutboxOptions.QueueSends"/>: each named sender enqueues for itself.</summary>
+    private sealed class QueueingSenderFactory(IEmailOutbox outbox, OutboxRuntime runtime) : IEmailSenderFactory
+    {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, OutboxEmailSender> _senders = new(StringComparer.Ordinal);
+
+        public IEmailSender GetSender(string name) => _senders.GetOrAdd(name, n => new OutboxEmailSender(outbox, runtime, n));
     }
 
     private sealed class OutboxBuilder(IServiceCollection services) : IOutboxBuilder

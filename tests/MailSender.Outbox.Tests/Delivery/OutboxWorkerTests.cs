@@ -354,6 +354,24 @@ public sealed class OutboxWorkerTests : IDisposable
     }
 
     [Fact]
+    public async Task QueueSends_AppliesToNamedSendersAndTheFactory_AsTheIdentityAdapterUsesIt()
+    {
+        await using var main = await InProcessSmtpServer.StartAsync();
+        await using var marketing = await InProcessSmtpServer.StartAsync();
+        await using var host = Host($"smtp://127.0.0.1:{main.Port}", services => services.AddMailSender("marketing", o => o.Transport = $"smtp://127.0.0.1:{marketing.Port}"), o => o.QueueSends = true);
+
+        var viaFactory = await host.Provider.GetRequiredService<IEmailSenderFactory>().GetSender("marketing").SendAsync(TestMessages.WithSubject("news"));
+        var viaKey = await host.Provider.GetRequiredKeyedService<IEmailSender>("marketing").SendAsync(TestMessages.WithSubject("more news"));
+
+        Assert.Equal("outbox:sqlite", viaFactory.Transport);
+        Assert.Equal("outbox:sqlite", viaKey.Transport);
+        Assert.Empty(marketing.Messages);
+        await host.RunUntilEmptyAsync();
+        Assert.Equal(["more news", "news"], marketing.Messages.Select(m => m.Parse().Subject).Order());
+        Assert.Empty(main.Messages);
+    }
+
+    [Fact]
     public async Task Delivery_ContinuesTheTraceOfTheEnqueuingRequest()
     {
         await using var server = await InProcessSmtpServer.StartAsync();

@@ -2,10 +2,11 @@
 # Packs every package (each project in the solution or under src/ whose IsPackable is true; it fails if one lies outside
 # src/) into a temporary folder and installs them the way a user does:
 #  1. checks each .nupkg/.snupkg (README, MIT licence, repository, XML docs, symbols, SourceLink);
-#  2. a fresh `dotnet new console` project takes MailSender, MailSender.Testing, MailSender.AspNetCore.Identity and
-#     MailSender.HealthChecks from that folder only (package source mapping), sends a message with the pickup transport
-#     (the .eml file must exist), runs the health check and sends an Identity confirmation mail through the in-memory
-#     transport;
+#  2. a fresh `dotnet new console` project takes MailSender, MailSender.Testing, MailSender.AspNetCore.Identity,
+#     MailSender.HealthChecks and MailSender.Outbox from that folder only (package source mapping), sends a message
+#     with the pickup transport (the .eml file must exist), runs the health check, sends an Identity confirmation mail
+#     through the in-memory transport, and enqueues into an SQLite outbox (the native SQLite library comes with the
+#     package) whose worker delivers to the pickup folder;
 #  3. an ASP.NET Core 8 app (net8.0) takes MailSender and MailSender.HealthChecks and must keep the 8.0 versions of
 #     Microsoft.Extensions (none is upgraded to 9 or 10); published self-contained, it sends on .NET 8 itself;
 #  4. a trimmed app and a Native AOT app (net10.0) bind MailSender's options with AddMailSender(IConfiguration), send a
@@ -98,7 +99,7 @@ consumer="$work/consumer"
 new_consumer "$consumer"
 cd "$consumer"
 dotnet new console --name Consumer --output . --no-restore >/dev/null || fail "dotnet new console"
-for package in MailSender MailSender.Testing MailSender.AspNetCore.Identity MailSender.HealthChecks; do
+for package in MailSender MailSender.Testing MailSender.AspNetCore.Identity MailSender.HealthChecks MailSender.Outbox; do
   dotnet add package "$package" --version "$version" >/dev/null || fail "dotnet add package $package $version"
 done
 for package in Microsoft.Extensions.DependencyInjection Microsoft.Extensions.Logging; do
@@ -107,10 +108,12 @@ done
 cat > Program.cs <<'CS'
 using MailSender;
 using MailSender.AspNetCore.Identity;
+using MailSender.Outbox;
 using MailSender.Testing;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
 
 // MailSender and MailSender.HealthChecks: check the pickup folder, send, and print the file written.
 var services = new ServiceCollection().AddLogging();
@@ -132,6 +135,45 @@ await using (var provider = services.BuildServiceProvider())
     Console.WriteLine(result.FilePath);
 }
 
+// MailSender.Outbox: enqueue into an SQLite outbox (the native SQLite library comes with the package), then let its
+// worker (a hosted service) deliver the message to the pickup folder.
+var outboxServices = new ServiceCollection().AddLogging();
+outboxServices.AddMailSender(options =>
+{
+    options.Transport = $"pickup:{args[0]}/from-outbox";
+    options.DefaultFrom = "Consumer <consumer@example.com>";
+}).AddOutbox(options =>
+{
+    options.Store = $"sqlite:{args[0]}/outbox.db";
+    options.PollInterval = TimeSpan.FromMilliseconds(100);
+});
+await using (var provider = outboxServices.BuildServiceProvider())
+{
+    var outbox = provider.GetRequiredService<IEmailOutbox>();
+    var id = await outbox.EnqueueAsync("ann@example.com", "Outbox package test", "Delivered by the outbox worker.");
+    var workers = provider.GetServices<IHostedService>().ToList();
+    foreach (var worker in workers)
+    {
+        await worker.StartAsync(default);
+    }
+
+    var deadline = DateTime.UtcNow.AddSeconds(30);
+    while ((await outbox.GetAsync(id))?.State != OutboxState.Sent)
+    {
+        if (DateTime.UtcNow > deadline)
+        {
+            throw new InvalidOperationException($"The outbox did not deliver {id}: {(await outbox.GetAsync(id))?.LastError}");
+        }
+
+        await Task.Delay(100);
+    }
+
+    foreach (var worker in workers)
+    {
+        await worker.StopAsync(default);
+    }
+}
+
 // MailSender.Testing and MailSender.AspNetCore.Identity: Identity's confirmation mail, recorded in memory.
 var identity = new ServiceCollection();
 identity.AddMailSender(options => options.DefaultFrom = "Accounts <accounts@example.com>").AddIdentityEmailSender<IdentityUser>();
@@ -149,7 +191,7 @@ await using (var provider = identity.BuildServiceProvider())
 }
 CS
 dotnet build -c Release -nologo -v:q >/dev/null || fail "dotnet build of the console project"
-for package in MailSender MailSender.Testing MailSender.AspNetCore.Identity MailSender.HealthChecks; do
+for package in MailSender MailSender.Testing MailSender.AspNetCore.Identity MailSender.HealthChecks MailSender.Outbox; do
   lower=$(echo "$package" | tr '[:upper:]' '[:lower:]')
   grep -q "\"$package/$version\"" obj/project.assets.json || fail "the console project did not resolve $package $version"
   grep -q "\"source\": \"$feed\"" "$work/packages/$lower/$version/.nupkg.metadata" || fail "$package did not come from $feed"
@@ -158,6 +200,8 @@ written=$(dotnet run -c Release --no-build -- "$work/outbox") || fail "the conso
 [ -f "$written" ] || fail "the console project reported '$written', which is not a file"
 grep -q '^Subject: Package test' "$written" || fail "$written has no 'Subject: Package test'"
 echo "sent: $written"
+grep -lq '^Subject: Outbox package test' "$work/outbox/from-outbox/"*.eml || fail "the outbox did not deliver to $work/outbox/from-outbox"
+echo "delivered through the outbox: $(ls "$work/outbox/from-outbox/"*.eml)"
 
 echo "== packaging: an ASP.NET Core 8 app keeps Microsoft.Extensions 8.0"
 # The net8.0 build of every package depends on the 8.0 line of Microsoft.Extensions (Directory.Packages.props), so

@@ -1,4 +1,5 @@
 using MailSender.DependencyInjection;
+using MailSender.Internal;
 using MailSender.Outbox.Diagnostics;
 using MailSender.Outbox.Storage;
 using MailSender.Sending;

@@ -17,7 +17,7 @@ namespace MailSender.Failover;
 /// With resilience enabled, each transport has a circuit breaker of its own: a transport whose circuit is open is
 /// skipped without being tried, so one broken endpoint neither slows every message down nor blocks the others.
 /// </remarks>
-internal sealed class FailoverTransport : IVerifiableEmailTransport, IAsyncDisposable, Sending.IReportsFinalWrite
+internal sealed class FailoverTransport : IVerifiableEmailTransport, IAsyncDisposable, Internal.IReportsFinalWrite
 {
     private readonly Member[] _members;
     private readonly bool _roundRobin;
@@ -40,7 +40,7 @@ internal sealed class FailoverTransport : IVerifiableEmailTransport, IAsyncDispo
     public string Name { get; }
 
     /// <inheritdoc/>
-    public bool ReportsFinalWrite => Array.TrueForAll(_members, m => m.Transport is Sending.IReportsFinalWrite { ReportsFinalWrite: true });
+    public bool ReportsFinalWrite => Array.TrueForAll(_members, m => m.Transport is Internal.IReportsFinalWrite { ReportsFinalWrite: true });
 
     public async Task<SendResult> SendAsync(MimeMessage message, MailEnvelope envelope, CancellationToken cancellationToken = default)
     {

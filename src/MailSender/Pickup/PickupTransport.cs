@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using MailSender.Diagnostics;
 using MailSender.Internal;
-using MailSender.Sending;
 using MimeKit;
 
 namespace MailSender.Pickup;

@@ -11,7 +11,7 @@ namespace MailSender.Resilience;
 /// Runs each send through the sender's Polly pipeline (<see cref="EmailResiliencePipeline"/>) and retries only what cannot
 /// duplicate a message: recipients deferred with a 4xx reply are retried alone, with a narrowed envelope.
 /// </summary>
-internal sealed class ResilientTransport : IEmailTransport, IAsyncDisposable, Sending.IReportsFinalWrite
+internal sealed class ResilientTransport : IEmailTransport, IAsyncDisposable, Internal.IReportsFinalWrite
 {
     private readonly IEmailTransport _inner;
     private readonly bool _ownsInner;
@@ -30,7 +30,7 @@ internal sealed class ResilientTransport : IEmailTransport, IAsyncDisposable, Se
     public string Name => _inner.Name;
 
     /// <inheritdoc/>
-    public bool ReportsFinalWrite => _inner is Sending.IReportsFinalWrite { ReportsFinalWrite: true };
+    public bool ReportsFinalWrite => _inner is Internal.IReportsFinalWrite { ReportsFinalWrite: true };
 
     public async Task<SendResult> SendAsync(MimeMessage message, MailEnvelope envelope, CancellationToken cancellationToken = default)
     {

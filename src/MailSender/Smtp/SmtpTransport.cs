@@ -19,7 +19,7 @@ namespace MailSender.Smtp;
 /// have been accepted: it is sent again once, transparently, on another connection when that one was stale (it idled in
 /// the pool, or had carried messages before).</para>
 /// </remarks>
-internal sealed class SmtpTransport : IVerifiableEmailTransport, IAsyncDisposable, ITransactionSource, ICancellationSink, Sending.IReportsFinalWrite
+internal sealed class SmtpTransport : IVerifiableEmailTransport, IAsyncDisposable, ITransactionSource, ICancellationSink, Internal.IReportsFinalWrite
 {
     /// <inheritdoc/>
     public bool ReportsFinalWrite => true;

@@ -16,7 +16,7 @@ namespace MailSender.Smtp.Direct;
 /// at a time. The per-domain results are merged into one <see cref="SendResult"/>; a domain that fails puts its recipients in
 /// <see cref="SendResult.RejectedRecipients"/>, and only when every domain fails is an <see cref="EmailSendException"/> thrown.
 /// </remarks>
-internal sealed class DirectTransport : IEmailTransport, IAsyncDisposable, Sending.IReportsFinalWrite
+internal sealed class DirectTransport : IEmailTransport, IAsyncDisposable, Internal.IReportsFinalWrite
 {
     /// <inheritdoc/>
     public bool ReportsFinalWrite => true;

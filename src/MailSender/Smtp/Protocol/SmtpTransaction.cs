@@ -33,11 +33,11 @@ internal sealed class SmtpTransaction
         CancellationToken = cancellationToken;
 
         // Captured here, in the caller's context: the connection loop that writes the message may run in another caller's.
-        Checkpoint = Sending.DeliveryCheckpoint.Current;
+        Checkpoint = Internal.DeliveryCheckpoint.Current;
     }
 
     /// <summary>Gets the caller's checkpoint, reached before the write that may complete the message (null when nobody asked).</summary>
-    public Sending.DeliveryCheckpoint? Checkpoint { get; }
+    public Internal.DeliveryCheckpoint? Checkpoint { get; }
 
     public MimeMessage Message { get; }
 

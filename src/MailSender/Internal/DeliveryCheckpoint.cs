@@ -1,4 +1,4 @@
-namespace MailSender.Sending;
+namespace MailSender.Internal;
 
 /// <summary>
 /// The moment of a send after which the message may have been delivered: just before the write that ends it (the final

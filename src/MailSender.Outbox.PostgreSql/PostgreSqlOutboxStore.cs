@@ -819,13 +819,13 @@ internal sealed class PostgreSqlOutboxStore : IOutboxStore
             return new EmailSendException(EmailErrorKind.StorageFailed, $"Could not {what} in the outbox {Description}: {ex.Message}", ex);
         }
 
-        // Unreachable, or the connection broke or timed out: transient, and nothing was committed (a broken connection
-        // rolls back whatever it had begun).
+        // Unreachable, or the connection broke or timed out: transient. Each operation is one transaction, so it is whole
+        // or absent; only a connection lost while the commit's answer was on its way leaves the outcome unknown.
         var detail = Innermost(ex);
         return new EmailSendException(EmailErrorKind.StorageFailed, $"Could not {what} in the outbox {Description}: PostgreSQL at {_endpoint} is unreachable: {detail}", ex)
         {
             IsTransient = true,
-            Hint = $"PostgreSQL at {_endpoint} is unreachable: {detail} Check that it runs and accepts connections from this machine (listen_addresses, pg_hba.conf, firewall); nothing was written, so the call can be repeated.",
+            Hint = $"PostgreSQL at {_endpoint} is unreachable: {detail} Check that it runs and accepts connections from this machine (listen_addresses, pg_hba.conf, firewall). Nothing is half-written; repeat the call later (with an idempotency key, a message is stored once even if the connection broke just after its commit).",
         };
     }
 

@@ -185,10 +185,13 @@ internal sealed class SmtpSession : IPoolableConnection
     /// <summary>Says QUIT (briefly: the server is done with us either way) and closes the connection.</summary>
     public async Task CloseAsync(CancellationToken cancellationToken)
     {
+        // An aborted connection may be inside a message (after a 354, a QUIT would be read as its text and never
+        // answered): it is closed without a word.
+        var quit = !Wire.CancelRequested;
         Wire.BeginOperation(cancellationToken);
         try
         {
-            if (Client.IsConnected)
+            if (quit && Client.IsConnected)
             {
                 await Client.DisconnectAsync(quit: true, CancellationToken.None).ConfigureAwait(false);
             }

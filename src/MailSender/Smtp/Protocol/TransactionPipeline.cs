@@ -179,6 +179,8 @@ internal sealed class TransactionPipeline : ICancellationSink, IDisposable
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
+                // Dropped at once: after a 354 the server reads anything more (a QUIT too) as the message.
+                _session.Wire.Abort();
                 throw new TransactionCancelledException(transaction, ex);
             }
         }

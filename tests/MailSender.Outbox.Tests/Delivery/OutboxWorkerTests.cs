@@ -401,6 +401,51 @@ public sealed class OutboxWorkerTests : IDisposable
     }
 
     [Fact]
+    public async Task Metrics_CountEnqueuesAttemptsAndDeliveryTime_AndTheDepthByState()
+    {
+        await using var server = await InProcessSmtpServer.StartAsync();
+        await using var host = Host($"smtp://127.0.0.1:{server.Port}");
+        var measurements = new System.Collections.Concurrent.ConcurrentBag<(string Instrument, double Value, string? State)>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == "MailSender.Outbox")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => measurements.Add((instrument.Name, value, State(tags))));
+        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) => measurements.Add((instrument.Name, value, State(tags))));
+        listener.Start();
+
+        await host.Outbox.EnqueueAsync(TestMessages.Text());
+        await host.Outbox.EnqueueAsync(TestMessages.Text(), new OutboxEnqueueOptions { NotBefore = DateTimeOffset.UtcNow.AddHours(1) });
+        await host.RunUntilEmptyAsync();
+        listener.RecordObservableInstruments();
+
+        Assert.Equal(2, measurements.Count(m => m.Instrument == "mailsender.outbox.enqueued"));
+        Assert.Contains(measurements, m => m.Instrument == "mailsender.outbox.attempts" && m.State == "sent");
+        Assert.Contains(measurements, m => m.Instrument == "mailsender.outbox.delivery.duration" && m.Value >= 0);
+        Assert.Contains(measurements, m => m.Instrument == "mailsender.outbox.messages" && m.State == "queued" && m.Value >= 1);
+        Assert.Contains(measurements, m => m.Instrument == "mailsender.outbox.oldest_due.age");
+
+        static string? State(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "mailsender.outbox.state")
+                {
+                    return tag.Value as string;
+                }
+            }
+
+            return null;
+        }
+    }
+
+    [Fact]
     public async Task StartUp_FailsClearly_OnAFileThatIsNotADatabase()
     {
         var path = _folder.File("junk.db");

@@ -41,7 +41,7 @@ internal sealed class PostgreSqlOutboxStore : IOutboxStore
             FROM message, unnest(@recipients) WITH ORDINALITY AS t (address, position))
         """;
 
-    private const string Notify = $"SELECT pg_notify('{PostgreSqlSchema.Channel}', '')";
+    private const string Notify = PostgreSqlSchema.Notify;
     private static readonly TimeSpan FirstReconnectDelay = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan LastReconnectDelay = TimeSpan.FromSeconds(5);
 
@@ -322,7 +322,7 @@ internal sealed class PostgreSqlOutboxStore : IOutboxStore
                     FROM unnest(@ids, @leases) AS h (id, lease)
                     WHERE m.id = h.id AND m.lease = h.lease AND m.state = 'sending' AND m.final_write_at IS NULL
                     RETURNING m.id)
-                SELECT pg_notify('{PostgreSqlSchema.Channel}', '') FROM (SELECT 1 FROM released LIMIT 1) AS any_released
+                {Notify} FROM (SELECT 1 FROM released LIMIT 1) AS any_released
                 """, connection);
             command.Parameters.Add(new NpgsqlParameter<Guid[]>("ids", held.Select(h => h.Id).ToArray()));
             command.Parameters.Add(new NpgsqlParameter<Guid[]>("leases", held.Select(h => h.Lease).ToArray()));
@@ -353,7 +353,7 @@ internal sealed class PostgreSqlOutboxStore : IOutboxStore
                 recipients AS (
                     UPDATE mailsender_outbox_recipients r SET state = 'queued', updated_at = @now
                     FROM message WHERE r.message_id = message.id AND r.state IN ('failed', 'uncertain', 'deferred'))
-                SELECT pg_notify('{PostgreSqlSchema.Channel}', '') FROM message
+                {Notify} FROM message
                 """, connection);
             command.Parameters.Add(new NpgsqlParameter<Guid>("id", id));
             command.Parameters.Add(Time("now", now));
@@ -1002,12 +1002,27 @@ internal sealed class PostgreSqlOutboxStore : IOutboxStore
         private async Task<NpgsqlConnection> ConnectAsync(CancellationToken cancellationToken)
         {
             var connection = new NpgsqlConnection(_store._listenConnectionString);
-            connection.Notification += (_, _) => Wake();
+            string? schema = null;
+            connection.Notification += (_, e) =>
+            {
+                if (e.Payload.Length == 0 || string.Equals(e.Payload, schema, StringComparison.Ordinal))
+                {
+                    Wake();
+                }
+            };
             try
             {
                 await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-                await using var command = new NpgsqlCommand($"LISTEN {PostgreSqlSchema.Channel}", connection);
-                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                await using (var command = new NpgsqlCommand(PostgreSqlSchema.CurrentSchema, connection))
+                {
+                    schema = (string?)await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                await using (var command = new NpgsqlCommand(PostgreSqlSchema.Listen, connection))
+                {
+                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
                 return connection;
             }
             catch

@@ -14,6 +14,17 @@ internal static class PostgreSqlSchema
     public const string Channel = "mailsender_outbox";
 
     /// <summary>
+    /// The notification: its payload is the schema of the outbox's tables, because channels are per database and several
+    /// outboxes may share one in different schemas; a listener ignores the others' (and wakes for an empty payload).
+    /// </summary>
+    public const string Notify = $"SELECT pg_notify('{Channel}', coalesce(current_schema(), ''))";
+
+    /// <summary>Gets the schema whose notifications are this outbox's (before <see cref="Listen"/>).</summary>
+    public const string CurrentSchema = "SELECT coalesce(current_schema(), '')";
+
+    public const string Listen = $"LISTEN {Channel}";
+
+    /// <summary>
     /// Serialises the creation between processes that start at once (CREATE TABLE IF NOT EXISTS is not safe against a
     /// concurrent one); the lock is per database and schema and ends with the transaction.
     /// </summary>

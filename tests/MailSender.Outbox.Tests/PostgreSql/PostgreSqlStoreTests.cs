@@ -109,6 +109,25 @@ public sealed class PostgreSqlStoreTests(ITestOutputHelper output) : IAsyncLifet
     }
 
     [SkippableFact]
+    public async Task Listen_IgnoresTheEnqueuesOfAnOutboxInAnotherSchema()
+    {
+        var listening = await StoreAsync();
+        await using var otherSchema = await PostgresServer.Require().CreateSchemaAsync();
+        await using var other = new PostgreSqlOutboxStore(otherSchema.ConnectionString, new OutboxOptions());
+        await other.InitializeAsync(default);
+        using var woken = new SemaphoreSlim(0);
+        var listener = await listening.ListenAsync(() => woken.Release(), default);
+        _cleanup.Push(listener!);
+
+        await other.EnqueueAsync(StoreConformanceTests.Message(T0), null, default);
+
+        // Notifications are per database; the payload names the schema, and the listener wakes for its own only.
+        Assert.False(await woken.WaitAsync(TimeSpan.FromMilliseconds(300)), "Woken by another schema's outbox.");
+        await listening.EnqueueAsync(StoreConformanceTests.Message(T0), null, default);
+        Assert.True(await woken.WaitAsync(TimeSpan.FromSeconds(1)), "Not woken by its own outbox.");
+    }
+
+    [SkippableFact]
     public async Task Listen_InTheApplicationsTransaction_WakesOnlyWhenItCommits()
     {
         var store = await StoreAsync();

@@ -540,7 +540,7 @@ internal sealed class PostgreSqlOutboxStore : IOutboxStore
             _notifications.Reader.TryRead(out _);
             try
             {
-                // No write, so no WAL flush: the notification is delivered as soon as this statement ends.
+                // Its own short transaction (NOTIFY takes a transaction id, so its commit is flushed like any other).
                 await using var command = _dataSource.CreateCommand(Notify);
                 await command.ExecuteNonQueryAsync().ConfigureAwait(false);
             }

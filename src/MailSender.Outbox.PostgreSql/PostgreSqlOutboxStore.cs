@@ -71,6 +71,13 @@ internal sealed class PostgreSqlOutboxStore : IOutboxStore
             builder.MaxAutoPrepare = 32;
         }
 
+        if (!set.Contains("No Reset On Close"))
+        {
+            // The store sets no session state (its LISTEN has a connection of its own), so a pooled connection need
+            // not be reset (DISCARD ALL) each time it goes back: that reset and the re-preparing after it cost 10-15 %.
+            builder.NoResetOnClose = true;
+        }
+
         if (!set.Contains("Enlist"))
         {
             // Not in an ambient TransactionScope: without a DbTransaction, an enqueue is committed when the call returns.

@@ -33,6 +33,7 @@ internal sealed class OutboxWorker : BackgroundService
     private readonly Dictionary<Guid, Delivery> _inFlight = [];
     private readonly WakeSignal _slotFreed = new();
     private readonly CancellationTokenSource _abort = new();
+    private readonly SemaphoreSlim _sendSlots;
 
     /// <param name="runtime">The store, options and clock.</param>
     /// <param name="senders">MailSender's own factory (not <see cref="IEmailSenderFactory"/>, which enqueues when <see cref="OutboxOptions.QueueSends"/> is on).</param>
@@ -43,6 +44,7 @@ internal sealed class OutboxWorker : BackgroundService
         _senders = senders;
         _senderOptions = senderOptions;
         _judge = new AttemptJudge(runtime.Options);
+        _sendSlots = new SemaphoreSlim(runtime.Options.Concurrency, runtime.Options.Concurrency);
     }
 
     /// <summary>Gets what this worker did so far (for the CLI's progress line and summary).</summary>
@@ -74,6 +76,7 @@ internal sealed class OutboxWorker : BackgroundService
     public override void Dispose()
     {
         _abort.Dispose();
+        _sendSlots.Dispose();
         base.Dispose();
     }
 
@@ -104,8 +107,12 @@ internal sealed class OutboxWorker : BackgroundService
                 try
                 {
                     listener ??= await Store.ListenAsync(_runtime.Wake.Set, stopping).ConfigureAwait(false) ?? NoListener.Instance;
-                    var free = Options.Concurrency - InFlightCount;
-                    if (free > 0)
+                    // Claims come in batches (up to twice the send slots held, topped up once half a batch is free), so
+                    // the store sees one claim per several messages, not one per freed slot; held messages wait for a
+                    // slot under their lease.
+                    var held = InFlightCount;
+                    var free = Capacity - held;
+                    if (held == 0 || free >= Math.Max(1, Options.Concurrency / 2))
                     {
                         var wanted = free;
                         if (RateLimit() is { } limit)
@@ -169,7 +176,7 @@ internal sealed class OutboxWorker : BackgroundService
                     listener = listener is NoListener ? null : listener;
                 }
 
-                if (claimedAll && InFlightCount < Options.Concurrency)
+                if (claimedAll && InFlightCount < Capacity)
                 {
                     // More may be due right now.
                     continue;
@@ -209,6 +216,9 @@ internal sealed class OutboxWorker : BackgroundService
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => RunAsync(exitWhenEmpty: false, stoppingToken, CancellationToken.None);
+
+    /// <summary>Gets how many messages the worker holds at most: sending, or claimed and waiting for a send slot.</summary>
+    private int Capacity => Options.Concurrency * 2;
 
     private int InFlightCount
     {
@@ -292,29 +302,33 @@ internal sealed class OutboxWorker : BackgroundService
     private async Task DeliverAsync(Delivery delivery)
     {
         var message = delivery.Message;
-        var time = _runtime.TimeProvider;
         using var activity = OutboxTelemetry.StartDelivery(message);
         var token = delivery.Cancellation.Token;
-        var finalWriteReached = false;
-        AttemptRecord record;
         try
         {
-            record = await SendAsync(message, () => finalWriteReached = true, token).ConfigureAwait(false);
+            await _sendSlots.WaitAsync(token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (IsLeaseLost(ex))
+        catch (OperationCanceledException)
         {
-            OutboxLog.LeaseLost(Logger, message.Id);
-            return;
-        }
-        catch (OperationCanceledException) when (token.IsCancellationRequested && !finalWriteReached)
-        {
-            // Stopped before the end was written: nothing was delivered; give it back for the next worker.
+            // Stopped (or the lease was lost) while it waited for a slot: nothing was sent.
             await ReleaseAsync(message).ConfigureAwait(false);
             return;
         }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
+
+        AttemptRecord? record;
+        try
         {
-            record = _judge.Judge(message, ex, time.GetUtcNow(), finalWriteReached);
+            record = await AttemptAsync(delivery).ConfigureAwait(false);
+        }
+        finally
+        {
+            // The slot is for the send: the outcome is recorded without it, while the next message goes out.
+            _sendSlots.Release();
+        }
+
+        if (record is null)
+        {
+            return;
         }
 
         if (record.State == OutboxState.Sent && message.Attempts > 1)
@@ -342,6 +356,33 @@ internal sealed class OutboxWorker : BackgroundService
         }
     }
 
+    /// <summary>Sends the held message once; returns the outcome to record, or null when there is none (given back, or taken over).</summary>
+    private async Task<AttemptRecord?> AttemptAsync(Delivery delivery)
+    {
+        var message = delivery.Message;
+        var token = delivery.Cancellation.Token;
+        var finalWriteReached = false;
+        try
+        {
+            return await SendAsync(message, () => finalWriteReached = true, token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsLeaseLost(ex))
+        {
+            OutboxLog.LeaseLost(Logger, message.Id);
+            return null;
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested && !finalWriteReached)
+        {
+            // Stopped before the end was written: nothing was delivered; give it back for the next worker.
+            await ReleaseAsync(message).ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return _judge.Judge(message, ex, _runtime.TimeProvider.GetUtcNow(), finalWriteReached);
+        }
+    }
+
     private async Task<AttemptRecord> SendAsync(ClaimedMessage message, Action reached, CancellationToken cancellationToken)
     {
         var now = _runtime.TimeProvider.GetUtcNow();
@@ -353,7 +394,9 @@ internal sealed class OutboxWorker : BackgroundService
         MimeMessage mime;
         try
         {
-            mime = await MimeMessage.LoadAsync(new MemoryStream(message.Body, writable: false), cancellationToken).ConfigureAwait(false);
+            // From memory: the synchronous parser, without the asynchronous one's overhead.
+            using var stream = new MemoryStream(message.Body, writable: false);
+            mime = MimeMessage.Load(stream, cancellationToken);
         }
         catch (FormatException ex)
         {

@@ -26,6 +26,10 @@ internal sealed class SqliteOutboxStore : IOutboxStore
     private readonly Channel<IWrite> _writes = Channel.CreateUnbounded<IWrite>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writer;
 
+    /// <summary>The writer's connection and its prepared commands; the writer task alone uses them.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SqliteConnection, Dictionary<string, SqliteCommand>> PreparedCommands = [];
+    private SqliteConnection? _writerConnection;
+
     public SqliteOutboxStore(string path, OutboxOptions options)
     {
         _path = Path.GetFullPath(path);
@@ -81,7 +85,7 @@ internal sealed class SqliteOutboxStore : IOutboxStore
         WriteAsync(connection => Execute(connection, """
             UPDATE mailsender_outbox_messages SET final_write_at = $now
             WHERE id = $id AND lease = $lease AND state = 'sending' AND lease_until > $now
-            """, ("$id", Id(id)), ("$lease", Id(lease)), ("$now", Ms(now))) == 1, cancellationToken);
+            """, ("$id", Id(id)), ("$lease", Id(lease)), ("$now", Ms(now))) == 1, cancellationToken, singleStatement: true);
 
     public Task<IReadOnlyCollection<Guid>> RenewLeasesAsync(IReadOnlyCollection<(Guid Id, Guid Lease)> held, DateTimeOffset until, CancellationToken cancellationToken) =>
         WriteAsync<IReadOnlyCollection<Guid>>(connection =>
@@ -211,7 +215,7 @@ internal sealed class SqliteOutboxStore : IOutboxStore
                 }
             }
 
-            var oldest = Scalar(connection, "SELECT MIN(next_attempt_at) FROM mailsender_outbox_messages WHERE state IN ('queued', 'deferred') AND next_attempt_at <= $now", ("$now", Ms(now)));
+            var oldest = Scalar(connection, "SELECT MIN(next_attempt_at) FROM mailsender_outbox_messages INDEXED BY mailsender_outbox_due WHERE state IN ('queued', 'deferred') AND next_attempt_at <= $now", ("$now", Ms(now)));
             return new OutboxStatistics
             {
                 Counts = counts,
@@ -220,7 +224,7 @@ internal sealed class SqliteOutboxStore : IOutboxStore
         }, cancellationToken);
 
     public Task<DateTimeOffset?> GetNextDueAsync(CancellationToken cancellationToken) =>
-        ReadAsync(connection => Scalar(connection, "SELECT MIN(next_attempt_at) FROM mailsender_outbox_messages WHERE state IN ('queued', 'deferred')") is long due ? FromMs(due) : (DateTimeOffset?)null, cancellationToken);
+        ReadAsync(connection => Scalar(connection, "SELECT MIN(next_attempt_at) FROM mailsender_outbox_messages INDEXED BY mailsender_outbox_due WHERE state IN ('queued', 'deferred')") is long due ? FromMs(due) : (DateTimeOffset?)null, cancellationToken);
 
     public Task<long> CountSendingAsync(CancellationToken cancellationToken) =>
         ReadAsync(connection => (long)(Scalar(connection, "SELECT COUNT(*) FROM mailsender_outbox_messages WHERE state = 'sending'") ?? 0L), cancellationToken);
@@ -248,6 +252,7 @@ internal sealed class SqliteOutboxStore : IOutboxStore
     {
         _writes.Writer.TryComplete();
         await _writer.ConfigureAwait(false);
+        CloseWriterConnection();
         SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
     }
 
@@ -343,7 +348,8 @@ internal sealed class SqliteOutboxStore : IOutboxStore
             return (Guid.Parse(existing), false);
         }
 
-        using var command = Command(connection, "INSERT INTO mailsender_outbox_recipients (message_id, position, address, state, updated_at) VALUES ($id, $position, $address, 'queued', $now)", transaction);
+        using var lease = Rent(connection, "INSERT INTO mailsender_outbox_recipients (message_id, position, address, state, updated_at) VALUES ($id, $position, $address, 'queued', $now)", transaction);
+        var command = lease.Command;
         var position = command.Parameters.Add("$position", SqliteType.Integer);
         var address = command.Parameters.Add("$address", SqliteType.Text);
         command.Parameters.AddWithValue("$id", Id(message.Id));
@@ -358,7 +364,7 @@ internal sealed class SqliteOutboxStore : IOutboxStore
         return (message.Id, true);
     }
 
-    private static List<ClaimedMessage> Claim(SqliteConnection connection, int max, DateTimeOffset now, TimeSpan lease, bool atLeastOnce)
+    private static List<ClaimedMessage> Claim(SqliteConnection connection, int max, DateTimeOffset now, TimeSpan leaseDuration, bool atLeastOnce)
     {
         var nowMs = Ms(now);
         const string Expired = "state = 'sending' AND lease_until <= $now";
@@ -390,15 +396,16 @@ internal sealed class SqliteOutboxStore : IOutboxStore
 
         var token = Guid.NewGuid();
         var claimed = new List<ClaimedMessage>();
-        using (var command = Command(connection, """
+        using (var lease = Rent(connection, """
             UPDATE mailsender_outbox_messages
             SET prior_state = state, prior_next_attempt_at = next_attempt_at, state = 'sending', lease = $lease, lease_until = $until, attempts = attempts + 1
-            WHERE id IN (SELECT id FROM mailsender_outbox_messages WHERE state IN ('queued', 'deferred') AND next_attempt_at <= $now ORDER BY next_attempt_at, id LIMIT $max)
+            WHERE id IN (SELECT id FROM mailsender_outbox_messages INDEXED BY mailsender_outbox_due WHERE state IN ('queued', 'deferred') AND next_attempt_at <= $now ORDER BY next_attempt_at, id LIMIT $max)
             RETURNING id, sender_name, envelope_from, body, attempts, created_at, trace_parent, trace_state
             """))
         {
+            var command = lease.Command;
             command.Parameters.AddWithValue("$lease", Id(token));
-            command.Parameters.AddWithValue("$until", Ms(now + lease));
+            command.Parameters.AddWithValue("$until", Ms(now + leaseDuration));
             command.Parameters.AddWithValue("$now", nowMs);
             command.Parameters.AddWithValue("$max", max);
             using var reader = command.ExecuteReader();
@@ -425,21 +432,32 @@ internal sealed class SqliteOutboxStore : IOutboxStore
             return claimed;
         }
 
-        using var pending = Command(connection, "SELECT position, address FROM mailsender_outbox_recipients WHERE message_id = $id AND state IN ('queued', 'deferred') ORDER BY position");
-        var id = pending.Parameters.Add("$id", SqliteType.Text);
+        // The recipients still to be sent to, of every message of this claim at once.
+        var pending = new Dictionary<string, List<(int, string)>>(StringComparer.Ordinal);
+        using (var lease = Rent(connection, """
+            SELECT r.message_id, r.position, r.address FROM mailsender_outbox_recipients r
+            WHERE r.message_id IN (SELECT id FROM mailsender_outbox_messages INDEXED BY mailsender_outbox_leases WHERE state = 'sending' AND lease = $lease)
+              AND r.state IN ('queued', 'deferred')
+            ORDER BY r.message_id, r.position
+            """))
+        {
+            lease.Command.Parameters.AddWithValue("$lease", Id(token));
+            using var reader = lease.Command.ExecuteReader();
+            while (reader.Read())
+            {
+                var id = reader.GetString(0);
+                if (!pending.TryGetValue(id, out var list))
+                {
+                    pending[id] = list = [];
+                }
+
+                list.Add((reader.GetInt32(1), reader.GetString(2)));
+            }
+        }
+
         var result = new List<ClaimedMessage>(claimed.Count);
         foreach (var message in claimed.OrderBy(m => m.Id))
         {
-            id.Value = Id(message.Id);
-            var recipients = new List<(int, string)>();
-            using (var reader = pending.ExecuteReader())
-            {
-                while (reader.Read())
-                {
-                    recipients.Add((reader.GetInt32(0), reader.GetString(1)));
-                }
-            }
-
             result.Add(new ClaimedMessage
             {
                 Id = message.Id,
@@ -451,7 +469,7 @@ internal sealed class SqliteOutboxStore : IOutboxStore
                 CreatedAt = message.CreatedAt,
                 TraceParent = message.TraceParent,
                 TraceState = message.TraceState,
-                Pending = recipients,
+                Pending = pending.TryGetValue(Id(message.Id), out var recipients) ? recipients : [],
             });
         }
 
@@ -553,9 +571,9 @@ internal sealed class SqliteOutboxStore : IOutboxStore
         return result;
     }
 
-    private async Task<T> WriteAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken)
+    private async Task<T> WriteAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken, bool singleStatement = false)
     {
-        var write = new Write<T>(work);
+        var write = new Write<T>(work, singleStatement);
         if (!_writes.Writer.TryWrite(write))
         {
             throw new ObjectDisposedException(nameof(SqliteOutboxStore), $"The outbox {Description} is closed.");
@@ -600,25 +618,37 @@ internal sealed class SqliteOutboxStore : IOutboxStore
         // Plain BEGIN IMMEDIATE and savepoints rather than SqliteTransaction objects, so the writes' commands need none.
         try
         {
-            using var connection = Open();
+            var connection = WriterConnection();
             Execute(connection, "BEGIN IMMEDIATE");
             try
             {
                 foreach (var write in batch)
                 {
-                    // Each write in a savepoint: one that fails is undone alone, and the others still commit.
-                    Execute(connection, "SAVEPOINT w");
+                    // Each write of several statements in a savepoint: one that fails is undone alone, and the others
+                    // still commit. A single statement is atomic by itself.
+                    if (!write.SingleStatement)
+                    {
+                        Execute(connection, "SAVEPOINT w");
+                    }
+
                     try
                     {
                         write.Run(connection);
                     }
                     catch (Exception ex) when (ex is not OutOfMemoryException)
                     {
-                        Execute(connection, "ROLLBACK TO w");
+                        if (!write.SingleStatement)
+                        {
+                            Execute(connection, "ROLLBACK TO w");
+                        }
+
                         write.Fail(ex is SqliteException sqlite ? Map(sqlite, "write to the outbox") : ex);
                     }
 
-                    Execute(connection, "RELEASE w");
+                    if (!write.SingleStatement)
+                    {
+                        Execute(connection, "RELEASE w");
+                    }
                 }
 
                 Execute(connection, "COMMIT");
@@ -631,6 +661,8 @@ internal sealed class SqliteOutboxStore : IOutboxStore
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
+            // Opened afresh for the next batch: after an I/O error or a full disk the connection may be unusable.
+            CloseWriterConnection();
             var error = ex is SqliteException sqlite ? Map(sqlite, "commit to the outbox") : ex;
             foreach (var write in batch)
             {
@@ -642,6 +674,38 @@ internal sealed class SqliteOutboxStore : IOutboxStore
         {
             write.Complete();
         }
+    }
+
+    private SqliteConnection WriterConnection()
+    {
+        if (_writerConnection is null)
+        {
+            _writerConnection = Open();
+            PreparedCommands.Add(_writerConnection, new Dictionary<string, SqliteCommand>(StringComparer.Ordinal));
+        }
+
+        return _writerConnection;
+    }
+
+    private void CloseWriterConnection()
+    {
+        if (_writerConnection is not { } connection)
+        {
+            return;
+        }
+
+        _writerConnection = null;
+        if (PreparedCommands.TryGetValue(connection, out var cache))
+        {
+            foreach (var command in cache.Values)
+            {
+                command.Dispose();
+            }
+
+            PreparedCommands.Remove(connection);
+        }
+
+        connection.Dispose();
     }
 
     private static void TryRollback(SqliteConnection connection)
@@ -695,13 +759,13 @@ internal sealed class SqliteOutboxStore : IOutboxStore
 
     private static int Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction, params (string Name, object? Value)[] parameters)
     {
-        using var command = Command(connection, sql, transaction);
+        using var lease = Rent(connection, sql, transaction);
         foreach (var (name, value) in parameters)
         {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            lease.Command.Parameters.AddWithValue(name, value ?? DBNull.Value);
         }
 
-        return command.ExecuteNonQuery();
+        return lease.Command.ExecuteNonQuery();
     }
 
     private static object? Scalar(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters) =>
@@ -709,14 +773,34 @@ internal sealed class SqliteOutboxStore : IOutboxStore
 
     private static object? Scalar(SqliteConnection connection, string sql, SqliteTransaction? transaction, params (string Name, object? Value)[] parameters)
     {
-        using var command = Command(connection, sql, transaction);
+        using var lease = Rent(connection, sql, transaction);
         foreach (var (name, value) in parameters)
         {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            lease.Command.Parameters.AddWithValue(name, value ?? DBNull.Value);
         }
 
-        var value1 = command.ExecuteScalar();
-        return value1 is DBNull ? null : value1;
+        var result = lease.Command.ExecuteScalar();
+        return result is DBNull ? null : result;
+    }
+
+    /// <summary>
+    /// A command for <paramref name="sql"/>: on the writer's connection, one kept per statement (SQLite prepares it once,
+    /// not at every write); elsewhere a new one, disposed with the lease.
+    /// </summary>
+    private static CommandLease Rent(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
+    {
+        if (transaction is null && PreparedCommands.TryGetValue(connection, out var cache))
+        {
+            if (!cache.TryGetValue(sql, out var command))
+            {
+                cache[sql] = command = Command(connection, sql);
+            }
+
+            command.Parameters.Clear();
+            return new CommandLease(command, cached: true);
+        }
+
+        return new CommandLease(Command(connection, sql, transaction), cached: false);
     }
 
     private static string? NullableString(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
@@ -729,8 +813,24 @@ internal sealed class SqliteOutboxStore : IOutboxStore
 
     private static DateTimeOffset FromMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
 
+    /// <summary>A command from <see cref="Rent"/>: disposed after use unless it is kept for the writer's connection.</summary>
+    private readonly struct CommandLease(SqliteCommand command, bool cached) : IDisposable
+    {
+        public SqliteCommand Command { get; } = command;
+
+        public void Dispose()
+        {
+            if (!cached)
+            {
+                Command.Dispose();
+            }
+        }
+    }
+
     private interface IWrite
     {
+        bool SingleStatement { get; }
+
         void Run(SqliteConnection connection);
 
         void Complete();
@@ -738,8 +838,10 @@ internal sealed class SqliteOutboxStore : IOutboxStore
         void Fail(Exception error);
     }
 
-    private sealed class Write<T>(Func<SqliteConnection, T> work) : IWrite
+    private sealed class Write<T>(Func<SqliteConnection, T> work, bool singleStatement) : IWrite
     {
+        public bool SingleStatement => singleStatement;
+
         private T? _result;
         private Exception? _error;
 

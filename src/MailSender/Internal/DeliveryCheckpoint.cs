@@ -52,7 +52,20 @@ internal sealed class DeliveryCheckpoint
     {
         lock (_gate)
         {
-            return _reached ??= _beforeFinalWrite(cancellationToken).AsTask();
+            if (_reached is null)
+            {
+                try
+                {
+                    _reached = _beforeFinalWrite(cancellationToken).AsTask();
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    // A callback that fails before its first await fails the task, like one that fails after it.
+                    _reached = Task.FromException(ex);
+                }
+            }
+
+            return _reached;
         }
     }
 

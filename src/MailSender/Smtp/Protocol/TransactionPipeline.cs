@@ -171,11 +171,25 @@ internal sealed class TransactionPipeline : ICancellationSink, IDisposable
     {
         _checkpoints.Clear();
         _output.CollectCheckpoints(_checkpoints);
-        foreach (var transaction in _checkpoints)
+        if (_checkpoints.Count == 0)
         {
+            return;
+        }
+
+        // All started before any is awaited, so a store that groups its commits records them together.
+        var reached = new Task[_checkpoints.Count];
+        for (var i = 0; i < reached.Length; i++)
+        {
+            var transaction = _checkpoints[i];
+            reached[i] = transaction.Checkpoint!.ReachAsync(transaction.CancellationToken);
+        }
+
+        for (var i = 0; i < reached.Length; i++)
+        {
+            var transaction = _checkpoints[i];
             try
             {
-                await transaction.Checkpoint!.ReachAsync(transaction.CancellationToken).ConfigureAwait(false);
+                await reached[i].ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
+using MailSender.Cli.Outbox;
 using MailSender.Cli.Output;
 using MailSender.Cli.Providers;
 using MailSender.Cli.Probe;
@@ -78,6 +79,8 @@ internal static class CliApplication
         root.Subcommands.Add(new ProvidersCommand(context));
         root.Subcommands.Add(new ProbeCommand(context));
         root.Subcommands.Add(new VerifyCommand(context));
+        root.Subcommands.Add(new WorkerCommand(context));
+        root.Subcommands.Add(new OutboxCommand(context));
         return root;
     }
 

@@ -17,6 +17,16 @@ internal static class Program
             }
         };
 
+        // SIGTERM (a service manager stopping `mailsender worker`) stops as gracefully as Ctrl+C; a second one ends the process.
+        using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+        {
+            if (!cancellation.IsCancellationRequested)
+            {
+                context.Cancel = true;
+                cancellation.Cancel();
+            }
+        });
+
         return await CliApplication.RunAsync(args, Console.Out, Console.Error, cancellation.Token).ConfigureAwait(false);
     }
 }

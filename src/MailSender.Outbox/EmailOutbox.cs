@@ -51,6 +51,17 @@ internal sealed class EmailOutbox : IEmailOutbox
         var senderOptions = _senders.Get(senderName);
         var defaultFrom = string.IsNullOrWhiteSpace(senderOptions.DefaultFrom) ? null : AddressParser.ParseMailbox(senderOptions.DefaultFrom, "DefaultFrom");
         var envelope = MessagePreparer.Prepare(message, defaultFrom);
+        if (options.Envelope is { } given)
+        {
+            AddressParser.Check(given.Sender, "envelope sender");
+            foreach (var recipient in given.Recipients)
+            {
+                AddressParser.Check(recipient, "envelope recipient");
+            }
+
+            envelope = given;
+        }
+
         var body = Serialize(message);
         if (body.Length > _runtime.Options.MaxMessageSize)
         {

@@ -18,6 +18,12 @@ public sealed class OutboxEnqueueOptions
     public string? SenderName { get; init; }
 
     /// <summary>
+    /// Gets the envelope to deliver to (MAIL FROM and RCPT TO) instead of the one taken from the headers (From, To, Cc,
+    /// Bcc), as a pickup file's <c>X-Sender</c>/<c>X-Receiver</c> give it. Its addresses are checked like the headers'.
+    /// </summary>
+    public MailEnvelope? Envelope { get; init; }
+
+    /// <summary>
     /// Gets the application's open transaction to enqueue in (the transactional outbox): the message exists if and only if
     /// that transaction commits. It must be a transaction on the outbox's own database: a <c>SqliteTransaction</c> on the
     /// same file, or an <c>NpgsqlTransaction</c> on the same PostgreSQL database. The id is returned before the commit.

@@ -11,6 +11,12 @@ namespace MailSender.Cli.Output;
 [JsonSerializable(typeof(Providers.ProviderDocument[]))]
 [JsonSerializable(typeof(Probe.ProbeReportDocument))]
 [JsonSerializable(typeof(Verify.VerifyResultDocument))]
+[JsonSerializable(typeof(Outbox.OutboxMessageDocument))]
+[JsonSerializable(typeof(Outbox.OutboxMessageDocument[]))]
+[JsonSerializable(typeof(Outbox.EnqueuedDocument))]
+[JsonSerializable(typeof(Outbox.ImportDocument))]
+[JsonSerializable(typeof(Outbox.OutboxChangeDocument))]
+[JsonSerializable(typeof(Outbox.WorkerSummaryDocument))]
 internal sealed partial class CliJsonContext : JsonSerializerContext
 {
     /// <summary>Gets the context used for output: camelCase, and '&lt;', '&gt;', '+' and non-ASCII left readable, since the output is not HTML.</summary>

@@ -66,11 +66,13 @@ internal sealed class SendCommand : Command, IHasHelpEpilog
         Description = "Print the result, or the error, as one JSON object on standard output.",
     };
 
+    private readonly Option<string> _outbox = Outbox.OutboxCli.StoreOption(required: false);
+
     public SendCommand(CliContext context)
         : base("send", "Send one e-mail message.")
     {
         _context = context;
-        foreach (var option in new Option[] { _to, _cc, _bcc, _from, _subject, _text, _textFile, _htmlFile, _attach, _transport, _json })
+        foreach (var option in new Option[] { _to, _cc, _bcc, _from, _subject, _text, _textFile, _htmlFile, _attach, _transport, _json, _outbox })
         {
             Options.Add(option);
         }
@@ -136,6 +138,10 @@ internal sealed class SendCommand : Command, IHasHelpEpilog
             });
             var transport = ResolveTransport(transportOption);
             var defaultFrom = message.From.Count == 0 ? ResolveDefaultFrom() : null;
+            if (parseResult.GetValue(_outbox) is { } outboxOption)
+            {
+                return await EnqueueAsync(Outbox.OutboxCli.ResolveStore(outboxOption, _context), transport, defaultFrom, message, parseResult.GetValue(_json), cancellationToken).ConfigureAwait(false);
+            }
 
             var services = new ServiceCollection();
             services.AddMailSender(options =>
@@ -172,6 +178,21 @@ internal sealed class SendCommand : Command, IHasHelpEpilog
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             return Report(reporter, CliError.Cancelled());
+        }
+    }
+
+    /// <summary>send --outbox: the message is checked and stored in the outbox; a worker delivers it later.</summary>
+    private async Task<int> EnqueueAsync(string store, string transport, string? defaultFrom, MimeMessage message, bool json, CancellationToken cancellationToken)
+    {
+        var provider = Outbox.OutboxCli.Build(_context, store, transport, defaultFrom);
+        await using (provider.ConfigureAwait(false))
+        {
+            var outbox = provider.GetRequiredService<MailSender.Outbox.IEmailOutbox>();
+            var id = await outbox.EnqueueAsync(message, options: null, cancellationToken).ConfigureAwait(false);
+            _context.Output.WriteLine(json
+                ? System.Text.Json.JsonSerializer.Serialize(new Outbox.EnqueuedDocument(id, "queued"), CliJsonContext.Output.EnqueuedDocument)
+                : $"Queued {id} in {MailSender.Outbox.Storage.StoreLocation.Redact(store)} (Message-Id {message.MessageId}); 'mailsender worker --outbox STORE' delivers it.");
+            return ExitCodes.Success;
         }
     }
 

@@ -99,6 +99,20 @@ internal static class OutboxCli
         return services.BuildServiceProvider();
     }
 
+    /// <summary>A duration as the CLI writes them: 90s, 30m, 12h, 7d (or what the transport URIs accept).</summary>
+    public static bool TryParseDuration(string text, out TimeSpan value)
+    {
+        text = text.Trim();
+        if (text.EndsWith('d') && double.TryParse(text.AsSpan(0, text.Length - 1), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var days)
+            && days is >= 0 and <= 36500)
+        {
+            value = TimeSpan.FromDays(days);
+            return true;
+        }
+
+        return MailSender.Internal.SettingParser.TryParseDuration(text, out value);
+    }
+
     /// <summary>The library's error, with its configuration keys named as the CLI's options.</summary>
     public static EmailSendException ForCli(EmailSendException error) =>
         error.Hint?.Contains("MailSender:Outbox:Store", StringComparison.Ordinal) == true || error.Message.Contains("MailSender:Outbox:Store", StringComparison.Ordinal)

@@ -191,7 +191,9 @@ internal sealed class OutboxCommand : Command, IHasHelpEpilog
 
             foreach (var recipient in message.Recipients)
             {
-                var reply = recipient.StatusCode is { } code ? string.Create(CultureInfo.InvariantCulture, $"{code} {recipient.EnhancedStatusCode} {recipient.Reply}").Replace("  ", " ", StringComparison.Ordinal) : recipient.Reply;
+                // Servers often repeat the enhanced code in their text; it is shown once.
+                var text = recipient.EnhancedStatusCode is { } enhanced && recipient.Reply?.StartsWith(enhanced, StringComparison.Ordinal) == true ? recipient.Reply : $"{recipient.EnhancedStatusCode} {recipient.Reply}";
+                var reply = recipient.StatusCode is { } code ? string.Create(CultureInfo.InvariantCulture, $"{code} {text.Trim()}") : recipient.Reply;
                 output.WriteLine($"  {OutboxStates.Name(recipient.State),-9}  {recipient.Address}{(string.IsNullOrWhiteSpace(reply) ? string.Empty : ": " + reply.Trim())}");
             }
 
@@ -294,7 +296,7 @@ internal sealed class OutboxCommand : Command, IHasHelpEpilog
         protected override async Task<int> RunAsync(ParseResult parseResult, IEmailOutbox outbox, ConsoleReporter reporter, CancellationToken cancellationToken)
         {
             var text = parseResult.GetValue(_olderThan)!;
-            if (!SettingParser.TryParseDuration(text, out var age) || age < TimeSpan.Zero)
+            if (!OutboxCli.TryParseDuration(text, out var age) || age < TimeSpan.Zero)
             {
                 throw new UsageException($"--older-than '{text}' is not a duration.", "Write it as 7d, 12h, 30m or 90s.");
             }

@@ -78,7 +78,7 @@ internal sealed class WorkerCommand : Command, IHasHelpEpilog
             TimeSpan? lease = null;
             if (parseResult.GetValue(_lease) is { } leaseText)
             {
-                lease = SettingParser.TryParseDuration(leaseText, out var parsed) && parsed >= TimeSpan.FromSeconds(2)
+                lease = OutboxCli.TryParseDuration(leaseText, out var parsed) && parsed >= TimeSpan.FromSeconds(2)
                     ? parsed
                     : throw new UsageException($"--lease '{leaseText}' is not a duration of at least 2 s.", "Write it as 30s, 2m or 1h.");
             }

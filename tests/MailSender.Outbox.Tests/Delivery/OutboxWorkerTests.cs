@@ -96,6 +96,34 @@ public sealed class OutboxWorkerTests : IDisposable
     }
 
     [Fact]
+    public async Task Deferred_AcrossARestart_IsDeliveredOnceLater()
+    {
+        var greylisting = true;
+        await using var server = ScriptedSmtpServer.Start(new SmtpScript
+        {
+            Intercept = (exchange, _) => Task.FromResult(greylisting && exchange.Verb == "RCPT" ? "451 4.7.1 Greylisted, try later" : null),
+        });
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        Guid id;
+        await using (var before = Host($"smtp://127.0.0.1:{server.Port}", time: time))
+        {
+            id = await before.Outbox.EnqueueAsync(TestMessages.Text());
+            await before.RunUntilEmptyAsync();
+            Assert.Equal(OutboxState.Deferred, (await before.Outbox.GetAsync(id))!.State);
+        }
+
+        // The application is redeployed: a new container (and worker) on the same file, later.
+        greylisting = false;
+        time.Advance(TimeSpan.FromSeconds(300));
+        await using var after = Host($"smtp://127.0.0.1:{server.Port}", time: time);
+        await after.RunUntilEmptyAsync();
+
+        var stored = (await after.Outbox.GetAsync(id))!;
+        Assert.Equal((OutboxState.Sent, 2), (stored.State, stored.Attempts));
+        Assert.Single(server.Transactions);
+    }
+
+    [Fact]
     public async Task DeadServer_FailsWithLifetimeExceeded_AndTheLastReply()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);

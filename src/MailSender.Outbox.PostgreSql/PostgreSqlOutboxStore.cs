@@ -53,6 +53,8 @@ internal sealed class PostgreSqlOutboxStore : IOutboxStore
     // At most one waiting request: enqueues that finish while a NOTIFY runs share the next one.
     private readonly Channel<bool> _notifications = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
     private readonly Task _notifier;
+    private readonly Channel<PendingMark> _marks = Channel.CreateUnbounded<PendingMark>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _marker;
     private string _database;
 
     public PostgreSqlOutboxStore(string location, OutboxOptions options)
@@ -100,6 +102,7 @@ internal sealed class PostgreSqlOutboxStore : IOutboxStore
 
         _listenConnectionString = listen.ConnectionString;
         _notifier = Task.Run(NotifyLoopAsync, CancellationToken.None);
+        _marker = Task.Run(MarkLoopAsync, CancellationToken.None);
     }
 
     public string Description { get; }
@@ -224,18 +227,69 @@ internal sealed class PostgreSqlOutboxStore : IOutboxStore
     public Task<IReadOnlyList<ClaimedMessage>> ClaimAsync(int max, DateTimeOffset now, TimeSpan lease, bool atLeastOnce, CancellationToken cancellationToken) =>
         RunAsync<IReadOnlyList<ClaimedMessage>>("claim messages", connection => ClaimCoreAsync(connection, max, now, lease, atLeastOnce, cancellationToken), cancellationToken);
 
-    public Task<bool> MarkFinalWriteAsync(Guid id, Guid lease, DateTimeOffset now, CancellationToken cancellationToken) =>
-        RunAsync("record the end of a message", async connection =>
+    /// <summary>
+    /// Checkpoints come from every send just before its end is written, many at once: they are grouped, so that one
+    /// statement and one commit record all those pending (each still fenced by its own lease) instead of one each.
+    /// </summary>
+    public async Task<bool> MarkFinalWriteAsync(Guid id, Guid lease, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var mark = new PendingMark(id, lease, now);
+        if (!_marks.Writer.TryWrite(mark))
         {
-            await using var command = new NpgsqlCommand($"""
-                UPDATE {Messages} SET final_write_at = @now
-                WHERE id = @id AND lease = @lease AND state = 'sending' AND lease_until > @now
-                """, connection);
-            command.Parameters.Add(new NpgsqlParameter<Guid>("id", id));
-            command.Parameters.Add(new NpgsqlParameter<Guid>("lease", lease));
-            command.Parameters.Add(Time("now", now));
-            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
-        }, cancellationToken);
+            throw new ObjectDisposedException(nameof(PostgreSqlOutboxStore), $"The outbox {Description} is closed.");
+        }
+
+        return await mark.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task MarkLoopAsync()
+    {
+        var batch = new List<PendingMark>();
+        while (await _marks.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (batch.Count < 512 && _marks.Reader.TryRead(out var mark))
+            {
+                batch.Add(mark);
+            }
+
+            try
+            {
+                var recorded = await RunAsync("record the end of a message", async connection =>
+                {
+                    await using var command = new NpgsqlCommand($"""
+                        UPDATE {Messages} m SET final_write_at = c.now
+                        FROM unnest(@ids, @leases, @nows) AS c (id, lease, now)
+                        WHERE m.id = c.id AND m.lease = c.lease AND m.state = 'sending' AND m.lease_until > c.now
+                        RETURNING m.id
+                        """, connection);
+                    command.Parameters.Add(new NpgsqlParameter<Guid[]>("ids", [.. batch.Select(m => m.Id)]));
+                    command.Parameters.Add(new NpgsqlParameter<Guid[]>("leases", [.. batch.Select(m => m.Lease)]));
+                    command.Parameters.Add(new NpgsqlParameter<DateTime[]>("nows", [.. batch.Select(m => Truncate(m.Now).UtcDateTime)]) { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+                    var ids = new HashSet<Guid>();
+                    await using var reader = await command.ExecuteReaderAsync(CancellationToken.None).ConfigureAwait(false);
+                    while (await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false))
+                    {
+                        ids.Add(reader.GetGuid(0));
+                    }
+
+                    return ids;
+                }, CancellationToken.None).ConfigureAwait(false);
+                foreach (var mark in batch)
+                {
+                    mark.Completion.TrySetResult(recorded.Contains(mark.Id));
+                }
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                foreach (var mark in batch)
+                {
+                    mark.Completion.TrySetException(ex);
+                }
+            }
+
+            batch.Clear();
+        }
+    }
 
     public Task<IReadOnlyCollection<Guid>> RenewLeasesAsync(IReadOnlyCollection<(Guid Id, Guid Lease)> held, DateTimeOffset until, CancellationToken cancellationToken)
     {
@@ -524,6 +578,8 @@ internal sealed class PostgreSqlOutboxStore : IOutboxStore
     {
         _notifications.Writer.TryComplete();
         await _notifier.ConfigureAwait(false);
+        _marks.Writer.TryComplete();
+        await _marker.ConfigureAwait(false);
         Listener[] listeners;
         lock (_listeners)
         {
@@ -556,6 +612,12 @@ internal sealed class PostgreSqlOutboxStore : IOutboxStore
                 // Lost wake-ups cost a poll interval at most: every worker polls as well.
             }
         }
+    }
+
+    /// <summary>A checkpoint waiting for the next grouped statement.</summary>
+    private sealed record PendingMark(Guid Id, Guid Lease, DateTimeOffset Now)
+    {
+        public TaskCompletionSource<bool> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     private EmailSendException Unusable(InvalidOperationException? ex) =>

@@ -18,11 +18,6 @@ internal static class CliApplication
     /// <summary>The tool's command name, used in help whatever the executable is called.</summary>
     public const string Name = "mailsender";
 
-    /// <summary>Runs the command line <paramref name="args"/> against the process environment.</summary>
-    /// <returns>The exit code, one of <see cref="ExitCodes"/>.</returns>
-    public static Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default) =>
-        RunAsync(args, new CliContext(stdout, stderr, Environment.GetEnvironmentVariable), cancellationToken);
-
     /// <summary>Runs the command line <paramref name="args"/> with the given outputs and environment.</summary>
     /// <returns>The exit code, one of <see cref="ExitCodes"/>.</returns>
     public static async Task<int> RunAsync(IReadOnlyList<string> args, CliContext context, CancellationToken cancellationToken = default)
@@ -35,8 +30,7 @@ internal static class CliApplication
         if (parseResult.Errors.Count > 0)
         {
             // System.CommandLine would print the errors and the whole help and return 1; the contract is one line and exit code 2.
-            var command = parseResult.CommandResult.Command;
-            var usage = command == root ? Name : $"{Name} {command.Name}";
+            var usage = CommandPath(parseResult.CommandResult);
             new ConsoleReporter(context, WantsJson(parseResult), RedactorFor(args, context)).WriteError(CliError.Usage(
                 string.Join(" ", parseResult.Errors.Select(e => e.Message)),
                 $"Run '{usage} --help' for usage."));
@@ -63,7 +57,7 @@ internal static class CliApplication
         }
     }
 
-    /// <summary>Creates the command tree: <c>send</c>, <c>probe</c> and <c>verify</c>; <c>providers</c> will join them.</summary>
+    /// <summary>Creates the command tree: <c>send</c>, <c>providers</c>, <c>probe</c>, <c>verify</c>, <c>worker</c> and <c>outbox</c>.</summary>
     /// <remarks>
     /// A plain <see cref="Command"/> named <c>mailsender</c> rather than a <see cref="RootCommand"/>, whose name is the
     /// executable's (<c>MailSender.Cli</c> under <c>dotnet</c>, <c>testhost</c> in tests) and would show in the help.
@@ -84,23 +78,42 @@ internal static class CliApplication
         return root;
     }
 
-    /// <summary>Masks the transport password in messages that may quote the command line, such as parse errors.</summary>
-    private static SecretRedactor RedactorFor(IReadOnlyList<string> args, CliContext context)
+    /// <summary>The command's name with its parents', e.g. <c>mailsender outbox show</c>, for the hint of a parse error.</summary>
+    private static string CommandPath(CommandResult result)
     {
-        for (var i = 0; i < args.Count; i++)
+        var names = new List<string>();
+        for (SymbolResult? current = result; current is not null; current = current.Parent)
         {
-            if (args[i] == "--transport" && i + 1 < args.Count)
+            if (current is CommandResult command)
             {
-                return SecretRedactor.ForTransport(args[i + 1]);
-            }
-
-            if (args[i].StartsWith("--transport=", StringComparison.Ordinal) || args[i].StartsWith("--transport:", StringComparison.Ordinal))
-            {
-                return SecretRedactor.ForTransport(args[i]["--transport=".Length..]);
+                names.Insert(0, command.Command.Name);
             }
         }
 
-        return SecretRedactor.ForTransport(context.GetEnvironmentVariable(CliDefaults.TransportVariable));
+        return string.Join(' ', names);
+    }
+
+    /// <summary>Masks the transport's and the outbox store's passwords in messages that may quote the command line, such as parse errors.</summary>
+    private static SecretRedactor RedactorFor(IReadOnlyList<string> args, CliContext context) =>
+        SecretRedactor.ForTransport(OptionValue(args, "--transport") ?? context.GetEnvironmentVariable(CliDefaults.TransportVariable))
+            .With(OutboxCli.Redactor(OptionValue(args, "--outbox") ?? OutboxCli.StoreFromEnvironment(context)));
+
+    private static string? OptionValue(IReadOnlyList<string> args, string name)
+    {
+        for (var i = 0; i < args.Count; i++)
+        {
+            if (args[i] == name && i + 1 < args.Count)
+            {
+                return args[i + 1];
+            }
+
+            if (args[i].StartsWith(name + "=", StringComparison.Ordinal) || args[i].StartsWith(name + ":", StringComparison.Ordinal))
+            {
+                return args[i][(name.Length + 1)..];
+            }
+        }
+
+        return null;
     }
 
     private static bool WantsJson(ParseResult parseResult) =>

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace MailSender.Cli;
 
 /// <summary>The entry point of the <c>mailsender</c> tool.</summary>
@@ -5,28 +7,16 @@ internal static class Program
 {
     private static async Task<int> Main(string[] args)
     {
-        using var cancellation = new CancellationTokenSource();
+        using var signals = new StopSignals();
 
-        // The first Ctrl+C cancels the send cleanly; a second one ends the process as usual.
-        Console.CancelKeyPress += (_, e) =>
-        {
-            if (!cancellation.IsCancellationRequested)
-            {
-                e.Cancel = true;
-                cancellation.Cancel();
-            }
-        };
+        // The first Ctrl+C cancels the command cleanly; a second one aborts what `worker` still waits for, or ends the
+        // process as usual (every other command, and a third one).
+        Console.CancelKeyPress += (_, e) => e.Cancel = signals.Signal();
 
-        // SIGTERM (a service manager stopping `mailsender worker`) stops as gracefully as Ctrl+C; a second one ends the process.
-        using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
-        {
-            if (!cancellation.IsCancellationRequested)
-            {
-                context.Cancel = true;
-                cancellation.Cancel();
-            }
-        });
+        // SIGTERM (a service manager stopping `mailsender worker`) counts like Ctrl+C.
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => context.Cancel = signals.Signal());
 
-        return await CliApplication.RunAsync(args, Console.Out, Console.Error, cancellation.Token).ConfigureAwait(false);
+        var context = new CliContext(Console.Out, Console.Error, Environment.GetEnvironmentVariable) { Signals = signals };
+        return await CliApplication.RunAsync(args, context, signals.Stop).ConfigureAwait(false);
     }
 }

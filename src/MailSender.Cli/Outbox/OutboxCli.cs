@@ -1,41 +1,57 @@
 using System.CommandLine;
+using System.Text.RegularExpressions;
 using MailSender.Cli.Output;
 using MailSender.Outbox;
 using MailSender.Outbox.Storage;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace MailSender.Cli.Outbox;
 
 /// <summary>What the outbox commands share: the <c>--outbox STORE</c> option, where a store comes from, and the services over it.</summary>
-internal static class OutboxCli
+internal static partial class OutboxCli
 {
     /// <summary>The environment variable with the store when <c>--outbox</c> is absent.</summary>
     public const string StoreVariable = "MAILSENDER_OUTBOX";
 
-    /// <summary>The configuration key's environment form (<c>MailSender:Outbox:Store</c>), also read when <c>--outbox</c> is absent.</summary>
+    /// <summary>The configuration key's environment form (<c>MailSender:Outbox:Store</c>), read when <c>--outbox</c> and <see cref="StoreVariable"/> are absent.</summary>
     public const string ConfigurationVariable = "MailSender__Outbox__Store";
 
-    public static Option<string> StoreOption(bool required = true) => new("--outbox")
+    private const string StoreSyntax = "sqlite:PATH or postgres:CONNECTION-STRING (also postgres://user@host/db)";
+
+    /// <summary>The option of <c>worker</c> and the <c>outbox</c> commands, which need a store.</summary>
+    public static Option<string> StoreOption() => new("--outbox")
     {
-        Description = "The outbox: sqlite:PATH or postgres:CONNECTION-STRING (also postgres://user:pass@host/db). " +
-            $"Default: ${StoreVariable}, else ${ConfigurationVariable}." + (required ? string.Empty : " With it, send enqueues instead of sending."),
+        Description = $"The outbox: {StoreSyntax}. Default: ${StoreVariable}, else ${ConfigurationVariable}.",
         HelpName = "STORE",
     };
 
-    public static Option<bool> JsonOption(string what) => new("--json") { Description = what };
+    /// <summary>The option of <c>send</c>: only given explicitly, so an environment variable never turns sends into enqueues.</summary>
+    public static Option<string> SendOption() => new("--outbox")
+    {
+        Description = $"Enqueue the message in this outbox instead of sending it ({StoreSyntax}); 'mailsender worker' delivers it. Prints its id.",
+        HelpName = "STORE",
+    };
 
-    /// <summary>The store from <c>--outbox</c> or the environment; a usage error naming <c>--outbox</c> when there is none or it is malformed.</summary>
+    /// <summary>The store the environment gives, if any: <see cref="StoreVariable"/>, else <see cref="ConfigurationVariable"/>.</summary>
+    public static string? StoreFromEnvironment(CliContext context) =>
+        new[] { StoreVariable, ConfigurationVariable }.Select(context.GetEnvironmentVariable).FirstOrDefault(v => !string.IsNullOrWhiteSpace(v));
+
+    /// <summary>The store from <c>--outbox</c> or the environment; a usage error naming where it came from when there is none or it is malformed.</summary>
     public static string ResolveStore(string? option, CliContext context)
     {
         var store = option;
         var source = "--outbox";
-        foreach (var variable in new[] { StoreVariable, ConfigurationVariable })
+        if (string.IsNullOrWhiteSpace(store))
         {
-            if (string.IsNullOrWhiteSpace(store) && context.GetEnvironmentVariable(variable) is { Length: > 0 } value)
-            {
-                store = value;
-                source = "$" + variable;
-            }
+            store = context.GetEnvironmentVariable(StoreVariable);
+            source = "$" + StoreVariable;
+        }
+
+        if (string.IsNullOrWhiteSpace(store))
+        {
+            store = context.GetEnvironmentVariable(ConfigurationVariable);
+            source = "$" + ConfigurationVariable;
         }
 
         if (string.IsNullOrWhiteSpace(store))
@@ -43,42 +59,61 @@ internal static class OutboxCli
             throw new UsageException("No outbox given: pass --outbox STORE.", $"For example --outbox sqlite:outbox.db, or set {StoreVariable}.");
         }
 
+        string scheme;
         try
         {
-            StoreLocation.Split(store);
+            scheme = StoreLocation.Split(store).Scheme;
         }
         catch (EmailSendException ex)
         {
             throw new UsageException($"{source}: {ex.Message}", "Use sqlite:PATH or postgres:CONNECTION-STRING, e.g. --outbox sqlite:outbox.db.", ex);
         }
 
+        if (scheme is not ("sqlite" or "postgres" or "postgresql"))
+        {
+            throw new UsageException($"{source}: the outbox store scheme '{scheme}' is unknown: use sqlite:PATH or postgres:CONNECTION-STRING.", "For example --outbox sqlite:outbox.db or --outbox postgres:Host=db;Database=app;Username=app.");
+        }
+
         return store;
     }
 
-    /// <summary>A redactor that hides the store's password (in a postgres:// URI or a Password= keyword) in errors.</summary>
+    /// <summary>A redactor that hides the store's passwords (in a postgres:// URI, a Password= keyword or a ?password= parameter).</summary>
     public static SecretRedactor Redactor(string? store)
     {
-        if (store is null)
+        if (string.IsNullOrEmpty(store))
         {
             return SecretRedactor.None;
         }
 
-        if (store.Contains("://", StringComparison.Ordinal))
+        var redactor = store.Contains("://", StringComparison.Ordinal) ? SecretRedactor.ForTransport(store) : SecretRedactor.None;
+        foreach (Match match in PasswordSetting().Matches(store))
         {
-            return SecretRedactor.ForTransport(store);
+            // Both readings: to the next ';' (a connection string) and to the next '&' (a URI's query).
+            var value = match.Groups[1].Value.Trim();
+            redactor = redactor.With(SecretRedactor.ForPassword(value)).With(SecretRedactor.ForPassword(value.Split('&')[0]));
         }
 
-        var match = System.Text.RegularExpressions.Regex.Match(store, @"(?i)(?:^|[;:])\s*(?:password|pwd)\s*=\s*([^;]*)");
-        return match.Success ? SecretRedactor.ForPassword(match.Groups[1].Value.Trim()) : SecretRedactor.None;
+        return redactor;
     }
+
+    /// <summary>Warns that a password in <c>--outbox</c> can be read by others; never prints it.</summary>
+    public static void WarnPasswordOnCommandLine(ConsoleReporter reporter) =>
+        reporter.WriteWarning("the password in --outbox is visible to other users in the process list and stays in the shell history; " +
+            $"leave it out and use PGPASSWORD or a .pgpass file, or put the store in {StoreVariable}.");
 
     /// <summary>
     /// The services of an outbox command: MailSender with <paramref name="transport"/> (the sender that delivers, or, for
     /// commands that do not send, the default one, only for its default From) and the outbox on <paramref name="store"/>.
     /// </summary>
-    public static ServiceProvider Build(CliContext context, string store, string transport, string? defaultFrom, Action<OutboxOptions>? configure = null)
+    /// <remarks>The library's log goes to <paramref name="logger"/> (the worker's warnings), or nowhere when it is <see langword="null"/>.</remarks>
+    public static ServiceProvider Build(CliContext context, string store, string transport, string? defaultFrom, Action<OutboxOptions>? configure = null, ILoggerFactory? logger = null)
     {
         var services = new ServiceCollection();
+        if (logger is not null)
+        {
+            services.AddSingleton(logger);
+        }
+
         services.AddMailSender(options =>
         {
             options.Transport = transport;
@@ -114,14 +149,39 @@ internal static class OutboxCli
     }
 
     /// <summary>The library's error, with its configuration keys named as the CLI's options.</summary>
-    public static EmailSendException ForCli(EmailSendException error) =>
-        error.Hint?.Contains("MailSender:Outbox:Store", StringComparison.Ordinal) == true || error.Message.Contains("MailSender:Outbox:Store", StringComparison.Ordinal)
-            ? new EmailSendException(error.Kind, error.Message.Replace("MailSender:Outbox:Store", "--outbox", StringComparison.Ordinal), error)
+    public static EmailSendException ForCli(EmailSendException error)
+    {
+        var message = ForCli(error.Message);
+        var hint = error.Hint is null ? null : ForCli(error.Hint);
+        return message == error.Message && hint == error.Hint
+            ? error
+            : new EmailSendException(error.Kind, message, error)
             {
-                Hint = error.Hint?.Replace("MailSender:Outbox:Store", "--outbox", StringComparison.Ordinal).Replace("MailSender:Outbox:ShareDatabase=true", "'mailsender outbox init --outbox STORE'", StringComparison.Ordinal),
+                Hint = hint,
                 IsTransient = error.IsTransient,
-            }
-            : error;
+                StatusCode = error.StatusCode,
+                EnhancedStatusCode = error.EnhancedStatusCode,
+            };
+    }
+
+    /// <summary>Rewrites the library's configuration keys in <paramref name="text"/> as what a CLI user can change.</summary>
+    public static string ForCli(string text)
+    {
+        if (!text.Contains("MailSender:Outbox:", StringComparison.Ordinal))
+        {
+            return text;
+        }
+
+        return text
+            .Replace("MailSender:Outbox:Store (--outbox)", "--outbox", StringComparison.Ordinal)
+            .Replace("MailSender:Outbox:Store (or --outbox)", "--outbox", StringComparison.Ordinal)
+            .Replace("MailSender:Outbox:Store", "--outbox", StringComparison.Ordinal)
+            .Replace("set MailSender:Outbox:ShareDatabase=true", "run 'mailsender outbox init' on it once", StringComparison.Ordinal)
+            .Replace(", MailSender:Outbox:MaxMessageSize)", ")", StringComparison.Ordinal)
+            .Replace(", or raise MailSender:Outbox:MaxMessageSize (the server's own limit still applies)", string.Empty, StringComparison.Ordinal)
+            .Replace("MailSender:Outbox:Concurrency", "--concurrency", StringComparison.Ordinal)
+            .Replace("MailSender:Outbox:LeaseDuration", "--lease", StringComparison.Ordinal);
+    }
 
     /// <summary>Opens the outbox (schema created if needed), so a wrong, corrupt or foreign store fails here with a clear error.</summary>
     public static async Task<IEmailOutbox> OpenAsync(IServiceProvider provider, CancellationToken cancellationToken)
@@ -130,4 +190,7 @@ internal static class OutboxCli
         await outbox.GetStatisticsAsync(cancellationToken).ConfigureAwait(false);
         return outbox;
     }
+
+    [GeneratedRegex(@"(?i)(?:password|pwd)\s*=\s*([^;]*)")]
+    private static partial Regex PasswordSetting();
 }

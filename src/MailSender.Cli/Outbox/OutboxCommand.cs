@@ -55,7 +55,7 @@ internal sealed class OutboxCommand : Command, IHasHelpEpilog
 
         protected Option<string> Store { get; } = OutboxCli.StoreOption();
 
-        protected Option<bool> Json { get; } = OutboxCli.JsonOption("Print the result as JSON on standard output.");
+        protected Option<bool> Json { get; } = new("--json") { Description = "Print the result as JSON on standard output." };
 
         protected abstract Task<int> RunAsync(ParseResult parseResult, IEmailOutbox outbox, ConsoleReporter reporter, CancellationToken cancellationToken);
 
@@ -70,7 +70,12 @@ internal sealed class OutboxCommand : Command, IHasHelpEpilog
         private async Task<int> RunAsync(ParseResult parseResult, CancellationToken cancellationToken)
         {
             var option = parseResult.GetValue(Store);
-            var reporter = new ConsoleReporter(Context, parseResult.GetValue(Json), OutboxCli.Redactor(option ?? Context.GetEnvironmentVariable(OutboxCli.StoreVariable)));
+            var reporter = new ConsoleReporter(Context, parseResult.GetValue(Json), OutboxCli.Redactor(option ?? OutboxCli.StoreFromEnvironment(Context)));
+            if (option is not null && OutboxCli.Redactor(option).FoundPassword)
+            {
+                OutboxCli.WarnPasswordOnCommandLine(reporter);
+            }
+
             try
             {
                 var store = OutboxCli.ResolveStore(option, Context);
@@ -87,7 +92,7 @@ internal sealed class OutboxCommand : Command, IHasHelpEpilog
             }
             catch (OptionsValidationException ex)
             {
-                return Report(reporter, CliError.From(ex) with { Hint = "Check --outbox (or $" + OutboxCli.StoreVariable + ")." });
+                return Report(reporter, CliError.From(ex) with { Message = OutboxCli.ForCli(ex.Message), Hint = "Check --outbox (or $" + OutboxCli.StoreVariable + ")." });
             }
             catch (EmailSendException ex)
             {
@@ -164,8 +169,14 @@ internal sealed class OutboxCommand : Command, IHasHelpEpilog
         protected override async Task<int> RunAsync(ParseResult parseResult, IEmailOutbox outbox, ConsoleReporter reporter, CancellationToken cancellationToken)
         {
             var id = ParseId(parseResult.GetValue(_id)!);
-            var message = await outbox.GetAsync(id, cancellationToken).ConfigureAwait(false)
-                ?? throw new UsageException($"No message {id} in the outbox (never enqueued there, or purged).");
+            var message = await outbox.GetAsync(id, cancellationToken).ConfigureAwait(false);
+            if (message is null)
+            {
+                var error = new CliError(NotFoundKind, UnknownId(id), ExitCodes.UsageError) { Hint = "Run 'mailsender outbox list' to see the ids." };
+                reporter.WriteError(error);
+                return error.ExitCode;
+            }
+
             if (parseResult.GetValue(Json))
             {
                 Context.Output.WriteLine(JsonSerializer.Serialize(OutboxMessageDocument.Of(message), CliJsonContext.Output.OutboxMessageDocument));
@@ -251,19 +262,26 @@ internal sealed class OutboxCommand : Command, IHasHelpEpilog
         protected override async Task<int> RunAsync(ParseResult parseResult, IEmailOutbox outbox, ConsoleReporter reporter, CancellationToken cancellationToken)
         {
             var id = ParseId(parseResult.GetValue(_id)!);
+            var json = parseResult.GetValue(Json);
             var changed = _action == "retry"
                 ? await outbox.RetryAsync(id, cancellationToken).ConfigureAwait(false)
                 : await outbox.CancelAsync(id, cancellationToken).ConfigureAwait(false);
             var message = await outbox.GetAsync(id, cancellationToken).ConfigureAwait(false);
             var state = message is null ? null : OutboxStates.Name(message.State);
-            if (parseResult.GetValue(Json))
+            var why = changed ? null
+                : message is null ? UnknownId(id)
+                : _action == "retry"
+                    ? $"{id} is {state}: only failed, uncertain or deferred messages can be retried" + (message.State == OutboxState.Sent ? " (every recipient has it)." : ".")
+                    : $"{id} is {state}: only queued or deferred messages can be cancelled" + (message.State == OutboxState.Sending ? " (a worker is sending it now)." : ".");
+            if (json)
             {
-                Context.Output.WriteLine(JsonSerializer.Serialize(new OutboxChangeDocument(_action, id, changed, null, state), CliJsonContext.Output.OutboxChangeDocument));
+                // One document either way: what was asked, whether it happened, the state now and, if not, why.
+                Context.Output.WriteLine(JsonSerializer.Serialize(new OutboxChangeDocument(_action, id, changed, null, state, why), CliJsonContext.Output.OutboxChangeDocument));
             }
 
             if (changed)
             {
-                if (!parseResult.GetValue(Json))
+                if (!json)
                 {
                     Context.Output.WriteLine(_action == "retry" ? $"{id}: queued again." : $"{id}: cancelled.");
                 }
@@ -271,12 +289,11 @@ internal sealed class OutboxCommand : Command, IHasHelpEpilog
                 return ExitCodes.Success;
             }
 
-            var why = message is null
-                ? $"No message {id} in the outbox (never enqueued there, or purged)."
-                : _action == "retry"
-                    ? $"{id} is {state}: only failed, uncertain or deferred messages can be retried" + (message.HasBody ? "." : " (and its bytes are gone).")
-                    : $"{id} is {state}: only queued or deferred messages can be cancelled.";
-            Context.Error.WriteLine($"mailsender: {_action}: {why}");
+            // The line only: with --json the document above already says it.
+            new ConsoleReporter(Context, json: false).WriteError(new CliError(message is null ? NotFoundKind : WrongStateKind, why!, ExitCodes.UsageError)
+            {
+                Hint = message is null ? "Run 'mailsender outbox list' to see the ids." : $"Run 'mailsender outbox show {id}' for the details.",
+            });
             return ExitCodes.UsageError;
         }
     }
@@ -310,7 +327,7 @@ internal sealed class OutboxCommand : Command, IHasHelpEpilog
             var count = await outbox.PurgeAsync(DateTimeOffset.UtcNow - age, state is { } only ? [only] : null, cancellationToken).ConfigureAwait(false);
             if (parseResult.GetValue(Json))
             {
-                Context.Output.WriteLine(JsonSerializer.Serialize(new OutboxChangeDocument("purge", null, count > 0, count, state is { } p ? OutboxStates.Name(p) : null), CliJsonContext.Output.OutboxChangeDocument));
+                Context.Output.WriteLine(JsonSerializer.Serialize(new OutboxChangeDocument("purge", null, count > 0, count, state is { } p ? OutboxStates.Name(p) : null, null), CliJsonContext.Output.OutboxChangeDocument));
             }
             else
             {
@@ -395,15 +412,22 @@ internal sealed class OutboxCommand : Command, IHasHelpEpilog
                 throw new UsageException($"DIR '{folder}' is not a folder.");
             }
 
+            // Only finished files: the pickup transport writes ".NAME.eml.tmp" and renames it when complete.
             var files = Directory.GetFiles(folder, "*.eml").Order(StringComparer.Ordinal).ToArray();
             var progress = new ProgressLine(Context);
             int imported = 0, present = 0;
             var failures = new List<ImportFailureDocument>();
             var seen = new HashSet<Guid>();
             var started = DateTimeOffset.UtcNow.AddMilliseconds(-1);
+            CliError? stopped = null;
             foreach (var file in files)
             {
-                cancellationToken.ThrowIfCancellationRequested();
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    stopped = CliError.Cancelled() with { Message = "Cancelled: the files not reported were not imported (importing again is safe)." };
+                    break;
+                }
+
                 try
                 {
                     var bytes = await File.ReadAllBytesAsync(file, cancellationToken).ConfigureAwait(false);
@@ -426,13 +450,24 @@ internal sealed class OutboxCommand : Command, IHasHelpEpilog
                         imported++;
                     }
                 }
-                catch (EmailSendException ex) when (ex.Kind != EmailErrorKind.StorageFailed || !ex.IsTransient)
+                catch (EmailSendException ex) when (ex.Kind == EmailErrorKind.StorageFailed)
                 {
-                    failures.Add(new ImportFailureDocument(file, ex.Kind.ToString(), ex.Message));
+                    // The store, not the file: the next files would fail the same way.
+                    stopped = CliError.From(OutboxCli.ForCli(ex));
+                    break;
+                }
+                catch (EmailSendException ex)
+                {
+                    failures.Add(new ImportFailureDocument(file, ex.Kind.ToString(), OutboxCli.ForCli(ex.Message)));
                 }
                 catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException or ParseException)
                 {
                     failures.Add(new ImportFailureDocument(file, nameof(EmailErrorKind.InvalidMessage), ex.Message));
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    stopped = CliError.Cancelled() with { Message = "Cancelled: the files not reported were not imported (importing again is safe)." };
+                    break;
                 }
 
                 progress.Update(string.Create(CultureInfo.InvariantCulture, $"imported {imported}, already there {present}, failed {failures.Count} of {files.Length}"));
@@ -441,38 +476,93 @@ internal sealed class OutboxCommand : Command, IHasHelpEpilog
             progress.Done();
             if (parseResult.GetValue(Json))
             {
-                Context.Output.WriteLine(JsonSerializer.Serialize(new ImportDocument(imported, present, failures.Count, failures), CliJsonContext.Output.ImportDocument));
+                if (stopped is null)
+                {
+                    Context.Output.WriteLine(JsonSerializer.Serialize(new ImportDocument(imported, present, failures.Count, failures), CliJsonContext.Output.ImportDocument));
+                }
             }
             else
             {
                 Context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Imported {imported} of {files.Length} file(s) from {folder}; {present} were already in the outbox; {failures.Count} failed (left in place)."));
-                foreach (var failure in failures)
-                {
-                    Context.Error.WriteLine($"mailsender: {failure.Kind}: {Path.GetFileName(failure.File)}: {failure.Message}");
-                }
+            }
+
+            foreach (var failure in failures)
+            {
+                Context.Error.WriteLine($"mailsender: {failure.Kind}: {Path.GetFileName(failure.File)}: {failure.Message.ReplaceLineEndings(" ")}");
+            }
+
+            if (stopped is not null)
+            {
+                // With --json the error document is the one document on standard output.
+                reporter.WriteError(stopped);
+                return stopped.ExitCode;
             }
 
             return failures.Count == 0 ? ExitCodes.Success : ExitCodes.SendFailed;
         }
 
         /// <summary>
-        /// The pickup folder's envelope headers (X-Sender: one address; X-Receiver: one per recipient), removed from the
-        /// message so they are not sent on; null when the file has none, and the headers give the envelope.
+        /// The envelope a pickup folder writes at the top of each file (one <c>X-Sender</c>, an <c>X-Receiver</c> per
+        /// recipient, before the message's own headers), removed from the message so it is not sent on. Null when the file
+        /// starts with neither: the message's headers give the envelope, as for a send. Such headers further down belong to
+        /// the message and stay.
         /// </summary>
+        /// <exception cref="FormatException">Only one of the two, or not one address each: an envelope that cannot be trusted.</exception>
         private static MailEnvelope? TakeEnvelope(MimeMessage message)
         {
-            var sender = message.Headers.FirstOrDefault(h => h.Field.Equals("X-Sender", StringComparison.OrdinalIgnoreCase))?.Value?.Trim();
-            var receivers = message.Headers.Where(h => h.Field.Equals("X-Receiver", StringComparison.OrdinalIgnoreCase)).Select(h => h.Value.Trim()).ToArray();
-            message.Headers.RemoveAll("X-Sender");
-            message.Headers.RemoveAll("X-Receiver");
-            if (sender is null || receivers.Length == 0)
+            string? sender = null;
+            var receivers = new List<MailboxAddress>();
+            while (message.Headers.Count > 0 && message.Headers[0].Field is var field
+                && (field.Equals("X-Sender", StringComparison.OrdinalIgnoreCase) || field.Equals("X-Receiver", StringComparison.OrdinalIgnoreCase)))
+            {
+                var value = message.Headers[0].Value.Trim();
+                message.Headers.RemoveAt(0);
+                if (field.Equals("X-Sender", StringComparison.OrdinalIgnoreCase))
+                {
+                    sender = sender is null ? value : throw new FormatException("The file has two X-Sender lines: which one is the envelope sender is unclear.");
+                }
+                else
+                {
+                    receivers.Add(Address(value, "X-Receiver"));
+                }
+            }
+
+            if (sender is null && receivers.Count == 0)
             {
                 return null;
             }
 
-            return new MailEnvelope(MailboxAddress.Parse(sender.Trim('<', '>')), [.. receivers.Select(r => MailboxAddress.Parse(r.Trim('<', '>')))]);
+            // Half an envelope: guessing the rest from the headers could deliver to people it was never meant for.
+            if (sender is null || receivers.Count == 0)
+            {
+                throw new FormatException(sender is null ? "The file has X-Receiver lines but no X-Sender: its envelope is incomplete." : "The file has an X-Sender line but no X-Receiver: its envelope is incomplete.");
+            }
+
+            // A message whose recipients were all Bcc has none left in its headers; as Bcc they pass the send checks and are never written.
+            if (message.To.Count + message.Cc.Count + message.Bcc.Count == 0)
+            {
+                message.Bcc.AddRange(receivers);
+            }
+
+            return new MailEnvelope(Address(sender, "X-Sender"), receivers);
+        }
+
+        private static MailboxAddress Address(string value, string header)
+        {
+            var text = value.Trim().TrimStart('<').TrimEnd('>');
+            return MailboxAddress.TryParse(text, out var address) && address.Address.Length > 0
+                ? address
+                : throw new FormatException($"The {header} line '{value}' is not one e-mail address.");
         }
     }
+
+    /// <summary>The error kind of an id the outbox does not know (exit code 2).</summary>
+    private const string NotFoundKind = "NotFound";
+
+    /// <summary>The error kind of a retry or cancel that the message's state does not allow (exit code 2).</summary>
+    private const string WrongStateKind = "WrongState";
+
+    private static string UnknownId(Guid id) => $"No message {id} in the outbox (never enqueued there, or purged).";
 
     private static OutboxState? ParseState(string? text)
     {

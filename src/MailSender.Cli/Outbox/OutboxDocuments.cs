@@ -55,8 +55,8 @@ internal sealed record ImportDocument(int Imported, int AlreadyPresent, int Fail
 /// <summary>A file <c>outbox import</c> could not store, and why.</summary>
 internal sealed record ImportFailureDocument(string File, string Kind, string Message);
 
-/// <summary>What <c>outbox retry</c>, <c>cancel</c> and <c>purge</c> print with <c>--json</c>.</summary>
-internal sealed record OutboxChangeDocument(string Action, Guid? Id, bool Changed, int? Count, string? State);
+/// <summary>What <c>outbox retry</c>, <c>cancel</c> and <c>purge</c> print with <c>--json</c>: the state is the message's after the action, the reason why nothing changed.</summary>
+internal sealed record OutboxChangeDocument(string Action, Guid? Id, bool Changed, int? Count, string? State, string? Reason);
 
 /// <summary>What <c>worker</c> prints at the end with <c>--json</c>.</summary>
 internal sealed record WorkerSummaryDocument(long Sent, long Deferred, long Failed, long Uncertain, int Released);

@@ -42,27 +42,39 @@ internal sealed class WorkerCommand : Command, IHasHelpEpilog
     }
 
     public string HelpEpilog => $"""
-        Stopping: the first Ctrl+C or SIGTERM stops taking messages and lets the sends in flight finish; after
-        {(int)StopGrace.TotalSeconds} s, sends that have not written the end of their message are cancelled and given back.
-        A second Ctrl+C ends the process at once: nothing is lost, its messages are taken over when their lease ends.
+        Stopping: the first Ctrl+C or SIGTERM stops taking messages and lets the sends in flight finish. A second one,
+        or {(int)StopGrace.TotalSeconds} s later, cancels the sends that have not written the end of their message and gives them
+        back unsent (the sends past it finish and are recorded). A third one ends the process at once: nothing is lost
+        either, its messages are taken over by the next worker when their lease ends.
+
+        Progress ("sent 120, deferred 3, failed 0, uncertain 0") is shown on standard error when it is a terminal;
+        warnings (a message deferred or failed, the store unreachable) are written there as they happen. The summary
+        goes to standard output.
 
         Exit codes:
-          0  stopped (messages that failed are recorded in the outbox: see 'mailsender outbox list --state failed')
-          1  the store failed
-          2  bad arguments or configuration
+          0  it ran and stopped (messages that failed are recorded in the outbox: 'mailsender outbox list --state failed')
+          1  the store failed (unreachable, full, locked) before the worker started
+          2  bad arguments or configuration (a store that is not an outbox, a bad transport URI)
+          130 stopped before the worker started
 
         """;
 
     private async Task<int> RunAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
+        var json = parseResult.GetValue(_json);
         var storeOption = parseResult.GetValue(_store);
         var transportOption = parseResult.GetValue(_transport);
-        var redactor = SecretRedactor.ForTransport(transportOption ?? _context.GetEnvironmentVariable(CliDefaults.TransportVariable));
-        var reporter = new ConsoleReporter(_context, parseResult.GetValue(_json), OutboxCli.Redactor(storeOption ?? _context.GetEnvironmentVariable(OutboxCli.StoreVariable)));
-        var transportReporter = new ConsoleReporter(_context, parseResult.GetValue(_json), redactor);
-        if (transportOption is not null && redactor.FoundPassword)
+        var transportRedactor = SecretRedactor.ForTransport(transportOption ?? _context.GetEnvironmentVariable(CliDefaults.TransportVariable));
+        var storeRedactor = OutboxCli.Redactor(storeOption ?? OutboxCli.StoreFromEnvironment(_context));
+        var reporter = new ConsoleReporter(_context, json, transportRedactor.With(storeRedactor));
+        if (transportOption is not null && transportRedactor.FoundPassword)
         {
-            transportReporter.WarnPasswordOnCommandLine("--transport");
+            reporter.WarnPasswordOnCommandLine("--transport");
+        }
+
+        if (storeOption is not null && OutboxCli.Redactor(storeOption).FoundPassword)
+        {
+            OutboxCli.WarnPasswordOnCommandLine(reporter);
         }
 
         try
@@ -78,9 +90,9 @@ internal sealed class WorkerCommand : Command, IHasHelpEpilog
             TimeSpan? lease = null;
             if (parseResult.GetValue(_lease) is { } leaseText)
             {
-                lease = OutboxCli.TryParseDuration(leaseText, out var parsed) && parsed >= TimeSpan.FromSeconds(2)
+                lease = OutboxCli.TryParseDuration(leaseText, out var parsed) && parsed >= TimeSpan.FromSeconds(2) && parsed <= TimeSpan.FromDays(1)
                     ? parsed
-                    : throw new UsageException($"--lease '{leaseText}' is not a duration of at least 2 s.", "Write it as 30s, 2m or 1h.");
+                    : throw new UsageException($"--lease '{leaseText}' is not a duration from 2 s to 1 day.", "Write it as 30s, 2m or 1h.");
             }
 
             var rate = parseResult.GetValue(_rate);
@@ -89,27 +101,33 @@ internal sealed class WorkerCommand : Command, IHasHelpEpilog
                 throw new UsageException($"--rate {rate} must be at least 1 message per second.");
             }
 
+            var progress = new ProgressLine(_context);
+            var log = new WarningLog(progress.WriteLine, transportRedactor.With(storeRedactor));
             var provider = OutboxCli.Build(_context, store, transport, defaultFrom: null, options =>
             {
                 options.Concurrency = concurrency;
                 options.LeaseDuration = lease ?? options.LeaseDuration;
                 options.RateLimit.MessagesPerSecond = rate;
-            });
+            }, log);
             await using (provider.ConfigureAwait(false))
             {
                 // Resolving the sender validates the transport before the worker takes any message.
                 _ = provider.GetRequiredService<IEmailSender>();
                 await OutboxCli.OpenAsync(provider, cancellationToken).ConfigureAwait(false);
                 var worker = provider.GetRequiredService<OutboxWorker>();
-                using var abort = new CancellationTokenSource();
+
+                // A second signal, or the grace period after the first, cancels the sends still before their end.
+                using var abort = CancellationTokenSource.CreateLinkedTokenSource(_context.Signals?.EnableAbort() ?? CancellationToken.None);
                 using var graceful = cancellationToken.Register(() => abort.CancelAfter(StopGrace));
-                var progress = new ProgressLine(_context);
-                using var ticker = new Timer(_ => progress.Update(Summary(worker.Counters)), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
-                await worker.RunAsync(parseResult.GetValue(_exitWhenEmpty), cancellationToken, abort.Token).ConfigureAwait(false);
-                await ticker.DisposeAsync().ConfigureAwait(false);
-                progress.Done();
+                using (new Timer(_ => progress.Update(Summary(worker.Counters)), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)))
+                {
+                    await worker.RunAsync(parseResult.GetValue(_exitWhenEmpty), cancellationToken, abort.Token).ConfigureAwait(false);
+                }
+
                 var counters = worker.Counters;
-                if (parseResult.GetValue(_json))
+                progress.Update(Summary(counters), force: true);
+                progress.Done();
+                if (json)
                 {
                     _context.Output.WriteLine(JsonSerializer.Serialize(new WorkerSummaryDocument(counters.Sent, counters.Deferred, counters.Failed, counters.Uncertain, counters.Released), CliJsonContext.Output.WorkerSummaryDocument));
                 }
@@ -127,11 +145,15 @@ internal sealed class WorkerCommand : Command, IHasHelpEpilog
         }
         catch (OptionsValidationException ex)
         {
-            return Report(transportReporter, CliError.From(ex) with { Hint = "Check --transport, --concurrency and --lease." });
+            return Report(reporter, CliError.From(ex) with { Message = OutboxCli.ForCli(ex.Message), Hint = "Check --transport (or $" + CliDefaults.TransportVariable + "), --outbox, --concurrency and --lease." });
         }
         catch (EmailSendException ex)
         {
             return Report(reporter, CliError.From(OutboxCli.ForCli(ex)));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return Report(reporter, CliError.Cancelled() with { Message = "Stopped before the worker started; nothing was sent." });
         }
     }
 

@@ -63,6 +63,15 @@ internal sealed class SecretRedactor
     public static SecretRedactor ForPassword(string? password) =>
         string.IsNullOrEmpty(password) ? None : new SecretRedactor([password, Uri.EscapeDataString(password)]) { FoundPassword = true };
 
+    /// <summary>Returns a redactor that masks this one's secrets and <paramref name="other"/>'s (a transport and an outbox store).</summary>
+    public SecretRedactor With(SecretRedactor other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return !other.FoundPassword ? this
+            : !FoundPassword ? other
+            : new SecretRedactor(_secrets.Concat(other._secrets)) { FoundPassword = true };
+    }
+
     private static void AddPassword(string rest, List<string> secrets)
     {
         var at = rest.LastIndexOf('@');

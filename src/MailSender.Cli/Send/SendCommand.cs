@@ -66,7 +66,7 @@ internal sealed class SendCommand : Command, IHasHelpEpilog
         Description = "Print the result, or the error, as one JSON object on standard output.",
     };
 
-    private readonly Option<string> _outbox = Outbox.OutboxCli.StoreOption(required: false);
+    private readonly Option<string> _outbox = Outbox.OutboxCli.SendOption();
 
     public SendCommand(CliContext context)
         : base("send", "Send one e-mail message.")
@@ -100,6 +100,7 @@ internal sealed class SendCommand : Command, IHasHelpEpilog
           1  sending failed (connection, TLS, authentication, server refusal, ...)
           2  bad arguments or configuration (missing option, bad address, unreadable file, bad transport URI); nothing was sent
           3  sent, but some recipients were rejected
+        With --outbox: 0 queued (the id is printed), 1 the store failed, 2 as above or a store that is not an outbox.
 
         """;
 
@@ -115,11 +116,24 @@ internal sealed class SendCommand : Command, IHasHelpEpilog
     private async Task<int> RunAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
         var transportOption = parseResult.GetValue(_transport);
+        var outboxOption = parseResult.GetValue(_outbox);
         var redactor = SecretRedactor.ForTransport(transportOption ?? _context.GetEnvironmentVariable(CliDefaults.TransportVariable));
-        var reporter = new ConsoleReporter(_context, parseResult.GetValue(_json), redactor);
+        var storeRedactor = Outbox.OutboxCli.Redactor(outboxOption);
+        var reporter = new ConsoleReporter(_context, parseResult.GetValue(_json), redactor.With(storeRedactor));
         if (transportOption is not null && redactor.FoundPassword)
         {
             reporter.WarnPasswordOnCommandLine("--transport");
+        }
+
+        if (storeRedactor.FoundPassword)
+        {
+            Outbox.OutboxCli.WarnPasswordOnCommandLine(reporter);
+        }
+
+        if (outboxOption is not null && transportOption is not null)
+        {
+            // The outbox keeps no transport: the worker's --transport delivers.
+            reporter.WriteWarning("--transport is not used with --outbox: 'mailsender worker --transport URI' delivers the message.");
         }
 
         try
@@ -136,12 +150,13 @@ internal sealed class SendCommand : Command, IHasHelpEpilog
                 HtmlFile = parseResult.GetValue(_htmlFile),
                 Attachments = parseResult.GetValue(_attach) ?? [],
             });
-            var transport = ResolveTransport(transportOption);
             var defaultFrom = message.From.Count == 0 ? ResolveDefaultFrom() : null;
-            if (parseResult.GetValue(_outbox) is { } outboxOption)
+            if (outboxOption is not null)
             {
-                return await EnqueueAsync(Outbox.OutboxCli.ResolveStore(outboxOption, _context), transport, defaultFrom, message, parseResult.GetValue(_json), cancellationToken).ConfigureAwait(false);
+                return await EnqueueAsync(Outbox.OutboxCli.ResolveStore(outboxOption, _context), defaultFrom, message, parseResult.GetValue(_json), cancellationToken).ConfigureAwait(false);
             }
+
+            var transport = ResolveTransport(transportOption);
 
             var services = new ServiceCollection();
             services.AddMailSender(options =>
@@ -169,11 +184,12 @@ internal sealed class SendCommand : Command, IHasHelpEpilog
         }
         catch (OptionsValidationException ex)
         {
-            return Report(reporter, CliError.From(ex));
+            var error = CliError.From(ex);
+            return Report(reporter, outboxOption is null ? error : error with { Message = Outbox.OutboxCli.ForCli(error.Message), Hint = $"Check --outbox and --from (or {CliDefaults.FromVariable})." });
         }
         catch (EmailSendException ex)
         {
-            return Report(reporter, CliError.From(ex));
+            return Report(reporter, CliError.From(outboxOption is null ? ex : Outbox.OutboxCli.ForCli(ex)));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -181,10 +197,11 @@ internal sealed class SendCommand : Command, IHasHelpEpilog
         }
     }
 
-    /// <summary>send --outbox: the message is checked and stored in the outbox; a worker delivers it later.</summary>
-    private async Task<int> EnqueueAsync(string store, string transport, string? defaultFrom, MimeMessage message, bool json, CancellationToken cancellationToken)
+    /// <summary>send --outbox: the message is checked as a send checks it and stored in the outbox; a worker delivers it later.</summary>
+    private async Task<int> EnqueueAsync(string store, string? defaultFrom, MimeMessage message, bool json, CancellationToken cancellationToken)
     {
-        var provider = Outbox.OutboxCli.Build(_context, store, transport, defaultFrom);
+        // The outbox stores no transport, so the default one stands in; the sender contributes only its default From.
+        var provider = Outbox.OutboxCli.Build(_context, store, CliDefaults.Transport, defaultFrom);
         await using (provider.ConfigureAwait(false))
         {
             var outbox = provider.GetRequiredService<MailSender.Outbox.IEmailOutbox>();

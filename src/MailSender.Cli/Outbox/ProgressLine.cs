@@ -16,8 +16,8 @@ internal sealed class ProgressLine(CliContext context)
     private int _width;
     private long _lastDrawn;
 
-    /// <summary>Shows <paramref name="text"/> (at most ten times a second unless <paramref name="force"/>).</summary>
-    public void Update(string text, bool force = false)
+    /// <summary>Shows <paramref name="text"/> (redrawn at most ten times a second).</summary>
+    public void Update(string text)
     {
         if (!_enabled)
         {
@@ -27,7 +27,7 @@ internal sealed class ProgressLine(CliContext context)
         lock (_lock)
         {
             _text = text;
-            if (force || Environment.TickCount64 - _lastDrawn >= MinimumInterval.TotalMilliseconds)
+            if (Environment.TickCount64 - _lastDrawn >= MinimumInterval.TotalMilliseconds)
             {
                 Draw();
             }
@@ -52,7 +52,7 @@ internal sealed class ProgressLine(CliContext context)
         }
     }
 
-    /// <summary>Shows the last text and ends the line, so what follows starts on a line of its own.</summary>
+    /// <summary>Erases the line: the command's summary, which follows, says the same.</summary>
     public void Done()
     {
         if (!_enabled)
@@ -62,16 +62,13 @@ internal sealed class ProgressLine(CliContext context)
 
         lock (_lock)
         {
-            if (_text.Length > 0)
-            {
-                Draw();
-            }
-
             if (_width > 0)
             {
-                context.Error.WriteLine();
+                context.Error.Write("\r" + new string(' ', _width) + "\r");
                 _width = 0;
             }
+
+            _text = string.Empty;
         }
     }
 

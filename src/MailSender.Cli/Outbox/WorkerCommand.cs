@@ -125,7 +125,6 @@ internal sealed class WorkerCommand : Command, IHasHelpEpilog
                 }
 
                 var counters = worker.Counters;
-                progress.Update(Summary(counters), force: true);
                 progress.Done();
                 if (json)
                 {

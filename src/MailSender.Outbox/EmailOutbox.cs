@@ -50,17 +50,7 @@ internal sealed class EmailOutbox : IEmailOutbox
         // The same checks and defaults as a send, so bad input fails now, with nothing stored.
         var senderOptions = _senders.Get(senderName);
         var defaultFrom = string.IsNullOrWhiteSpace(senderOptions.DefaultFrom) ? null : AddressParser.ParseMailbox(senderOptions.DefaultFrom, "DefaultFrom");
-        var envelope = MessagePreparer.Prepare(message, defaultFrom);
-        if (options.Envelope is { } given)
-        {
-            AddressParser.Check(given.Sender, "envelope sender");
-            foreach (var recipient in given.Recipients)
-            {
-                AddressParser.Check(recipient, "envelope recipient");
-            }
-
-            envelope = given;
-        }
+        var envelope = MessagePreparer.Prepare(message, defaultFrom, options.Envelope);
 
         var body = Serialize(message);
         if (body.Length > _runtime.Options.MaxMessageSize)

@@ -76,11 +76,7 @@ internal sealed class DefaultEmailSender : IVerifiableEmailSender, IAsyncDisposa
         envelope = null;
         try
         {
-            envelope = MessagePreparer.Prepare(message, _defaultFrom);
-            if (given is not null)
-            {
-                envelope = given;
-            }
+            envelope = MessagePreparer.Prepare(message, _defaultFrom, given);
 
             // Once per send, after the message is final and before any transport (or retry) writes it.
             _signer?.Sign(message);

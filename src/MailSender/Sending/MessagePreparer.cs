@@ -15,7 +15,13 @@ internal static class MessagePreparer
 
     /// <summary>Fills in defaults (From, Message-Id), validates the message and returns its envelope.</summary>
     /// <exception cref="EmailSendException">The message is invalid (<see cref="EmailErrorKind.InvalidMessage"/>): the text says what and where.</exception>
-    public static MailEnvelope Prepare(MimeMessage message, MailboxAddress? defaultFrom)
+    /// <param name="message">The message; From and Message-Id are filled in when missing.</param>
+    /// <param name="defaultFrom">The sender of messages without From.</param>
+    /// <param name="envelope">
+    /// The envelope to send to instead of the headers' recipients (the outbox's stored envelope, which keeps the Bcc
+    /// recipients that the stored message no longer names); its addresses are checked, and the headers may then name none.
+    /// </param>
+    public static MailEnvelope Prepare(MimeMessage message, MailboxAddress? defaultFrom, MailEnvelope? envelope = null)
     {
         if (message.From.Count == 0)
         {
@@ -42,9 +48,18 @@ internal static class MessagePreparer
         AddRecipients(message.To, "to", recipients);
         AddRecipients(message.Cc, "cc", recipients);
         AddRecipients(message.Bcc, "bcc", recipients);
-        if (recipients.Count == 0)
+        if (recipients.Count == 0 && envelope is null)
         {
             throw new EmailSendException(EmailErrorKind.InvalidMessage, "The message has no recipient: add at least one To, Cc or Bcc address.");
+        }
+
+        if (envelope is not null)
+        {
+            AddressParser.Check(envelope.Sender, "envelope sender");
+            foreach (var recipient in envelope.Recipients)
+            {
+                AddressParser.Check(recipient, "envelope recipient");
+            }
         }
 
         // MimeMessage's constructor makes an id with this machine's host name, which leaks it and hurts spam scores;
@@ -55,7 +70,7 @@ internal static class MessagePreparer
         }
 
         CheckEntities(message);
-        return new MailEnvelope(sender, recipients);
+        return envelope ?? new MailEnvelope(sender, recipients);
     }
 
     private static void AddRecipients(InternetAddressList list, string field, List<MailboxAddress> recipients)

@@ -96,6 +96,28 @@ public sealed class OutboxWorkerTests : IDisposable
     }
 
     [Fact]
+    public async Task BccOnly_AndAGivenEnvelope_AreDeliveredToTheEnvelope_WithoutABccHeader()
+    {
+        await using var server = await InProcessSmtpServer.StartAsync();
+        await using var host = Host($"smtp://127.0.0.1:{server.Port}");
+        var bccOnly = TestMessages.Text();
+        bccOnly.To.Clear();
+        bccOnly.Bcc.Add(MailboxAddress.Parse("hidden@example.com"));
+        var enveloped = TestMessages.WithSubject("enveloped", "header@example.com");
+        enveloped.To.Clear();
+
+        await host.Outbox.EnqueueAsync(bccOnly);
+        await host.Outbox.EnqueueAsync(enveloped, new OutboxEnqueueOptions { Envelope = new MailEnvelope(MailboxAddress.Parse("bounce@example.com"), [MailboxAddress.Parse("a@example.com"), MailboxAddress.Parse("b@example.com")]) });
+        await host.RunUntilEmptyAsync();
+
+        var hidden = Assert.Single(server.Messages, m => m.To.SequenceEqual(["hidden@example.com"]));
+        Assert.DoesNotContain("hidden@example.com", System.Text.Encoding.ASCII.GetString(hidden.Data), StringComparison.Ordinal);
+        var other = Assert.Single(server.Messages, m => m.From == "bounce@example.com");
+        Assert.Equal(["a@example.com", "b@example.com"], other.To);
+        Assert.Equal(2, (await host.Outbox.GetStatisticsAsync()).Counts[OutboxState.Sent]);
+    }
+
+    [Fact]
     public async Task Deferred_AcrossARestart_IsDeliveredOnceLater()
     {
         var greylisting = true;

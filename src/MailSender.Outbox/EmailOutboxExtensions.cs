@@ -1,6 +1,3 @@
-using MailSender.Internal;
-using MimeKit;
-
 namespace MailSender.Outbox;
 
 /// <summary>Shortcuts for <see cref="IEmailOutbox"/>, as <see cref="EmailSenderExtensions"/> offers for senders.</summary>
@@ -29,10 +26,6 @@ public static class EmailOutboxExtensions
         ArgumentNullException.ThrowIfNull(to);
         ArgumentNullException.ThrowIfNull(subject);
 
-        var message = new MimeMessage();
-        message.To.AddRange(AddressParser.ParseList(to, "to"));
-        message.Subject = subject;
-        message.Body = new BodyBuilder { TextBody = text, HtmlBody = html }.ToMessageBody();
-        return outbox.EnqueueAsync(message, options, cancellationToken);
+        return outbox.EnqueueAsync(EmailSenderExtensions.CreateMessage(to, subject, text, html), options, cancellationToken);
     }
 }

@@ -31,12 +31,17 @@ public static class EmailSenderExtensions
         ArgumentNullException.ThrowIfNull(to);
         ArgumentNullException.ThrowIfNull(subject);
 
+        return sender.SendAsync(CreateMessage(to, subject, text, html), cancellationToken);
+    }
+
+    /// <summary>The message the text shortcuts send (and the outbox's enqueue): recipients parsed, a text and/or HTML body.</summary>
+    internal static MimeMessage CreateMessage(string to, string subject, string? text, string? html)
+    {
         var message = new MimeMessage();
         message.To.AddRange(AddressParser.ParseList(to, "to"));
         message.Subject = subject;
-        var body = new BodyBuilder { TextBody = text, HtmlBody = html };
-        message.Body = body.ToMessageBody();
-        return sender.SendAsync(message, cancellationToken);
+        message.Body = new BodyBuilder { TextBody = text, HtmlBody = html }.ToMessageBody();
+        return message;
     }
 
     /// <summary>

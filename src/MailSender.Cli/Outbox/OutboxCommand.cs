@@ -437,7 +437,6 @@ internal sealed class OutboxCommand : Command, IHasHelpEpilog
                     using var stream = new MemoryStream(bytes, writable: false);
                     var message = await MimeMessage.LoadAsync(stream, cancellationToken).ConfigureAwait(false);
                     var envelope = TakeEnvelope(message);
-                    RefuseBccOnly(message);
                     var id = await outbox.EnqueueAsync(message, new OutboxEnqueueOptions { IdempotencyKey = key, Envelope = envelope }, cancellationToken).ConfigureAwait(false);
 
                     // The same key returns the first message's id: one enqueued before this run, or earlier in it, was already there.
@@ -540,18 +539,6 @@ internal sealed class OutboxCommand : Command, IHasHelpEpilog
             }
 
             return new MailEnvelope(Address(sender, "X-Sender"), receivers);
-        }
-
-        /// <summary>
-        /// Refuses a message with no To or Cc address (every recipient Bcc, as a pickup file of such a message is): the
-        /// outbox stores it without its Bcc header and its delivery then fails with "no recipient", so it stays a file.
-        /// </summary>
-        private static void RefuseBccOnly(MimeMessage message)
-        {
-            if (!message.To.Mailboxes.Any() && !message.Cc.Mailboxes.Any())
-            {
-                throw new FormatException("The message has no To or Cc address (every recipient is Bcc, or there is none): the outbox cannot deliver such a message yet. It was left in place.");
-            }
         }
 
         private static MailboxAddress Address(string value, string header)

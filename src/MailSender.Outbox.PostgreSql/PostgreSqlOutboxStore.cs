@@ -876,7 +876,7 @@ internal sealed class PostgreSqlOutboxStore : IOutboxStore
                 "42501" => (false, "The store's user lacks a privilege on the outbox's tables or schema: grant it (CREATE on the schema to create the tables, then SELECT, INSERT, UPDATE, DELETE)."),
                 _ => (postgres.IsTransient, (string?)null),
             };
-            return new EmailSendException(EmailErrorKind.StorageFailed, $"Could not {what} in the outbox {Description}: {postgres.MessageText} (SQLSTATE {postgres.SqlState}).", ex)
+            return new EmailSendException(EmailErrorKind.StorageFailed, $"Could not {what} ({Description}): {postgres.MessageText} (SQLSTATE {postgres.SqlState}).", ex)
             {
                 IsTransient = transient,
                 Hint = hint,
@@ -885,13 +885,13 @@ internal sealed class PostgreSqlOutboxStore : IOutboxStore
 
         if (ex is NpgsqlException { IsTransient: false } npgsql && npgsql.InnerException is not (SocketException or IOException or TimeoutException))
         {
-            return new EmailSendException(EmailErrorKind.StorageFailed, $"Could not {what} in the outbox {Description}: {ex.Message}", ex);
+            return new EmailSendException(EmailErrorKind.StorageFailed, $"Could not {what} ({Description}): {ex.Message}", ex);
         }
 
         // Unreachable, or the connection broke or timed out: transient. Each operation is one transaction, so it is whole
         // or absent; only a connection lost while the commit's answer was on its way leaves the outcome unknown.
         var detail = Innermost(ex);
-        return new EmailSendException(EmailErrorKind.StorageFailed, $"Could not {what} in the outbox {Description}: PostgreSQL at {_endpoint} is unreachable: {detail}", ex)
+        return new EmailSendException(EmailErrorKind.StorageFailed, $"Could not {what} ({Description}): PostgreSQL at {_endpoint} is unreachable: {detail}", ex)
         {
             IsTransient = true,
             Hint = $"PostgreSQL at {_endpoint} is unreachable: {detail} Check that it runs and accepts connections from this machine (listen_addresses, pg_hba.conf, firewall). Nothing is half-written; repeat the call later (with an idempotency key, a message is stored once even if the connection broke just after its commit).",

@@ -512,7 +512,7 @@ internal sealed class OutboxWorker : BackgroundService
         try
         {
             await Store.ReleaseAsync([(message.Id, message.Lease)], CancellationToken.None).ConfigureAwait(false);
-            Counters.Released++;
+            Counters.CountReleased();
         }
         catch (EmailSendException ex)
         {
@@ -570,7 +570,12 @@ internal sealed class WorkerCounters
 
     public long Uncertain => Interlocked.Read(ref _uncertain);
 
-    public int Released { get; set; }
+    private int _released;
+
+    public int Released => Volatile.Read(ref _released);
+
+    /// <summary>Counts a message given back unsent (from any delivery task).</summary>
+    public void CountReleased() => Interlocked.Increment(ref _released);
 
     public void Count(OutboxState state)
     {

@@ -252,6 +252,8 @@ internal sealed class PostgreSqlOutboxStore : IOutboxStore
                 batch.Add(mark);
             }
 
+            batch.Sort((a, b) => a.Id.CompareTo(b.Id));
+
             try
             {
                 var recorded = await RunAsync("record the end of a message", async connection =>
@@ -307,8 +309,10 @@ internal sealed class PostgreSqlOutboxStore : IOutboxStore
                 WHERE m.id = h.id AND m.lease = h.lease AND m.state = 'sending'
                 RETURNING m.id
                 """, connection);
-            command.Parameters.Add(new NpgsqlParameter<Guid[]>("ids", held.Select(h => h.Id).ToArray()));
-            command.Parameters.Add(new NpgsqlParameter<Guid[]>("leases", held.Select(h => h.Lease).ToArray()));
+            // In id order, as the grouped checkpoints, so that the two lock shared rows in the same order.
+            var ordered = held.OrderBy(h => h.Id).ToArray();
+            command.Parameters.Add(new NpgsqlParameter<Guid[]>("ids", [.. ordered.Select(h => h.Id)]));
+            command.Parameters.Add(new NpgsqlParameter<Guid[]>("leases", [.. ordered.Select(h => h.Lease)]));
             command.Parameters.Add(Time("until", until));
             var renewed = new HashSet<Guid>();
             await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
@@ -841,14 +845,22 @@ internal sealed class PostgreSqlOutboxStore : IOutboxStore
 
     private async Task<T> RunAsync<T>(string what, Func<NpgsqlConnection, Task<T>> work, CancellationToken cancellationToken)
     {
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            return await work(connection).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (IsStorageError(ex, cancellationToken))
-        {
-            throw Map(ex, what);
+            try
+            {
+                await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                return await work(connection).ConfigureAwait(false);
+            }
+            catch (PostgresException ex) when (ex.SqlState is "40P01" or "40001" && attempt < 3 && !cancellationToken.IsCancellationRequested)
+            {
+                // A deadlock or serialisation failure rolled the whole transaction back (every operation here is one
+                // transaction), so running it again is safe: lease renewals and grouped checkpoints touch the same rows.
+            }
+            catch (Exception ex) when (IsStorageError(ex, cancellationToken))
+            {
+                throw Map(ex, what);
+            }
         }
     }
 

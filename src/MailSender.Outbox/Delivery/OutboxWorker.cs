@@ -34,6 +34,7 @@ internal sealed class OutboxWorker : BackgroundService
     private readonly WakeSignal _slotFreed = new();
     private readonly CancellationTokenSource _abort = new();
     private readonly SemaphoreSlim _sendSlots;
+    private readonly SemaphoreSlim _permitGate = new(1, 1);
 
     /// <param name="runtime">The store, options and clock.</param>
     /// <param name="senders">MailSender's own factory (not <see cref="IEmailSenderFactory"/>, which enqueues when <see cref="OutboxOptions.QueueSends"/> is on).</param>
@@ -77,6 +78,7 @@ internal sealed class OutboxWorker : BackgroundService
     {
         _abort.Dispose();
         _sendSlots.Dispose();
+        _permitGate.Dispose();
         base.Dispose();
     }
 
@@ -114,16 +116,9 @@ internal sealed class OutboxWorker : BackgroundService
                     var free = Capacity - held;
                     if (held == 0 || free >= Math.Max(1, Options.Concurrency / 2))
                     {
+                        // A shared rate limit is taken per send, when a message gets its slot (WaitForPermitAsync), not
+                        // here: claimed messages wait under their lease, and a stall cannot release them in a burst.
                         var wanted = free;
-                        if (RateLimit() is { } limit)
-                        {
-                            wanted = await Store.TakePermitsAsync("sender:" + _runtime.DefaultSenderName, free, limit.Permits, limit.Window, stopping).ConfigureAwait(false);
-                            if (wanted == 0)
-                            {
-                                delay = limit.Window;
-                            }
-                        }
-
                         if (wanted > 0)
                         {
                             var claimed = await Store.ClaimAsync(wanted, time.GetUtcNow(), Options.LeaseDuration, Options.AtLeastOnce, stopping).ConfigureAwait(false);
@@ -246,6 +241,32 @@ internal sealed class OutboxWorker : BackgroundService
         static (int, TimeSpan) Split(int permits, TimeSpan period) => permits >= 10 && permits % 10 == 0 ? (permits / 10, period / 10) : (permits, period);
     }
 
+    /// <summary>
+    /// Takes one permit of the limit shared by every worker of the store, waiting for the next window when it is used up.
+    /// One send at a time asks the store; the others wait behind it, so a throttled worker makes one query per pause.
+    /// </summary>
+    private async Task WaitForPermitAsync(CancellationToken cancellationToken)
+    {
+        if (RateLimit() is not { } limit)
+        {
+            return;
+        }
+
+        var pause = limit.Window / 4 < TimeSpan.FromMilliseconds(10) ? TimeSpan.FromMilliseconds(10) : limit.Window / 4;
+        await _permitGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            while (await Store.TakePermitsAsync("sender:" + _runtime.DefaultSenderName, 1, limit.Permits, limit.Window, cancellationToken).ConfigureAwait(false) == 0)
+            {
+                await Task.Delay(pause, _runtime.TimeProvider, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _permitGate.Release();
+        }
+    }
+
     private void Start(ClaimedMessage message)
     {
         var cancellation = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
@@ -268,7 +289,7 @@ internal sealed class OutboxWorker : BackgroundService
                     _inFlight.Remove(message.Id);
                 }
 
-                cancellation.Dispose();
+                delivery.Finish();
                 _slotFreed.Set();
             }
         }, CancellationToken.None);
@@ -290,11 +311,11 @@ internal sealed class OutboxWorker : BackgroundService
         var lost = await Store.RenewLeasesAsync([.. held.Select(d => (d.Message.Id, d.Message.Lease))], now + Options.LeaseDuration, cancellationToken).ConfigureAwait(false);
         foreach (var delivery in held)
         {
-            if (lost.Contains(delivery.Message.Id))
+            // A delivery that finished meanwhile cleared its own lease: that is not a loss.
+            if (lost.Contains(delivery.Message.Id) && delivery.TryCancel())
             {
                 // Another worker has it now: stop before the end is written (the checkpoint's fence stops it anyway).
                 OutboxLog.LeaseLost(Logger, delivery.Message.Id);
-                await delivery.Cancellation.CancelAsync().ConfigureAwait(false);
             }
         }
     }
@@ -318,6 +339,17 @@ internal sealed class OutboxWorker : BackgroundService
         AttemptRecord? record;
         try
         {
+            try
+            {
+                await WaitForPermitAsync(token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or EmailSendException)
+            {
+                // Stopped, or the store is unreachable, before sending: given back (or left to its lease) unsent.
+                await ReleaseAsync(message).ConfigureAwait(false);
+                return;
+            }
+
             record = await AttemptAsync(delivery).ConfigureAwait(false);
         }
         finally
@@ -539,9 +571,37 @@ internal sealed class OutboxWorker : BackgroundService
 
     private sealed class Delivery(ClaimedMessage message, CancellationTokenSource cancellation)
     {
+        private readonly object _gate = new();
+        private bool _finished;
+
         public ClaimedMessage Message { get; } = message;
 
         public CancellationTokenSource Cancellation { get; } = cancellation;
+
+        /// <summary>Cancels the send unless it has finished; returns whether it was still running.</summary>
+        public bool TryCancel()
+        {
+            lock (_gate)
+            {
+                if (_finished)
+                {
+                    return false;
+                }
+
+                Cancellation.Cancel();
+                return true;
+            }
+        }
+
+        /// <summary>Marks the delivery done and frees its cancellation source (a later renewal leaves it alone).</summary>
+        public void Finish()
+        {
+            lock (_gate)
+            {
+                _finished = true;
+                Cancellation.Dispose();
+            }
+        }
 
         public Task Task { get; set; } = Task.CompletedTask;
     }

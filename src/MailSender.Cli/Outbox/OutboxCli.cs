@@ -106,7 +106,7 @@ internal static partial class OutboxCli
     /// commands that do not send, the default one, only for its default From) and the outbox on <paramref name="store"/>.
     /// </summary>
     /// <remarks>The library's log goes to <paramref name="logger"/> (the worker's warnings), or nowhere when it is <see langword="null"/>.</remarks>
-    public static ServiceProvider Build(CliContext context, string store, string transport, string? defaultFrom, Action<OutboxOptions>? configure = null, ILoggerFactory? logger = null)
+    public static ServiceProvider Build(CliContext context, string store, string transport, string? defaultFrom, Action<OutboxOptions>? configure = null, ILoggerFactory? logger = null, Action<MailSenderOptions>? configureSender = null)
     {
         var services = new ServiceCollection();
         if (logger is not null)
@@ -122,6 +122,8 @@ internal static partial class OutboxCli
             {
                 options.Password = context.GetEnvironmentVariable(CliDefaults.PasswordVariable);
             }
+
+            configureSender?.Invoke(options);
         }).AddOutbox(options =>
         {
             options.Store = store;

@@ -108,7 +108,11 @@ internal sealed class WorkerCommand : Command, IHasHelpEpilog
                 options.Concurrency = concurrency;
                 options.LeaseDuration = lease ?? options.LeaseDuration;
                 options.RateLimit.MessagesPerSecond = rate;
-            }, log);
+            }, log, sender =>
+            {
+                // As many pooled connections as sends at once (the pool's default is 5); a maxConnections in --transport still wins.
+                sender.Smtp.Pool.MaxConnections = concurrency;
+            });
             await using (provider.ConfigureAwait(false))
             {
                 // Resolving the sender validates the transport before the worker takes any message.

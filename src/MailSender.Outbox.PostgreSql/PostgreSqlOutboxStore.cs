@@ -753,6 +753,9 @@ internal sealed class PostgreSqlOutboxStore : IOutboxStore
         // Repeatable read: the recipients are read from the same snapshot as their messages.
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
         var messages = new List<OutboxMessage>();
+
+        // Each message holds its own list, filled in place by the second query.
+        var recipients = new Dictionary<Guid, List<OutboxRecipient>>();
         await using (var command = new NpgsqlCommand($"""
             SELECT m.id, m.state, m.message_id, m.subject, m.envelope_from, m.sender_name, m.idempotency_key, m.size, m.created_at,
                    CASE WHEN m.state = 'sending' THEN m.lease_until ELSE m.next_attempt_at END, m.attempts, m.last_error, m.last_status_code, m.hint,
@@ -767,6 +770,8 @@ internal sealed class PostgreSqlOutboxStore : IOutboxStore
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
+                var list = new List<OutboxRecipient>();
+                recipients[reader.GetGuid(0)] = list;
                 messages.Add(new OutboxMessage
                 {
                     Id = reader.GetGuid(0),
@@ -785,6 +790,7 @@ internal sealed class PostgreSqlOutboxStore : IOutboxStore
                     Hint = NullableString(reader, 13),
                     FinishedAt = reader.IsDBNull(14) ? null : reader.GetFieldValue<DateTimeOffset>(14),
                     HasBody = reader.GetBoolean(15),
+                    Recipients = list,
                 });
             }
         }
@@ -795,7 +801,6 @@ internal sealed class PostgreSqlOutboxStore : IOutboxStore
             return messages;
         }
 
-        var recipients = messages.ToDictionary(m => m.Id, _ => new List<OutboxRecipient>());
         var sending = messages.Where(m => m.State == OutboxState.Sending).Select(m => m.Id).ToHashSet();
         await using (var command = new NpgsqlCommand("""
             SELECT message_id, address, state, status_code, enhanced_status_code, reply, updated_at
@@ -821,26 +826,7 @@ internal sealed class PostgreSqlOutboxStore : IOutboxStore
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return messages.Select(m => new OutboxMessage
-        {
-            Id = m.Id,
-            State = m.State,
-            MessageId = m.MessageId,
-            Subject = m.Subject,
-            From = m.From,
-            SenderName = m.SenderName,
-            IdempotencyKey = m.IdempotencyKey,
-            Size = m.Size,
-            CreatedAt = m.CreatedAt,
-            NextAttemptAt = m.NextAttemptAt,
-            Attempts = m.Attempts,
-            LastError = m.LastError,
-            LastStatusCode = m.LastStatusCode,
-            Hint = m.Hint,
-            FinishedAt = m.FinishedAt,
-            HasBody = m.HasBody,
-            Recipients = recipients[m.Id],
-        }).ToList();
+        return messages;
     }
 
     private async Task<T> RunAsync<T>(string what, Func<NpgsqlConnection, Task<T>> work, CancellationToken cancellationToken)

@@ -118,18 +118,14 @@ internal sealed class OutboxWorker : BackgroundService
                     {
                         // A shared rate limit is taken per send, when a message gets its slot (WaitForPermitAsync), not
                         // here: claimed messages wait under their lease, and a stall cannot release them in a burst.
-                        var wanted = free;
-                        if (wanted > 0)
+                        var claimed = await Store.ClaimAsync(free, time.GetUtcNow(), Options.LeaseDuration, Options.AtLeastOnce, stopping).ConfigureAwait(false);
+                        foreach (var message in claimed)
                         {
-                            var claimed = await Store.ClaimAsync(wanted, time.GetUtcNow(), Options.LeaseDuration, Options.AtLeastOnce, stopping).ConfigureAwait(false);
-                            foreach (var message in claimed)
-                            {
-                                Start(message);
-                            }
-
-                            claimedNone = claimed.Count == 0;
-                            claimedAll = claimed.Count == wanted;
+                            Start(message);
                         }
+
+                        claimedNone = claimed.Count == 0;
+                        claimedAll = claimed.Count == free;
                     }
 
                     var now = time.GetUtcNow();

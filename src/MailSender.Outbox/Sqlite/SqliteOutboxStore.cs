@@ -396,6 +396,9 @@ internal sealed class SqliteOutboxStore : IOutboxStore
 
         var token = Guid.NewGuid();
         var claimed = new List<ClaimedMessage>();
+
+        // Each message holds its own list of pending recipients, filled in place by the second query.
+        var pending = new Dictionary<string, List<(int, string)>>(StringComparer.Ordinal);
         using (var lease = Rent(connection, """
             UPDATE mailsender_outbox_messages
             SET prior_state = state, prior_next_attempt_at = next_attempt_at, state = 'sending', lease = $lease, lease_until = $until, attempts = attempts + 1
@@ -411,6 +414,8 @@ internal sealed class SqliteOutboxStore : IOutboxStore
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
+                var recipients = new List<(int, string)>();
+                pending[reader.GetString(0)] = recipients;
                 claimed.Add(new ClaimedMessage
                 {
                     Id = Guid.Parse(reader.GetString(0)),
@@ -422,7 +427,7 @@ internal sealed class SqliteOutboxStore : IOutboxStore
                     CreatedAt = FromMs(reader.GetInt64(5)),
                     TraceParent = reader.IsDBNull(6) ? null : reader.GetString(6),
                     TraceState = reader.IsDBNull(7) ? null : reader.GetString(7),
-                    Pending = [],
+                    Pending = recipients,
                 });
             }
         }
@@ -433,7 +438,6 @@ internal sealed class SqliteOutboxStore : IOutboxStore
         }
 
         // The recipients still to be sent to, of every message of this claim at once.
-        var pending = new Dictionary<string, List<(int, string)>>(StringComparer.Ordinal);
         using (var lease = Rent(connection, """
             SELECT r.message_id, r.position, r.address FROM mailsender_outbox_recipients r
             WHERE r.message_id IN (SELECT id FROM mailsender_outbox_messages INDEXED BY mailsender_outbox_leases WHERE state = 'sending' AND lease = $lease)
@@ -445,40 +449,20 @@ internal sealed class SqliteOutboxStore : IOutboxStore
             using var reader = lease.Command.ExecuteReader();
             while (reader.Read())
             {
-                var id = reader.GetString(0);
-                if (!pending.TryGetValue(id, out var list))
-                {
-                    pending[id] = list = [];
-                }
-
-                list.Add((reader.GetInt32(1), reader.GetString(2)));
+                pending[reader.GetString(0)].Add((reader.GetInt32(1), reader.GetString(2)));
             }
         }
 
-        var result = new List<ClaimedMessage>(claimed.Count);
-        foreach (var message in claimed.OrderBy(m => m.Id))
-        {
-            result.Add(new ClaimedMessage
-            {
-                Id = message.Id,
-                Lease = message.Lease,
-                SenderName = message.SenderName,
-                From = message.From,
-                Body = message.Body,
-                Attempts = message.Attempts,
-                CreatedAt = message.CreatedAt,
-                TraceParent = message.TraceParent,
-                TraceState = message.TraceState,
-                Pending = pending.TryGetValue(Id(message.Id), out var recipients) ? recipients : [],
-            });
-        }
-
-        return result;
+        claimed.Sort((a, b) => a.Id.CompareTo(b.Id));
+        return claimed;
     }
 
     private static List<OutboxMessage> Query(SqliteConnection connection, string where, int limit, params (string Name, object? Value)[] parameters)
     {
-        var messages = new List<(OutboxMessage Message, string Id)>();
+        var messages = new List<OutboxMessage>();
+
+        // Each message holds its own list, filled in place by the second query.
+        var recipients = new Dictionary<string, (List<OutboxRecipient> List, bool Sending)>(StringComparer.Ordinal);
         using (var command = Command(connection, $"""
             SELECT m.id, m.state, m.message_id, m.subject, m.envelope_from, m.sender_name, m.idempotency_key, m.size, m.created_at,
                    CASE WHEN m.state = 'sending' THEN m.lease_until ELSE m.next_attempt_at END, m.attempts, m.last_error, m.last_status_code, m.hint,
@@ -495,10 +479,13 @@ internal sealed class SqliteOutboxStore : IOutboxStore
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
-                messages.Add((new OutboxMessage
+                var list = new List<OutboxRecipient>();
+                var state = OutboxStates.Parse(reader.GetString(1));
+                recipients[reader.GetString(0)] = (list, state == OutboxState.Sending);
+                messages.Add(new OutboxMessage
                 {
                     Id = Guid.Parse(reader.GetString(0)),
-                    State = OutboxStates.Parse(reader.GetString(1)),
+                    State = state,
                     MessageId = NullableString(reader, 2),
                     Subject = NullableString(reader, 3),
                     From = reader.GetString(4),
@@ -513,7 +500,8 @@ internal sealed class SqliteOutboxStore : IOutboxStore
                     Hint = NullableString(reader, 13),
                     FinishedAt = reader.IsDBNull(14) ? null : FromMs(reader.GetInt64(14)),
                     HasBody = reader.GetBoolean(15),
-                }, reader.GetString(0)));
+                    Recipients = list,
+                });
             }
         }
 
@@ -522,53 +510,36 @@ internal sealed class SqliteOutboxStore : IOutboxStore
             return [];
         }
 
-        using var recipients = Command(connection, "SELECT address, state, status_code, enhanced_status_code, reply, updated_at FROM mailsender_outbox_recipients WHERE message_id = $id ORDER BY position");
-        var id = recipients.Parameters.Add("$id", SqliteType.Text);
-        var result = new List<OutboxMessage>(messages.Count);
-        foreach (var (message, key) in messages)
+        // One query for all of them (at most 10,000 ids, within SQLite's 32,766 parameters).
+        var ids = recipients.Keys.ToArray();
+        using var query = Command(connection, $"""
+            SELECT message_id, address, state, status_code, enhanced_status_code, reply, updated_at FROM mailsender_outbox_recipients
+            WHERE message_id IN ({string.Join(", ", ids.Select((_, i) => "$m" + i.ToString(CultureInfo.InvariantCulture)))}) ORDER BY message_id, position
+            """);
+        for (var i = 0; i < ids.Length; i++)
         {
-            id.Value = key;
-            var list = new List<OutboxRecipient>();
-            using (var reader = recipients.ExecuteReader())
-            {
-                while (reader.Read())
-                {
-                    var state = OutboxStates.Parse(reader.GetString(1));
-                    list.Add(new OutboxRecipient
-                    {
-                        Address = reader.GetString(0),
-                        State = message.State == OutboxState.Sending && state is OutboxState.Queued or OutboxState.Deferred ? OutboxState.Sending : state,
-                        StatusCode = reader.IsDBNull(2) ? null : reader.GetInt32(2),
-                        EnhancedStatusCode = NullableString(reader, 3),
-                        Reply = NullableString(reader, 4),
-                        UpdatedAt = FromMs(reader.GetInt64(5)),
-                    });
-                }
-            }
-
-            result.Add(new OutboxMessage
-            {
-                Id = message.Id,
-                State = message.State,
-                MessageId = message.MessageId,
-                Subject = message.Subject,
-                From = message.From,
-                SenderName = message.SenderName,
-                IdempotencyKey = message.IdempotencyKey,
-                Size = message.Size,
-                CreatedAt = message.CreatedAt,
-                NextAttemptAt = message.NextAttemptAt,
-                Attempts = message.Attempts,
-                LastError = message.LastError,
-                LastStatusCode = message.LastStatusCode,
-                Hint = message.Hint,
-                FinishedAt = message.FinishedAt,
-                HasBody = message.HasBody,
-                Recipients = list,
-            });
+            query.Parameters.AddWithValue("$m" + i.ToString(CultureInfo.InvariantCulture), ids[i]);
         }
 
-        return result;
+        using (var reader = query.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                var (list, sending) = recipients[reader.GetString(0)];
+                var state = OutboxStates.Parse(reader.GetString(2));
+                list.Add(new OutboxRecipient
+                {
+                    Address = reader.GetString(1),
+                    State = sending && state is OutboxState.Queued or OutboxState.Deferred ? OutboxState.Sending : state,
+                    StatusCode = reader.IsDBNull(3) ? null : reader.GetInt32(3),
+                    EnhancedStatusCode = NullableString(reader, 4),
+                    Reply = NullableString(reader, 5),
+                    UpdatedAt = FromMs(reader.GetInt64(6)),
+                });
+            }
+        }
+
+        return messages;
     }
 
     private async Task<T> WriteAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken, bool singleStatement = false)

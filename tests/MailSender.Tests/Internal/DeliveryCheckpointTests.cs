@@ -108,15 +108,24 @@ public sealed class DeliveryCheckpointTests
     }
 
     [Theory]
-    [InlineData("smtp://127.0.0.1:2525", true)]
-    [InlineData("pickup:outbox", true)]
-    [InlineData("failover(smtp://127.0.0.1:2525 pickup:outbox)", true)]
-    [InlineData("direct:", true)]
-    public async Task Senders_SayWhetherTheirTransportReportsTheCheckpoint(string transport, bool reports)
+    [InlineData("smtp://127.0.0.1:2525")]
+    [InlineData("pickup:outbox")]
+    [InlineData("failover(smtp://127.0.0.1:2525 pickup:outbox)")]
+    [InlineData("direct:")]
+    public async Task Senders_OfMailSendersTransports_ReportTheCheckpoint(string transport)
     {
         await using var host = MailSenderHost.Create(transport);
 
-        Assert.Equal(reports, ((DefaultEmailSender)host.Provider.GetRequiredService<IEmailSenderFactory>().GetSender(string.Empty)).ReportsFinalWrite);
+        Assert.True(((DefaultEmailSender)host.Provider.GetRequiredService<IEmailSenderFactory>().GetSender(string.Empty)).ReportsFinalWrite);
+    }
+
+    [Fact]
+    public async Task Senders_OfAUsersOwnTransport_DoNotReportTheCheckpoint()
+    {
+        // The outbox then records "may be written" before the send starts (a crash leaves it uncertain, never sent twice).
+        await using var host = MailSenderHost.Create("pickup:unused", build: b => b.UseTransport(_ => new OwnTransport()));
+
+        Assert.False(((DefaultEmailSender)host.Provider.GetRequiredService<IEmailSenderFactory>().GetSender(string.Empty)).ReportsFinalWrite);
     }
 
     [Fact]
@@ -132,5 +141,13 @@ public sealed class DeliveryCheckpointTests
         await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => checkpoint.ReachAsync(default))));
 
         Assert.Equal(1, calls);
+    }
+
+    private sealed class OwnTransport : IEmailTransport
+    {
+        public string Name => "own";
+
+        public Task<SendResult> SendAsync(MimeKit.MimeMessage message, MailEnvelope envelope, CancellationToken cancellationToken = default) =>
+            Task.FromResult(new SendResult { MessageId = message.MessageId ?? string.Empty, Transport = Name });
     }
 }

@@ -49,4 +49,10 @@ public enum EmailErrorKind
 
     /// <summary>A file-based transport could not store the message (disk full, I/O error).</summary>
     StorageFailed,
+
+    /// <summary>
+    /// The application stopped the message before it was sent: an <see cref="IEmailInterceptor"/> vetoed it, or
+    /// <see cref="MailSenderOptions.Redirect"/> refused its recipients. Nothing was sent; retrying changes nothing.
+    /// </summary>
+    Vetoed,
 }

@@ -70,6 +70,11 @@ public class MailSenderOptions
     [Required]
     public DkimOptions Dkim { get; set; } = new();
 
+    /// <summary>Gets or sets the development and staging safety net (section <c>MailSender:Redirect</c>): a fixed address that receives every message, and an allow-list of recipients.</summary>
+    /// <value>The default changes nothing.</value>
+    [Required]
+    public RedirectOptions Redirect { get; set; } = new();
+
     /// <summary>Gets or sets the retry, timeout, circuit-breaker and rate-limit options (section <c>MailSender:Resilience</c>).</summary>
     /// <value>Defaults: 3 retries from 2 s (exponential, jitter, at most 1 min; 30 s after throttling replies), 2 min per attempt, 5 min in all, no rate limit.</value>
     [Required]

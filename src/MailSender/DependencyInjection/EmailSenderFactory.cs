@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using MailSender.Diagnostics;
 using MailSender.Dkim;
 using MailSender.Internal;
+using MailSender.Redirect;
 using MailSender.Resilience;
 using MailSender.Sending;
 using Microsoft.Extensions.DependencyInjection;
@@ -81,9 +82,20 @@ internal sealed class EmailSenderFactory : IEmailSenderFactory, IAsyncDisposable
         }
 
         var defaultFrom = string.IsNullOrWhiteSpace(options.DefaultFrom) ? null : AddressParser.ParseMailbox(options.DefaultFrom, "DefaultFrom");
+
+        // Every sender's, then this sender's own, in the order of registration; the redirect last, so nothing escapes it.
+        var interceptors = _services.GetServices<IEmailInterceptor>().Concat(_services.GetKeyedServices<IEmailInterceptor>(name)).ToList();
+        if (RedirectPolicy.Create(options.Redirect) is { } redirect)
+        {
+            interceptors.Add(new RedirectInterceptor(redirect, _telemetry));
+        }
+
         return new DefaultEmailSender(transport, delivering, ownsTransport, defaultFrom, _timeProvider, _telemetry, options.LogRecipients, _dkim.Get(name, options.Dkim))
         {
             ThrowOnPartialRejection = options.ThrowOnPartialRejection,
+            Name = name,
+            Interceptors = interceptors,
+            Observers = _services.GetServices<IEmailObserver>().Concat(_services.GetKeyedServices<IEmailObserver>(name)).ToArray(),
         };
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using MailSender;
 using MailSender.DependencyInjection;
 using MailSender.Smtp;
@@ -88,6 +89,59 @@ public static class MailSenderBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configure);
         builder.Services.AddSingleton(new ResilienceConfiguration(builder.Name, configure));
+        return builder;
+    }
+
+    /// <summary>Adds an interceptor that inspects, changes or vetoes each message of this sender before it is sent.</summary>
+    /// <typeparam name="TInterceptor">The interceptor, created once by the container (a singleton: it may take singleton services).</typeparam>
+    /// <param name="builder">The sender's builder.</param>
+    /// <returns>The builder.</returns>
+    /// <remarks>
+    /// Interceptors registered as <see cref="IEmailInterceptor"/> services run first (for every sender), then this sender's, in
+    /// the order they were added; then the redirect (<see cref="MailSenderOptions.Redirect"/>) and DKIM signing (docs/hooks.md).
+    /// </remarks>
+    public static IMailSenderBuilder AddInterceptor<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TInterceptor>(this IMailSenderBuilder builder)
+        where TInterceptor : class, IEmailInterceptor
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddKeyedSingleton<IEmailInterceptor, TInterceptor>(builder.Name);
+        return builder;
+    }
+
+    /// <summary>Adds an interceptor, created by <paramref name="factory"/>, that inspects, changes or vetoes each message of this sender before it is sent.</summary>
+    /// <param name="builder">The sender's builder.</param>
+    /// <param name="factory">Creates the interceptor once, from the container.</param>
+    /// <returns>The builder.</returns>
+    public static IMailSenderBuilder AddInterceptor(this IMailSenderBuilder builder, Func<IServiceProvider, IEmailInterceptor> factory)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(factory);
+        builder.Services.AddKeyedSingleton(builder.Name, (provider, _) => factory(provider));
+        return builder;
+    }
+
+    /// <summary>Adds an observer that learns the outcome (sent, failed, uncertain) of each message of this sender.</summary>
+    /// <typeparam name="TObserver">The observer, created once by the container (a singleton).</typeparam>
+    /// <param name="builder">The sender's builder.</param>
+    /// <returns>The builder.</returns>
+    /// <remarks>Observers registered as <see cref="IEmailObserver"/> services are told first (for every sender), then this sender's, in the order they were added.</remarks>
+    public static IMailSenderBuilder AddObserver<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TObserver>(this IMailSenderBuilder builder)
+        where TObserver : class, IEmailObserver
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddKeyedSingleton<IEmailObserver, TObserver>(builder.Name);
+        return builder;
+    }
+
+    /// <summary>Adds an observer, created by <paramref name="factory"/>, that learns the outcome of each message of this sender.</summary>
+    /// <param name="builder">The sender's builder.</param>
+    /// <param name="factory">Creates the observer once, from the container.</param>
+    /// <returns>The builder.</returns>
+    public static IMailSenderBuilder AddObserver(this IMailSenderBuilder builder, Func<IServiceProvider, IEmailObserver> factory)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(factory);
+        builder.Services.AddKeyedSingleton(builder.Name, (provider, _) => factory(provider));
         return builder;
     }
 }

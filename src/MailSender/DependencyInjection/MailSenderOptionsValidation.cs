@@ -1,6 +1,8 @@
 using System.Globalization;
+using MailSender.Diagnostics;
 using MailSender.Dkim;
 using MailSender.Internal;
+using MailSender.Redirect;
 using MailSender.Smtp.Detection;
 using MailSender.Smtp.Protocol;
 using Microsoft.Extensions.DependencyInjection;
@@ -31,7 +33,7 @@ internal sealed partial class MailSenderOptionsValidation(TransportResolver reso
             errors.AddRange(annotations.Failures.Select(f => prefix + Setting(f)));
 
             // The rules below read the nested objects the annotations found missing.
-            if (options.Smtp?.Tls is null || options.Smtp.Pool is null || options.Smtp.Detection is null || options.Pickup is null || options.Dkim is null ||
+            if (options.Smtp?.Tls is null || options.Smtp.Pool is null || options.Smtp.Detection is null || options.Pickup is null || options.Dkim is null || options.Redirect?.Allow is null ||
                 options.Resilience?.Retry is null || options.Resilience.CircuitBreaker is null || options.Resilience.AttemptTimeout is null ||
                 options.Resilience.TotalTimeout is null || options.Resilience.RateLimit is null)
             {
@@ -43,6 +45,7 @@ internal sealed partial class MailSenderOptionsValidation(TransportResolver reso
         ValidateAddresses(options, prefix, errors);
         ValidateSmtp(options.Smtp, prefix + "Smtp:", errors);
         ValidateResilience(options.Resilience, prefix + "Resilience:", errors);
+        ValidateRedirect(name, options.Redirect, prefix, errors);
         try
         {
             // Reads the key now, so a missing or bad key stops start-up; the sender gets this signer.
@@ -157,6 +160,26 @@ internal sealed partial class MailSenderOptionsValidation(TransportResolver reso
             {
                 errors.Add($"{prefix}Detection:DnsServers: {ex.Message}");
             }
+        }
+    }
+
+    /// <summary>
+    /// Checks the redirect and, when it is on and the options are valid, logs a warning: a development setting left on in
+    /// production would divert real mail, so it is never on unnoticed. Validation runs once per sender (at start-up with
+    /// <c>ValidateOnStart</c>), and again when the configuration reloads.
+    /// </summary>
+    private void ValidateRedirect(string name, RedirectOptions redirect, string prefix, List<string> errors)
+    {
+        try
+        {
+            if (RedirectPolicy.Create(redirect) is { } policy && errors.Count == 0)
+            {
+                Log.RedirectActive(services.GetRequiredService<MailSenderTelemetry>().Logger, name, policy.Describe());
+            }
+        }
+        catch (EmailSendException ex)
+        {
+            errors.Add(prefix + ex.Message);
         }
     }
 

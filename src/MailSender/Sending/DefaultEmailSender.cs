@@ -51,6 +51,15 @@ internal sealed class DefaultEmailSender : IVerifiableEmailSender, IAsyncDisposa
     /// <summary>Gets a value indicating whether a message refused for some recipients throws (after it was delivered to the others).</summary>
     public bool ThrowOnPartialRejection { get; init; }
 
+    /// <summary>Gets the sender's name, as interceptors and observers see it.</summary>
+    public string Name { get; init; } = string.Empty;
+
+    /// <summary>Gets the interceptors, in the order they run (the redirect, when on, last).</summary>
+    public IReadOnlyList<IEmailInterceptor> Interceptors { get; init; } = [];
+
+    /// <summary>Gets the observers, in the order they are told.</summary>
+    public IReadOnlyList<IEmailObserver> Observers { get; init; } = [];
+
     /// <summary>
     /// Gets a value indicating whether every send reaches <see cref="DeliveryCheckpoint"/> before the write that may
     /// complete it (false for transports that do not report it, such as a user's own).
@@ -74,43 +83,107 @@ internal sealed class DefaultEmailSender : IVerifiableEmailSender, IAsyncDisposa
         using var activity = MailSenderTelemetry.StartSend(_transportKind);
         var given = envelope;
         envelope = null;
+        SendResult result;
         try
         {
             envelope = MessagePreparer.Prepare(message, _defaultFrom, given);
+            if (Interceptors.Count > 0)
+            {
+                envelope = await InterceptAsync(message, envelope, given is not null, cancellationToken).ConfigureAwait(false);
+            }
 
             // Once per send, after the message is final and before any transport (or retry) writes it.
             _signer?.Sign(message);
 
             MailSenderTelemetry.Prepared(activity, envelope);
             Log.SendStarting(_telemetry.Logger, message.MessageId, _transport.Name, envelope.Recipients.Count);
-            var result = await _transport.SendAsync(message, envelope, cancellationToken).ConfigureAwait(false);
-            if (ThrowOnPartialRejection && result.RejectedRecipients.Count > 0)
-            {
-                throw PartiallyRejected(result);
-            }
-
-            var elapsed = _timeProvider.GetElapsedTime(started);
-            if (result.RejectedRecipients.Count > 0)
-            {
-                Log.RecipientsRejected(_telemetry.Logger, result.MessageId, _transport.Name, result.RejectedRecipients.Count, envelope.Recipients.Count);
-            }
-
-            Log.MessageSent(_telemetry.Logger, result.MessageId, _transport.Name, result.AcceptedRecipients.Count, (long)elapsed.TotalMilliseconds);
-            _telemetry.Sent(activity, _transportKind, elapsed, result, _logRecipients);
-            return result.WithElapsed(elapsed);
+            result = await _transport.SendAsync(message, envelope, cancellationToken).ConfigureAwait(false);
         }
         catch (EmailSendException ex)
         {
             // The reason may quote recipients (a server echoing <bob@example.com>): addresses are logged only by the opt-in events.
             Log.SendFailed(_telemetry.Logger, message.MessageId, _transport.Name, ex.Kind, Redaction.Addresses(ex.Message));
-            _telemetry.Failed(activity, _transportKind, _timeProvider.GetElapsedTime(started), ex, message.MessageId, envelope, _logRecipients);
+            var elapsed = _timeProvider.GetElapsedTime(started);
+            _telemetry.Failed(activity, _transportKind, elapsed, ex, message.MessageId, envelope, _logRecipients);
+            await ObserveAsync(message, envelope, ex.Kind == EmailErrorKind.DeliveryUncertain ? EmailSendOutcome.Uncertain : EmailSendOutcome.Failed, null, ex, elapsed, cancellationToken).ConfigureAwait(false);
             throw;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // Cancellation, disposal: counted as failures with the exception type as error.type.
-            _telemetry.Failed(activity, _transportKind, _timeProvider.GetElapsedTime(started), ex, message.MessageId, envelope: null, logRecipients: false);
+            var elapsed = _timeProvider.GetElapsedTime(started);
+            _telemetry.Failed(activity, _transportKind, elapsed, ex, message.MessageId, envelope: null, logRecipients: false);
+            await ObserveAsync(message, envelope, EmailSendOutcome.Failed, null, ex, elapsed, cancellationToken).ConfigureAwait(false);
             throw;
+        }
+
+        var total = _timeProvider.GetElapsedTime(started);
+        if (ThrowOnPartialRejection && result.RejectedRecipients.Count > 0)
+        {
+            // Reported as a failure, as before there were observers; the observers learn it was sent to the accepted recipients.
+            var partial = PartiallyRejected(result);
+            Log.SendFailed(_telemetry.Logger, message.MessageId, _transport.Name, partial.Kind, Redaction.Addresses(partial.Message));
+            _telemetry.Failed(activity, _transportKind, total, partial, message.MessageId, envelope, _logRecipients);
+            await ObserveAsync(message, envelope, EmailSendOutcome.Sent, result.WithElapsed(total), partial, total, cancellationToken).ConfigureAwait(false);
+            throw partial;
+        }
+
+        if (result.RejectedRecipients.Count > 0)
+        {
+            Log.RecipientsRejected(_telemetry.Logger, result.MessageId, _transport.Name, result.RejectedRecipients.Count, envelope.Recipients.Count);
+        }
+
+        Log.MessageSent(_telemetry.Logger, result.MessageId, _transport.Name, result.AcceptedRecipients.Count, (long)total.TotalMilliseconds);
+        _telemetry.Sent(activity, _transportKind, total, result, _logRecipients);
+        result = result.WithElapsed(total);
+        await ObserveAsync(message, envelope, EmailSendOutcome.Sent, result, null, total, cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    /// <summary>
+    /// Runs the interceptors in order, stops at a veto, and checks the message again: an interceptor may have added a
+    /// header, a recipient or an attachment. A replaced envelope is kept; otherwise the envelope follows the headers.
+    /// </summary>
+    private async ValueTask<MailEnvelope> InterceptAsync(MimeMessage message, MailEnvelope envelope, bool envelopeGiven, CancellationToken cancellationToken)
+    {
+        var context = new EmailSendingContext(Name, message, envelope);
+        foreach (var interceptor in Interceptors)
+        {
+            await interceptor.OnSendingAsync(context, cancellationToken).ConfigureAwait(false);
+            if (context.VetoReason is { } reason)
+            {
+                var by = context.VetoedBy ?? interceptor.GetType().Name;
+                Log.MessageVetoed(_telemetry.Logger, message.MessageId, by, Redaction.Addresses(reason));
+                throw new EmailSendException(EmailErrorKind.Vetoed, $"The message was vetoed by {by}: {reason}") { Hint = context.VetoHint };
+            }
+        }
+
+        return MessagePreparer.Prepare(message, _defaultFrom, context.EnvelopeReplaced || envelopeGiven ? context.Envelope : null);
+    }
+
+    /// <summary>Tells each observer the outcome; an observer's failure is logged and never changes the outcome.</summary>
+    private async ValueTask ObserveAsync(MimeMessage message, MailEnvelope? envelope, EmailSendOutcome outcome, SendResult? result, Exception? exception, TimeSpan elapsed, CancellationToken cancellationToken)
+    {
+        if (Observers.Count == 0)
+        {
+            return;
+        }
+
+        var context = new EmailSendCompletedContext(Name, message, envelope, outcome, result, exception, elapsed);
+        foreach (var observer in Observers)
+        {
+            try
+            {
+                await observer.OnSendCompletedAsync(context, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // The caller gave up waiting: not the observer's fault.
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                Log.ObserverFailed(_telemetry.Logger, ex, observer.GetType().Name, message.MessageId);
+            }
         }
     }
 

@@ -130,7 +130,10 @@ public sealed class TransportUri
         {
             if (authority.AsSpan(slash).TrimEnd('/').Length != 0)
             {
-                error = $"a '{scheme}://' URI has no path; put options after '?' (e.g. ?security=starttls).";
+                // Never echo the text: when an '@' follows the '/', the '/' is most likely in a password.
+                error = authority.IndexOf('@', slash) > slash
+                    ? "the user name or password holds a raw '/' (or the host is followed by a path): percent-encode it in the URI, '/' as %2F (smtp://user:pa%2Fss@smtp.example.com:587; also '@' %40, ':' %3A, '?' %3F, '#' %23, '%' %25; Uri.EscapeDataString does it), or leave the password out of the URI and give it separately (MailSender:Password, or the MAILSENDER_PASSWORD environment variable)."
+                    : $"a '{scheme}://' URI has no path; put options after '?' (e.g. ?security=starttls).";
                 return false;
             }
 

@@ -259,6 +259,9 @@ public class TransportUriTests
     [InlineData("smtp://:Secr3t@host", "user name before '@' is empty")]
     [InlineData("smtp://:Secr3t%zz@host", "password has an invalid percent-encoding")]
     [InlineData("smtp://user:pa?s=s@host", "percent-encode them")]
+    [InlineData("smtp://user:Secr3t/x@host:587", "'/' as %2F")]
+    [InlineData("smtp://user:Secr3t/x@host:587", "MAILSENDER_PASSWORD")]
+    [InlineData("smtp://host:587/path", "has no path")]
     [InlineData("smtp://:25", "host is missing")]
     [InlineData("smtp://host?=value", "name=value")]
     public void TryParse_Malformed_SaysWhatIsWrongWithoutTheSecret(string text, string expected)

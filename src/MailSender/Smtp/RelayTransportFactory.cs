@@ -111,11 +111,19 @@ internal sealed class RelayTransportFactory : IEmailTransportFactory
     /// <summary>The error for a name no preset has, listing the known ids; shared by <c>relay://</c> and <c>UseProvider</c>.</summary>
     /// <param name="name">The name as given.</param>
     /// <param name="subject">What was being configured, e.g. <c>Invalid transport relay://sendgird</c>.</param>
-    internal static EmailSendException UnknownProvider(string name, string subject) =>
-        new(EmailErrorKind.Configuration, $"{subject}: unknown provider '{name}'.")
+    internal static EmailSendException UnknownProvider(string name, string subject)
+    {
+        // A typo gets one suggestion; the whole list (48 ids) only when nothing is near.
+        var nearest = ProviderCatalog.FindNearest(name);
+        return new(EmailErrorKind.Configuration, nearest is null
+            ? $"{subject}: unknown provider '{name}'."
+            : $"{subject}: unknown provider '{name}'. Did you mean '{nearest.Id}' ({nearest.Name})?")
         {
-            Hint = "Known providers: " + KnownIds() + ". Run 'mailsender providers' for the list, or use smtp://host:port for another server.",
+            Hint = nearest is null
+                ? "Known providers: " + KnownIds() + ". Run 'mailsender providers' for the list, or use smtp://host:port for another server."
+                : $"Use relay://{nearest.Id}. Run 'mailsender providers' for the list of presets, or use smtp://host:port for another server.",
         };
+    }
 
     private static string KnownIds() => string.Join(", ", ProviderCatalog.All.Select(p => p.Id));
 

@@ -109,15 +109,38 @@ public class RelayTransportFactoryTests
     }
 
     [Fact]
-    public void CreateSettings_UnknownProvider_FailsListingTheKnownOnesWithoutThePassword()
+    public void CreateSettings_MistypedProvider_SuggestsTheNearestOnlyWithoutThePassword()
     {
         var error = Assert.Throws<EmailSendException>(() => Create("relay://user:hunter2-secret@sendgird"));
 
         Assert.Equal(EmailErrorKind.Configuration, error.Kind);
-        Assert.Contains("unknown provider 'sendgird'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("unknown provider 'sendgird'. Did you mean 'sendgrid' (Twilio SendGrid)?", error.Message, StringComparison.Ordinal);
+        Assert.Contains("relay://sendgrid", error.Hint, StringComparison.Ordinal);
+        Assert.DoesNotContain("mailgun", error.Hint, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CreateSettings_UnknownProviderNearNothing_ListsTheKnownOnes()
+    {
+        var error = Assert.Throws<EmailSendException>(() => Create("relay://acme-internal-relay"));
+
+        Assert.DoesNotContain("Did you mean", error.Message, StringComparison.Ordinal);
         Assert.Contains("sendgrid", error.Hint, StringComparison.Ordinal);
         Assert.Contains("mailgun", error.Hint, StringComparison.Ordinal);
-        Assert.DoesNotContain("hunter2", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("sendgird", "sendgrid")]
+    [InlineData("SendGird", "sendgrid")]
+    [InlineData("mailgnu", "mailgun")]
+    [InlineData("postmrk", "postmark")]
+    [InlineData("sendgrid", "sendgrid")]
+    [InlineData("zzzzzzzz", null)]
+    [InlineData("acme", null)]
+    public void FindNearest_Typo_IsTheIntendedProviderOrNothing(string typed, string? expected)
+    {
+        Assert.Equal(expected, ProviderCatalog.FindNearest(typed)?.Id);
     }
 
     [Fact]

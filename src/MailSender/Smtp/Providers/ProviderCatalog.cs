@@ -20,6 +20,69 @@ internal static class ProviderCatalog
         return Data.Value.ByName.GetValueOrDefault(Normalize(idOrAlias));
     }
 
+    /// <summary>
+    /// Finds the preset whose id or alias is nearest to a mistyped <paramref name="name"/> (<c>sendgird</c>: <c>sendgrid</c>):
+    /// at most two edits apart (one for names of up to four letters), and nearer than any other; else <see langword="null"/>.
+    /// </summary>
+    public static ProviderEntry? FindNearest(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var key = Normalize(name);
+        var limit = key.Length <= 4 ? 1 : 2;
+        ProviderEntry? best = null;
+        var bestDistance = int.MaxValue;
+        var tie = false;
+        foreach (var (candidate, provider) in Data.Value.ByName)
+        {
+            var distance = EditDistance(key, candidate, limit);
+            if (distance < bestDistance)
+            {
+                (best, bestDistance, tie) = (provider, distance, false);
+            }
+            else if (distance == bestDistance && !ReferenceEquals(best, provider))
+            {
+                tie = true;
+            }
+        }
+
+        return bestDistance <= limit && !tie ? best : null;
+    }
+
+    /// <summary>Damerau-Levenshtein distance (optimal string alignment: a swap of two neighbours is one edit), capped above <paramref name="limit"/>.</summary>
+    internal static int EditDistance(string a, string b, int limit)
+    {
+        if (Math.Abs(a.Length - b.Length) > limit)
+        {
+            return limit + 1;
+        }
+
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++)
+        {
+            d[i, 0] = i;
+        }
+
+        for (var j = 0; j <= b.Length; j++)
+        {
+            d[0, j] = j;
+        }
+
+        for (var i = 1; i <= a.Length; i++)
+        {
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                {
+                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+                }
+            }
+        }
+
+        return Math.Min(d[a.Length, b.Length], limit + 1);
+    }
+
     /// <summary>Finds the preset that owns <paramref name="host"/> (its recommended host, a region's or an alternative endpoint's), ignoring case and a trailing dot.</summary>
     public static ProviderEntry? FindByHost(string host)
     {

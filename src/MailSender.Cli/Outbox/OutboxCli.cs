@@ -150,40 +150,18 @@ internal static partial class OutboxCli
         return MailSender.Internal.SettingParser.TryParseDuration(text, out value);
     }
 
-    /// <summary>The library's error, with its configuration keys named as the CLI's options.</summary>
-    public static EmailSendException ForCli(EmailSendException error)
-    {
-        var message = ForCli(error.Message);
-        var hint = error.Hint is null ? null : ForCli(error.Hint);
-        return message == error.Message && hint == error.Hint
-            ? error
-            : new EmailSendException(error.Kind, message, error)
-            {
-                Hint = hint,
-                IsTransient = error.IsTransient,
-                StatusCode = error.StatusCode,
-                EnhancedStatusCode = error.EnhancedStatusCode,
-            };
-    }
-
-    /// <summary>Rewrites the library's configuration keys in <paramref name="text"/> as what a CLI user can change.</summary>
-    public static string ForCli(string text)
-    {
-        if (!text.Contains("MailSender:Outbox:", StringComparison.Ordinal))
-        {
-            return text;
-        }
-
-        return text
-            .Replace("MailSender:Outbox:Store (--outbox)", "--outbox", StringComparison.Ordinal)
-            .Replace("MailSender:Outbox:Store (or --outbox)", "--outbox", StringComparison.Ordinal)
-            .Replace("MailSender:Outbox:Store", "--outbox", StringComparison.Ordinal)
-            .Replace("set MailSender:Outbox:ShareDatabase=true", "run 'mailsender outbox init' on it once", StringComparison.Ordinal)
-            .Replace(", MailSender:Outbox:MaxMessageSize)", ")", StringComparison.Ordinal)
-            .Replace(", or raise MailSender:Outbox:MaxMessageSize (the server's own limit still applies)", string.Empty, StringComparison.Ordinal)
-            .Replace("MailSender:Outbox:Concurrency", "--concurrency", StringComparison.Ordinal)
-            .Replace("MailSender:Outbox:LeaseDuration", "--lease", StringComparison.Ordinal);
-    }
+    /// <summary>
+    /// Gets the names of the settings in the outbox commands: the sender's, the store, the worker's options, and the
+    /// advice about settings they have no option for.
+    /// </summary>
+    public static SettingNames Names { get; } = SettingNames.Sender
+        .With("MailSender:Outbox:Store", "--outbox")
+        .With("MailSender:Outbox:Concurrency", "--concurrency")
+        .With("MailSender:Outbox:LeaseDuration", "--lease")
+        .With("MailSender:Outbox:RateLimit", "--rate")
+        .With("MailSender:Outbox:MaxMessageSize", "the outbox's limit")
+        .WithAdvice("set MailSender:Outbox:ShareDatabase=true", "run 'mailsender outbox init' on it once")
+        .WithAdvice("raise MailSender:Outbox:MaxMessageSize", "send it without --outbox");
 
     /// <summary>Opens the outbox (schema created if needed), so a wrong, corrupt or foreign store fails here with a clear error.</summary>
     public static async Task<IEmailOutbox> OpenAsync(IServiceProvider provider, CancellationToken cancellationToken)

@@ -92,11 +92,11 @@ internal sealed class OutboxCommand : Command, IHasHelpEpilog
             }
             catch (OptionsValidationException ex)
             {
-                return Report(reporter, CliError.From(ex) with { Message = OutboxCli.ForCli(ex.Message), Hint = "Check --outbox (or $" + OutboxCli.StoreVariable + ")." });
+                return Report(reporter, CliError.From(ex, OutboxCli.Names) with { Hint = "Check --outbox (or $" + OutboxCli.StoreVariable + ")." });
             }
             catch (EmailSendException ex)
             {
-                return Report(reporter, CliError.From(OutboxCli.ForCli(ex)));
+                return Report(reporter, CliError.From(ex, OutboxCli.Names));
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -453,12 +453,12 @@ internal sealed class OutboxCommand : Command, IHasHelpEpilog
                 catch (EmailSendException ex) when (ex.Kind == EmailErrorKind.StorageFailed)
                 {
                     // The store, not the file: the next files would fail the same way.
-                    stopped = CliError.From(OutboxCli.ForCli(ex));
+                    stopped = CliError.From(ex, OutboxCli.Names);
                     break;
                 }
                 catch (EmailSendException ex)
                 {
-                    failures.Add(new ImportFailureDocument(file, ex.Kind.ToString(), OutboxCli.ForCli(ex.Message)));
+                    failures.Add(new ImportFailureDocument(file, ex.Kind.ToString(), OutboxCli.Names.Rename(ex.Message)!));
                 }
                 catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException or ParseException)
                 {

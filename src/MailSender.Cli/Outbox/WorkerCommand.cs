@@ -148,11 +148,11 @@ internal sealed class WorkerCommand : Command, IHasHelpEpilog
         }
         catch (OptionsValidationException ex)
         {
-            return Report(reporter, CliError.From(ex) with { Message = OutboxCli.ForCli(ex.Message), Hint = "Check --transport (or $" + CliDefaults.TransportVariable + "), --outbox, --concurrency and --lease." });
+            return Report(reporter, CliError.From(ex, OutboxCli.Names) with { Hint = "Check --transport (or $" + CliDefaults.TransportVariable + "), --outbox, --concurrency and --lease." });
         }
         catch (EmailSendException ex)
         {
-            return Report(reporter, CliError.From(OutboxCli.ForCli(ex)));
+            return Report(reporter, CliError.From(ex, OutboxCli.Names));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

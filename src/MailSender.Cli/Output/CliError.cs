@@ -44,8 +44,13 @@ internal sealed record CliError(string Kind, string Message, int ExitCode)
             MayHaveBeenAccepted = exception.MayHaveBeenAccepted,
         };
 
-    public static CliError From(OptionsValidationException exception) =>
-        new(nameof(EmailErrorKind.Configuration), exception.Message, ExitCodes.UsageError)
+    /// <summary>The library's error, with the settings it names worded as the command's options (<paramref name="names"/>).</summary>
+    public static CliError From(EmailSendException exception, SettingNames names) =>
+        From(exception) with { Message = names.Rename(exception.Message)!, Hint = names.Rename(exception.Hint) };
+
+    /// <summary>A failed validation of the options the command built, each failure named by the option that set it (<paramref name="names"/>).</summary>
+    public static CliError From(OptionsValidationException exception, SettingNames names) =>
+        new(nameof(EmailErrorKind.Configuration), names.Describe(exception), ExitCodes.UsageError)
         {
             Hint = $"Check --transport (or {CliDefaults.TransportVariable}) and --from (or {CliDefaults.FromVariable}).",
         };

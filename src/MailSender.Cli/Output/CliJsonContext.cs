@@ -8,6 +8,7 @@ namespace MailSender.Cli.Output;
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(SendResultDocument))]
 [JsonSerializable(typeof(ErrorDocument))]
+[JsonSerializable(typeof(Attempts.RetryingEvent))]
 [JsonSerializable(typeof(Providers.ProviderDocument[]))]
 [JsonSerializable(typeof(Probe.ProbeReportDocument))]
 [JsonSerializable(typeof(Verify.VerifyResultDocument))]

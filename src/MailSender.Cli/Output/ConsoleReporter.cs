@@ -14,6 +14,9 @@ internal sealed class ConsoleReporter(CliContext context, bool json, SecretRedac
     {
     }
 
+    /// <summary>Gets the redactor of this command's secrets, for other writers of its output.</summary>
+    public SecretRedactor Redactor => redactor;
+
     /// <summary>Prints what the transport did with the message.</summary>
     public void WriteResult(SendResult result)
     {

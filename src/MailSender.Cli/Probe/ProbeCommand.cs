@@ -37,10 +37,11 @@ internal sealed class ProbeCommand : Command, IHasHelpEpilog
         HelpName = "P",
     };
 
-    private readonly Option<double?> _timeout = new("--timeout")
+    private readonly Option<TimeSpan?> _timeout = new("--timeout")
     {
-        Description = "How long each probe may take, in seconds; all probes run in parallel. Default: 10.",
-        HelpName = "SECONDS",
+        Description = "How long each probe may take (all run in parallel, so about the whole command): 5s, 500ms, 1m, or a number of seconds. Default: 10s.",
+        HelpName = "DURATION",
+        CustomParser = ParseTimeout,
     };
 
     private readonly Option<string> _caFile = new("--ca-file")
@@ -69,11 +70,6 @@ internal sealed class ProbeCommand : Command, IHasHelpEpilog
             if (result.GetValue(_port) is { } ports && ports.Any(p => p is < 1 or > 65535))
             {
                 result.AddError("--port must be from 1 to 65535.");
-            }
-
-            if (result.GetValue(_timeout) is { } seconds && !(seconds > 0 && seconds <= 600))
-            {
-                result.AddError("--timeout must be more than 0 and at most 600 seconds.");
             }
         });
 
@@ -122,9 +118,9 @@ internal sealed class ProbeCommand : Command, IHasHelpEpilog
                 options.Ports = ports;
             }
 
-            if (parseResult.GetValue(_timeout) is { } seconds)
+            if (parseResult.GetValue(_timeout) is { } timeout)
             {
-                options.ProbeTimeout = TimeSpan.FromSeconds(seconds);
+                options.ProbeTimeout = timeout;
             }
 
             var request = new SmtpDetectionRequest(parseResult.GetValue(_host)!)
@@ -168,6 +164,19 @@ internal sealed class ProbeCommand : Command, IHasHelpEpilog
         {
             return Report(reporter, CliError.Cancelled() with { Message = "Cancelled; the probes were stopped." });
         }
+    }
+
+    /// <summary>Reads --timeout in the library's duration grammar; a plain number is seconds, as it always was here.</summary>
+    private static TimeSpan? ParseTimeout(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        var text = result.Tokens.Count == 0 ? string.Empty : result.Tokens[0].Value;
+        if (MailSender.Internal.SettingParser.TryParseDuration(text, out var value) && value > TimeSpan.Zero && value <= TimeSpan.FromMinutes(10))
+        {
+            return value;
+        }
+
+        result.AddError($"--timeout '{text}' must be a duration of more than 0 and at most 10 minutes, e.g. 5s, 500ms or 1m.");
+        return null;
     }
 
     private static int Report(ConsoleReporter reporter, CliError error)

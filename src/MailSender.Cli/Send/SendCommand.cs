@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MailSender.Cli.Attempts;
 using MailSender.Cli.Output;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -68,11 +69,15 @@ internal sealed class SendCommand : Command, IHasHelpEpilog
 
     private readonly Option<string> _outbox = Outbox.OutboxCli.SendOption();
 
+    private readonly Option<TimeSpan?> _timeout = WaitLimits.TimeoutOption("How long the send may take in all, every attempt and delay included");
+
+    private readonly Option<int?> _retries = WaitLimits.RetriesOption();
+
     public SendCommand(CliContext context)
         : base("send", "Send one e-mail message.")
     {
         _context = context;
-        foreach (var option in new Option[] { _to, _cc, _bcc, _from, _subject, _text, _textFile, _htmlFile, _attach, _transport, _json, _outbox })
+        foreach (var option in new Option[] { _to, _cc, _bcc, _from, _subject, _text, _textFile, _htmlFile, _attach, _transport, _timeout, _retries, _json, _outbox })
         {
             Options.Add(option);
         }
@@ -95,9 +100,13 @@ internal sealed class SendCommand : Command, IHasHelpEpilog
           {CliDefaults.FromVariable}       the sender when --from is absent
           {CliDefaults.PasswordVariable}   the password, when the transport URI has a user and no password
 
+        Each failed attempt is reported on standard error as it happens ("attempt 2 of 3 in 2 s: ..."; with --json, one
+        JSON "retrying" event per line); the command gives up after --timeout (default 60 s). Connecting may take
+        10 s and each reply 15 s, unless the transport URI says connectTimeout= or timeout=.
+
         Exit codes:
           0  sent; every recipient was accepted
-          1  sending failed (connection, TLS, authentication, server refusal, ...)
+          1  sending failed (connection, TLS, authentication, server refusal, timeout, ...)
           2  bad arguments or configuration (missing option, bad address, unreadable file, bad transport URI); nothing was sent
           3  sent, but some recipients were rejected
         With --outbox: 0 queued (the id is printed), 1 the store failed, 2 as above or a store that is not an outbox.
@@ -120,6 +129,7 @@ internal sealed class SendCommand : Command, IHasHelpEpilog
         var redactor = SecretRedactor.ForTransport(transportOption ?? _context.GetEnvironmentVariable(CliDefaults.TransportVariable));
         var storeRedactor = Outbox.OutboxCli.Redactor(outboxOption);
         var reporter = new ConsoleReporter(_context, parseResult.GetValue(_json), redactor.With(storeRedactor));
+        AttemptReporter? attempts = null;
         if (transportOption is not null && redactor.FoundPassword)
         {
             reporter.WarnPasswordOnCommandLine("--transport");
@@ -157,7 +167,13 @@ internal sealed class SendCommand : Command, IHasHelpEpilog
             }
 
             var transport = ResolveTransport(transportOption);
+            var timeout = parseResult.GetValue(_timeout) ?? WaitLimits.DefaultTimeout;
+            var retries = parseResult.GetValue(_retries) ?? WaitLimits.DefaultRetries;
+            attempts = new AttemptReporter(_context, parseResult.GetValue(_json), reporter.Redactor, retries + 1);
 
+            // The whole command, not just the library's send: a hang anywhere ends at the limit.
+            using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            limit.CancelAfter(timeout);
             var services = new ServiceCollection();
             services.AddMailSender(options =>
             {
@@ -167,15 +183,25 @@ internal sealed class SendCommand : Command, IHasHelpEpilog
                 {
                     options.Password = _context.GetEnvironmentVariable(CliDefaults.PasswordVariable);
                 }
+
+                WaitLimits.Apply(options, timeout, retries);
+                attempts.Attach(options.Resilience.Retry);
             });
             var provider = services.BuildServiceProvider();
             await using (provider.ConfigureAwait(false))
             {
                 // Resolving the sender validates the options: a bad URI option or sender fails here, before any I/O.
                 var sender = provider.GetRequiredService<IEmailSender>();
-                var result = await sender.SendAsync(message, cancellationToken).ConfigureAwait(false);
-                reporter.WriteResult(result);
-                return result.AllRecipientsAccepted ? ExitCodes.Success : ExitCodes.RecipientsRejected;
+                try
+                {
+                    var result = await sender.SendAsync(message, limit.Token).ConfigureAwait(false);
+                    reporter.WriteResult(result);
+                    return result.AllRecipientsAccepted ? ExitCodes.Success : ExitCodes.RecipientsRejected;
+                }
+                catch (OperationCanceledException) when (limit.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    return Report(reporter, TimedOut(timeout, attempts));
+                }
             }
         }
         catch (UsageException ex)
@@ -184,17 +210,47 @@ internal sealed class SendCommand : Command, IHasHelpEpilog
         }
         catch (OptionsValidationException ex)
         {
-            var error = CliError.From(ex);
-            return Report(reporter, outboxOption is null ? error : error with { Message = Outbox.OutboxCli.ForCli(error.Message), Hint = $"Check --outbox and --from (or {CliDefaults.FromVariable})." });
+            var error = CliError.From(ex, Names(transportOption, outboxOption));
+            return Report(reporter, outboxOption is null ? error : error with { Hint = $"Check --outbox and --from (or {CliDefaults.FromVariable})." });
+        }
+        catch (EmailSendException ex) when (ex is { Kind: EmailErrorKind.Timeout, InnerException: Polly.Timeout.TimeoutRejectedException } && attempts is not null)
+        {
+            // The library's total timeout is the command's --timeout: say so in the CLI's terms.
+            return Report(reporter, CliError.From(ex) with { Hint = TimeoutHint });
         }
         catch (EmailSendException ex)
         {
-            return Report(reporter, CliError.From(outboxOption is null ? ex : Outbox.OutboxCli.ForCli(ex)));
+            return Report(reporter, CliError.From(ex, Names(transportOption, outboxOption)));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             return Report(reporter, CliError.Cancelled());
         }
+    }
+
+    private const string TimeoutHint = "The server is slow or unreachable. If it is just slow, allow more time with --timeout, e.g. --timeout 5m.";
+
+    /// <summary>The error when --timeout ended the command before the library's own timeout did.</summary>
+    private static CliError TimedOut(TimeSpan timeout, AttemptReporter attempts) =>
+        new(nameof(EmailErrorKind.Timeout), $"Gave up after --timeout {WaitLimits.Describe(timeout)}" +
+            (attempts.LastFailure is { } last ? $" ({attempts.Failed} failed attempt(s); the last: {last})." : ", before the first attempt ended."), ExitCodes.SendFailed)
+        {
+            Hint = TimeoutHint,
+            IsTransient = true,
+        };
+
+    /// <summary>The names of the settings this send set, for its errors: where the transport and the sender came from.</summary>
+    private SettingNames Names(string? transportOption, string? outboxOption)
+    {
+        var names = outboxOption is null ? SettingNames.Sender : Outbox.OutboxCli.Names;
+        if (transportOption is null)
+        {
+            names = names.With("MailSender:Transport", string.IsNullOrWhiteSpace(_context.GetEnvironmentVariable(CliDefaults.TransportVariable))
+                ? $"the default transport {CliDefaults.Transport} (set --transport)"
+                : "$" + CliDefaults.TransportVariable);
+        }
+
+        return names;
     }
 
     /// <summary>send --outbox: the message is checked as a send checks it and stored in the outbox; a worker delivers it later.</summary>

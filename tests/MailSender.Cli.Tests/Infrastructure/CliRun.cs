@@ -19,5 +19,15 @@ internal sealed record CliRun(int ExitCode, string Output, string Error)
         return new CliRun(exitCode, output.ToString(), error.ToString());
     }
 
+    /// <summary>Runs <c>mailsender</c> with standard error written to <paramref name="error"/> as it comes (standard output is returned as usual).</summary>
+    public static async Task<CliRun> RunAsync(string[] args, TextWriter error, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        using var output = new StringWriter();
+        var variables = environment ?? new Dictionary<string, string>();
+        var context = new CliContext(output, error, name => variables.GetValueOrDefault(name));
+        var exitCode = await CliApplication.RunAsync(args, context);
+        return new CliRun(exitCode, output.ToString(), error.ToString() ?? string.Empty);
+    }
+
     public override string ToString() => $"exit {ExitCode}{Environment.NewLine}stdout: {Output}{Environment.NewLine}stderr: {Error}";
 }

@@ -25,7 +25,10 @@ public sealed class CommandLineSecretTests
 
         Assert.True(run.ExitCode == ExitCodes.SendFailed, run.ToString());
         AssertWarning(run.ErrorLines[0], "--transport");
-        Assert.StartsWith("mailsender: ConnectionFailed: ", run.ErrorLines[1], StringComparison.Ordinal);
+
+        // Then a retrying event per failed attempt (--json), then the error.
+        Assert.All(run.ErrorLines[1..^2], l => Assert.StartsWith("{\"event\":\"retrying\"", l, StringComparison.Ordinal));
+        Assert.StartsWith("mailsender: ConnectionFailed: ", run.ErrorLines[^2], StringComparison.Ordinal);
         Assert.DoesNotContain(Password, run.Output + run.Error, StringComparison.Ordinal);
 
         // Standard output stays one JSON document.

@@ -6,6 +6,7 @@ using MailSender.TestSupport;
 namespace MailSender.Cli.Tests.Verify;
 
 /// <summary><c>mailsender verify</c>: a working transport exits 0 and sends nothing; a broken one exits 1 with a hint.</summary>
+[Collection(nameof(Send.CurrentDirectoryCollection))]
 public class VerifyCommandTests
 {
     [Fact]
@@ -48,11 +49,50 @@ public class VerifyCommandTests
     }
 
     [Fact]
-    public async Task Verify_NoTransport_IsAUsageError()
+    public async Task Verify_NoTransport_ChecksTheDefaultOfSendThePickupFolder()
     {
-        var run = await CliRun.RunAsync(["verify"]);
+        // Issue 14: verify without --transport checks what send would use (./outbox must be writable), and says so.
+        using var temp = new TempDirectory();
+        var previous = Environment.CurrentDirectory;
+        CliRun run;
+        CliRun json;
+        try
+        {
+            Environment.CurrentDirectory = temp.Path;
+            run = await CliRun.RunAsync(["verify"]);
+            json = await CliRun.RunAsync(["verify", "--json"]);
+        }
+        finally
+        {
+            Environment.CurrentDirectory = previous;
+        }
 
-        Assert.Equal(2, run.ExitCode);
-        Assert.Contains("MAILSENDER_TRANSPORT", run.Error, StringComparison.Ordinal);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.StartsWith("OK: pickup:outbox (the default transport, as for send) works", run.Output, StringComparison.Ordinal);
+        Assert.True(Directory.Exists(temp.Outbox));
+        Assert.Empty(temp.WrittenFiles());
+        using var document = JsonDocument.Parse(json.Output);
+        Assert.Equal("default", document.RootElement.GetProperty("source").GetString());
+    }
+
+    [Fact]
+    public async Task Verify_DefaultFolderNotWritable_SaysWhichOptionToSet()
+    {
+        using var temp = new TempDirectory();
+        File.WriteAllText(Path.Combine(temp.Path, "outbox"), "a file where the folder should be");
+        var previous = Environment.CurrentDirectory;
+        CliRun run;
+        try
+        {
+            Environment.CurrentDirectory = temp.Path;
+            run = await CliRun.RunAsync(["verify"]);
+        }
+        finally
+        {
+            Environment.CurrentDirectory = previous;
+        }
+
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains("--transport", run.Error, StringComparison.Ordinal);
     }
 }

@@ -8,7 +8,7 @@ namespace MailSender.Testing;
 /// Thread-safe.
 /// </summary>
 /// <remarks>
-/// Register it with <see cref="Microsoft.Extensions.DependencyInjection.MailSenderTestingServiceCollectionExtensions.AddInMemoryEmailTransport"/> to make every
+/// Register it with <see cref="Microsoft.Extensions.DependencyInjection.MailSenderTestingServiceCollectionExtensions.AddInMemoryEmailTransport(Microsoft.Extensions.DependencyInjection.IServiceCollection)"/> to make every
 /// sender of an application use it, or configure a sender with the <c>memory:</c> transport URI.
 /// </remarks>
 public sealed class InMemoryEmailTransport : IVerifiableEmailTransport

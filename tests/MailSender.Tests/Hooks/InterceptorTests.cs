@@ -184,6 +184,34 @@ public sealed class InterceptorTests
         Assert.Single(transport.Delivered!.Headers, h => h.Field == "X-Once");
     }
 
+    [Fact]
+    public async Task SendAsync_GivenEnvelope_KeptThroughInterceptorsNotWidenedToTheHeaders()
+    {
+        // The outbox resends a deferred message to the recipients that do not have it yet: an interceptor that leaves
+        // the envelope alone must not turn that back into every recipient the headers name.
+        var transport = new RecordingTransport();
+        await using var provider = HookTestHost.Build(transport, build: b => b.AddInterceptor(_ => new DelegateInterceptor(c => c.Message.Headers.Add("X-Seen", "1"))));
+        var sender = Assert.IsType<MailSender.Sending.DefaultEmailSender>(provider.GetRequiredService<IEmailSender>());
+        var message = HookTestHost.Message("ann@example.com, bob@example.com");
+
+        await sender.SendAsync(message, new MailEnvelope(MailboxAddress.Parse("app@example.com"), [MailboxAddress.Parse("bob@example.com")]), CancellationToken.None);
+
+        Assert.Equal(["bob@example.com"], transport.LastRecipients);
+    }
+
+    [Fact]
+    public async Task SendAsync_GivenEnvelopeAndRedirect_RedirectAppliesToTheGivenEnvelope()
+    {
+        var transport = new RecordingTransport();
+        await using var provider = HookTestHost.Build(transport, configure: o => o.Redirect.To = "qa@example.com");
+        var sender = Assert.IsType<MailSender.Sending.DefaultEmailSender>(provider.GetRequiredService<IEmailSender>());
+
+        await sender.SendAsync(HookTestHost.Message("ann@example.com"), new MailEnvelope(MailboxAddress.Parse("app@example.com"), [MailboxAddress.Parse("hidden@example.net")]), CancellationToken.None);
+
+        Assert.Equal(["qa@example.com"], transport.LastRecipients);
+        Assert.Equal("hidden@example.net", transport.Sent.Single().Message.Headers["X-Original-To"]);
+    }
+
     internal sealed record TenantName(string Value);
 
     private sealed class TenantHeaderInterceptor(TenantName tenant) : IEmailInterceptor

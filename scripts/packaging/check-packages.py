@@ -1,17 +1,94 @@
 #!/usr/bin/env python3
-"""Checks the contents of the packed .nupkg/.snupkg files: README, licence, repository, XML docs, symbols, SourceLink.
+"""Checks the contents of the packed .nupkg/.snupkg files: README, licence, repository, XML docs, symbols, addresses.
 
 Usage: check-packages.py FOLDER VERSION PACKAGE_ID... (test-packages.sh passes the ids of the packable projects).
 A package whose nuspec declares the DotnetTool package type is checked as a tool, any other as a library.
+The repository is not public yet, so no package may name a project or repository URL: the nuspec's only address is the
+licence's, its repository element carries the commit alone, and neither the nuspec, the package README nor a PDB holds
+the old placeholder address, a file: URL or a path of this machine's clone.
 Prints one line per problem and exits 1 when there is any.
 """
+import os
+import re
+import struct
 import sys
+import uuid
 import zipfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 LIBRARY_TFMS = ["net8.0", "net10.0"]
-REPOSITORY = "https://github.com/mailsender/mailsender"
+# Addresses a nuspec may name (besides its XML namespace): the licence's, which NuGet writes itself for an expression.
+ALLOWED_URLS = {"https://licenses.nuget.org/MIT"}
+# The old placeholder repository, as an address (github.com/...) and in a SourceLink map (raw.githubusercontent.com/...).
+PLACEHOLDER = "/mailsender/mailsender"
+# Where the packages were built from: none of it may leak into a package's metadata (PublishRepositoryUrl would put a
+# local clone's origin there, a path or a file: URL).
+CLONE = os.getcwd()
+
+EMBEDDED_SOURCE = uuid.UUID("0E8A571B-6926-466E-B4AD-8AB04611F5FE").bytes_le
+# HasCustomDebugInformation: the tables a CustomDebugInformation row's parent may be in, by tag (ECMA-335 + Portable PDB).
+HAS_CDI = [0x06, 0x04, 0x01, 0x02, 0x08, 0x09, 0x0A, 0x00, 0x0E, 0x17, 0x14, 0x11, 0x1A, 0x1B, 0x20, 0x23, 0x26, 0x27,
+           0x28, 0x2A, 0x2C, 0x2B, 0x30, 0x32, 0x33, 0x34, 0x35]
+
+
+def embedded_sources(data: bytes) -> tuple[int, int]:
+    """Returns (documents, documents whose source is embedded) of a portable PDB."""
+    if data[:4] != b"BSJB":
+        raise ValueError("not a portable PDB")
+    version_length = struct.unpack_from("<I", data, 12)[0]
+    pos = 16 + version_length + 2
+    stream_count = struct.unpack_from("<H", data, pos)[0]
+    pos += 2
+    streams = {}
+    for _ in range(stream_count):
+        offset, size = struct.unpack_from("<II", data, pos)
+        pos += 8
+        end = data.index(b"\0", pos)
+        streams[data[pos:end].decode()] = (offset, size)
+        pos = (end + 4) & ~3
+    rows = [0] * 64
+    pdb_offset = streams["#Pdb"][0]
+    referenced = struct.unpack_from("<Q", data, pdb_offset + 24)[0]
+    pos = pdb_offset + 32
+    for table in range(64):
+        if referenced >> table & 1:
+            rows[table] = struct.unpack_from("<I", data, pos)[0]
+            pos += 4
+    tables = streams["#~"][0]
+    heap_sizes = data[tables + 6]
+    valid = struct.unpack_from("<Q", data, tables + 8)[0]
+    pos = tables + 24
+    for table in range(64):
+        if valid >> table & 1:
+            rows[table] = struct.unpack_from("<I", data, pos)[0]
+            pos += 4
+    string, guid, blob = (4 if heap_sizes & bit else 2 for bit in (1, 2, 4))
+    index = lambda table: 2 if rows[table] < 1 << 16 else 4
+    coded = 2 if max(rows[t] for t in HAS_CDI) < 1 << 11 else 4
+    # Row sizes of the Portable PDB tables that precede CustomDebugInformation (0x37) in the #~ stream.
+    sizes = {
+        0x30: blob + guid + blob + guid,                                   # Document
+        0x31: index(0x30) + blob,                                          # MethodDebugInformation
+        0x32: index(0x06) + index(0x35) + index(0x33) + index(0x34) + 8,   # LocalScope
+        0x33: 4 + string,                                                  # LocalVariable
+        0x34: string + blob,                                               # LocalConstant
+        0x35: index(0x35) + blob,                                          # ImportScope
+        0x36: index(0x06) * 2,                                             # StateMachineMethod
+    }
+    if valid & ((1 << 0x30) - 1):
+        raise ValueError("type-system tables in a portable PDB")
+    pos += sum(rows[t] * size for t, size in sizes.items())
+    guid_heap = streams["#GUID"][0]
+    embedded = 0
+    for _ in range(rows[0x37]):
+        parent = int.from_bytes(data[pos:pos + coded], "little")
+        kind = int.from_bytes(data[pos + coded:pos + coded + guid], "little")
+        pos += coded + guid + blob
+        if parent & 31 == HAS_CDI.index(0x30) and kind and data[guid_heap + 16 * (kind - 1):guid_heap + 16 * kind] == EMBEDDED_SOURCE:
+            embedded += 1
+    return rows[0x30], embedded
+
 
 if len(sys.argv) < 4:
     sys.exit("usage: check-packages.py FOLDER VERSION PACKAGE_ID...")
@@ -32,6 +109,7 @@ def nuspec(z: zipfile.ZipFile, package_id: str) -> dict:
     return {
         "readme": meta.findtext("n:readme", default="", namespaces=ns),
         "license": (license.get("type"), license.text) if license is not None else None,
+        "text": z.read(f"{package_id}.nuspec").decode("utf-8-sig"),
         "repository": repository.get("url") if repository is not None else None,
         "commit": repository.get("commit") if repository is not None else None,
         "is_tool": any(t.get("name") == "DotnetTool" for t in meta.findall("n:packageTypes/n:packageType", ns)),
@@ -51,8 +129,15 @@ for package_id in package_ids:
             problems.append(f"{nupkg.name}: no package README")
         if meta["license"] != ("expression", "MIT"):
             problems.append(f"{nupkg.name}: licence is {meta['license']}, expected the MIT expression")
-        if meta["repository"] != REPOSITORY or not meta["commit"]:
-            problems.append(f"{nupkg.name}: repository url/commit missing ({meta['repository']}, {meta['commit']})")
+        if meta["repository"] is not None or not meta["commit"]:
+            problems.append(f"{nupkg.name}: the repository element must carry the commit and no url ({meta['repository']}, {meta['commit']})")
+        urls = set(re.findall(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>]+", re.sub(r'xmlns="[^"]*"', "", meta["text"])))
+        problems += [f"{nupkg.name}: the nuspec names {url} (only the licence's address is expected)" for url in sorted(urls - ALLOWED_URLS)]
+        readme = z.read("README.md").decode("utf-8-sig") if "README.md" in names else ""
+        for part, text in (("nuspec", meta["text"]), ("README.md", readme)):
+            problems += [f"{nupkg.name}: its {part} contains {bad!r}" for bad in (PLACEHOLDER, "file://", CLONE + "/") if bad in text]
+        if not re.search(r"docs/[a-z-]+[.]md", readme):
+            problems.append(f"{nupkg.name}: its README names no documentation page (docs/*.md)")
         if meta["is_tool"]:
             expected = ["tools/net10.0/any/DotnetToolSettings.xml", f"tools/net10.0/any/{package_id}.dll", f"tools/net10.0/any/{package_id}.xml"]
         else:
@@ -66,9 +151,16 @@ for package_id in package_ids:
         if not pdbs:
             problems.append(f"{snupkg.name}: no {package_id}.pdb")
         for pdb in pdbs:
-            # A portable PDB keeps the SourceLink map as plain JSON.
-            if b"raw.githubusercontent.com/mailsender/mailsender/" not in z.read(pdb):
-                problems.append(f"{snupkg.name}: {pdb} has no SourceLink map")
+            # A portable PDB keeps a SourceLink map as plain JSON: there must be none to the placeholder or a file.
+            data = z.read(pdb)
+            problems += [f"{snupkg.name}: {pdb} contains {bad.decode()!r}" for bad in (PLACEHOLDER.encode(), b"file://") if bad in data]
+            # With no public repository to fetch sources from, a debugger gets them from the PDB (EmbedAllSources).
+            try:
+                documents, embedded = embedded_sources(data)
+                if documents == 0 or embedded != documents:
+                    problems.append(f"{snupkg.name}: {pdb} embeds the source of {embedded} of its {documents} documents")
+            except (ValueError, KeyError, IndexError, struct.error) as error:
+                problems.append(f"{snupkg.name}: {pdb} could not be read as a portable PDB ({error})")
 
 for problem in problems:
     print(f"package check: {problem}")

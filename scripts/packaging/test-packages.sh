@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
 # Packs every package (each project in the solution or under src/ whose IsPackable is true; it fails if one lies outside
-# src/) into a temporary folder and installs them the way a user does:
-#  1. checks each .nupkg/.snupkg (README, MIT licence, repository, XML docs, symbols, SourceLink);
-#  2. a fresh `dotnet new console` project takes MailSender, MailSender.Testing, MailSender.AspNetCore.Identity,
+# src/) with scripts/packaging/pack-local.sh into a temporary folder and installs them the way a user does:
+#  1. versions come from git: in a throwaway clone, two commits give two versions (MinVer), uncommitted changes add a
+#     timestamp, a tag vX.Y.Z gives X.Y.Z, and a copy without .git still builds (as 0.1.0-alpha.0);
+#  2. checks each .nupkg/.snupkg (README naming the docs, MIT licence, the commit and no placeholder, file or local
+#     address, XML docs, symbols with every source embedded);
+#  3. a fresh `dotnet new console` project takes MailSender, MailSender.Testing, MailSender.AspNetCore.Identity,
 #     MailSender.HealthChecks and MailSender.Outbox from that folder only (package source mapping), sends a message
 #     with the pickup transport (the .eml file must exist), runs the health check, sends an Identity confirmation mail
 #     through the in-memory transport, and enqueues into an SQLite outbox (the native SQLite library comes with the
 #     package) whose worker delivers to the pickup folder;
-#  3. an ASP.NET Core 8 app (net8.0) takes MailSender and MailSender.HealthChecks and must keep the 8.0 versions of
+#  4. the README's first screen, followed to the letter in a fresh `dotnet new web` app: the two lines pack-local.sh
+#     prints, the README's Program.cs and appsettings.json, the password set with `dotnet user-secrets`; the app sends
+#     through a local SMTP server that checks the password; then the README's xUnit test with MailSender.Testing passes;
+#  5. an ASP.NET Core 8 app (net8.0) takes MailSender and MailSender.HealthChecks and must keep the 8.0 versions of
 #     Microsoft.Extensions (none is upgraded to 9 or 10); published self-contained, it sends on .NET 8 itself;
-#  4. a trimmed app and a Native AOT app (net10.0) bind MailSender's options with AddMailSender(IConfiguration), send a
+#  6. a trimmed app and a Native AOT app (net10.0) bind MailSender's options with AddMailSender(IConfiguration), send a
 #     message and verify an SMTP transport; a trim or AOT warning from MailSender's own code fails the step, and
 #     warnings from other assemblies are printed;
-#  5. `dotnet tool install --add-source FOLDER MailSender.Cli`, then `mailsender send` must exit 0 and write a file.
+#  7. `dotnet tool install --add-source FOLDER MailSender.Cli`, then `mailsender send` must exit 0 and write a file.
 # Prints "packaging: OK" and exits 0, or names the failed step and exits 1. Usage: scripts/packaging/test-packages.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -21,9 +27,19 @@ repo=$(pwd)
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+app_pid=
+sink_pid=
+secrets_dir=
+cleanup() {
+  [ -z "$app_pid" ] || kill "$app_pid" 2>/dev/null || true
+  [ -z "$sink_pid" ] || kill "$sink_pid" 2>/dev/null || true
+  [ -z "$secrets_dir" ] || rm -rf "$secrets_dir"
+  rm -rf "$work"
+}
+trap cleanup EXIT
 feed="$work/feed"
-# A version no cache can already hold, so nothing but the freshly packed files can satisfy the restore.
+# A version no cache can already hold, so nothing but the freshly packed files can satisfy the restore (pack-local.sh's
+# own version, from git, is the same for every pack of one commit: step 1 tests it).
 version="0.1.0-pkgtest.$(date -u +%Y%m%d%H%M%S)"
 
 fail() { echo "packaging: FAILED: $*" >&2; exit 1; }
@@ -50,11 +66,53 @@ for project in "${projects[@]}"; do
 done
 [ "${#package_ids[@]}" -gt 0 ] || fail "no packable project found"
 
-echo "== packaging: pack $version into $feed"
-for project in "${packable_projects[@]}"; do
-  dotnet pack "$project" -c Release -o "$feed" -p:Version="$version" -warnaserror -nologo -v:q || fail "dotnet pack $project"
-done
+echo "== packaging: versions from git (MinVer), in a throwaway clone"
+# The clone has this working tree's build files (committed there), so what is tested is what would be committed here.
+clone="$work/clone"
+git clone -q "$repo" "$clone" || fail "git clone $repo"
+cp Directory.Build.props Directory.Packages.props "$clone/"
+cp scripts/packaging/pack-local.sh "$clone/scripts/packaging/"
+in_clone() { git -C "$clone" -c user.name=packaging-test -c user.email=packaging-test@example.com "$@"; }
+in_clone add Directory.Build.props Directory.Packages.props scripts/packaging/pack-local.sh
+in_clone commit -q --allow-empty -m "packaging test: the working tree's build files" || fail "git commit in the clone"
+clone_version() { (cd "$clone" && scripts/packaging/pack-local.sh --print-version 2>/dev/null) || fail "pack-local.sh --print-version in the clone"; }
+first=$(clone_version)
+in_clone commit -q --allow-empty -m "packaging test: one more commit" || fail "git commit in the clone"
+second=$(clone_version)
+echo "two commits: $first, then $second"
+[ "$first" != "$second" ] || fail "two commits gave the same version $first"
+[[ $second =~ ^[0-9]+[.][0-9]+[.][0-9]+-alpha[.]0[.][0-9]+$ ]] || fail "an untagged commit gave $second, not MAJOR.MINOR.PATCH-alpha.0.HEIGHT"
+assembly=$(dotnet msbuild "$clone/src/MailSender/MailSender.csproj" -nologo -t:MinVer -p:TargetFramework=net10.0 -getProperty:AssemblyVersion -getProperty:FileVersion)
+IFS=.- read -r major minor patch _ <<<"$second"
+# Before 1.0 a minor release may break, so the assembly version keeps the minor there (Directory.Build.props).
+if [ "$major" = 0 ]; then expected_assembly="0.$minor.0.0"; else expected_assembly="$major.0.0.0"; fi
+python3 -c 'import json, sys; p = json.load(sys.stdin)["Properties"]; sys.exit(p != {"AssemblyVersion": sys.argv[1], "FileVersion": sys.argv[2]})' \
+  "$expected_assembly" "$major.$minor.$patch.0" <<<"$assembly" || fail "assembly and file versions of $second: $assembly"
+echo "# changed" >> "$clone/README.md"
+dirty=$(clone_version)
+echo "uncommitted changes: $dirty"
+[[ $dirty == "$second".dirty-* ]] || fail "uncommitted changes gave $dirty, not $second.dirty-TIME"
+in_clone checkout -q -- README.md
+in_clone tag v7.8.9
+tagged=$(clone_version)
+echo "tag v7.8.9: $tagged"
+[ "$tagged" = 7.8.9 ] || fail "the tag v7.8.9 gave $tagged"
+# A copy without .git (a source archive): MinVer has no history, the build must still pass with warnings as errors.
+mkdir "$work/archive"
+in_clone archive HEAD | tar -x -C "$work/archive" || fail "git archive"
+(cd "$work/archive" && dotnet build src/MailSender/MailSender.csproj -f net10.0 -warnaserror -nologo -v:q >/dev/null) || fail "a copy without .git does not build"
+archived=$(cd "$work/archive" && dotnet msbuild src/MailSender/MailSender.csproj -nologo -t:MinVer -p:TargetFramework=net10.0 -getProperty:PackageVersion)
+echo "without .git: $archived"
+[ "$archived" = 0.1.0-alpha.0 ] || fail "a copy without .git gave version $archived, not 0.1.0-alpha.0"
+
+echo "== packaging: scripts/packaging/pack-local.sh --version $version $feed"
+mapfile -t consumer_lines < <(scripts/packaging/pack-local.sh --version "$version" "$feed") || fail "pack-local.sh"
 ls "$feed"
+printf '  %s\n' "${consumer_lines[@]}"
+[ "${#consumer_lines[@]}" -eq 2 ] \
+  && [ "${consumer_lines[0]}" = "dotnet nuget add source $feed --name mailsender-local" ] \
+  && [ "${consumer_lines[1]}" = "dotnet add package MailSender --version $version" ] \
+  || fail "pack-local.sh did not print the two lines (source $feed, package $version)"
 
 echo "== packaging: package contents"
 python3 scripts/packaging/check-packages.py "$feed" "$version" "${package_ids[@]}" || fail "package contents"
@@ -202,6 +260,101 @@ grep -q '^Subject: Package test' "$written" || fail "$written has no 'Subject: P
 echo "sent: $written"
 grep -lq '^Subject: Outbox package test' "$work/outbox/from-outbox/"*.eml || fail "the outbox did not deliver to $work/outbox/from-outbox"
 echo "delivered through the outbox: $(ls "$work/outbox/from-outbox/"*.eml)"
+
+echo "== packaging: the README's first screen in a fresh dotnet new web app"
+# Only what README.md says: the two lines pack-local.sh printed, its Program.cs and appsettings.json, the password
+# with `dotnet user-secrets`, then its xUnit test. The code comes from README.md itself, so the README cannot drift.
+readme="$work/readme"
+mkdir -p "$readme"
+python3 - "$repo/README.md" "$readme" <<'PY' || fail "README.md: the Program.cs, appsettings.json and test blocks of its first screen"
+import re, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+start = text.index("<!-- test-packages.sh runs")
+blocks = re.findall(r"```(\w+)\n(.*?)```", text[start:text.index("\n## Documentation", start)], re.S)
+kinds = [kind for kind, _ in blocks]
+assert kinds[:2] == ["csharp", "json"] and "csharp" in kinds[2:], kinds
+names = {"Program.cs": blocks[0][1], "appsettings.json": blocks[1][1], "HelloTests.cs": next(b for k, b in blocks[2:] if k == "csharp")}
+for name, body in names.items():
+    open(f"{sys.argv[2]}/{name}", "w", encoding="utf-8").write(body)
+PY
+# Set up like a user's machine: the machine's NuGet sources and cache (the packages' test version is in no cache), none
+# of this repository's build files, and no source for the packages yet: the first printed line adds it here.
+{
+  echo '<?xml version="1.0" encoding="utf-8"?>'
+  echo '<configuration>'
+  echo "  <config><add key=\"globalPackagesFolder\" value=\"$work/packages\" /></config>"
+  echo "  <fallbackPackageFolders><add key=\"machine-cache\" value=\"$cache\" /></fallbackPackageFolders>"
+  echo '  <packageSources>'
+  echo '    <clear />'
+  for i in "${!sources[@]}"; do echo "    <add key=\"source$i\" value=\"${sources[$i]}\" />"; done
+  echo '  </packageSources>'
+  echo '</configuration>'
+} > "$readme/nuget.config"
+echo '<Project><PropertyGroup><ImportDirectoryPackagesProps>false</ImportDirectoryPackagesProps></PropertyGroup></Project>' > "$readme/Directory.Build.props"
+echo '<Project />' > "$readme/Directory.Build.targets"
+cd "$readme"
+dotnet new web --name Hello --output Hello >/dev/null || fail "dotnet new web"
+cd Hello
+for line in "${consumer_lines[@]}"; do
+  bash -c "$line" >/dev/null || fail "the printed line: $line"
+done
+grep -q "\"MailSender/$version\"" obj/project.assets.json || fail "the web app did not resolve MailSender $version"
+grep -q "\"source\": \"$feed\"" "$work/packages/mailsender/$version/.nupkg.metadata" || fail "MailSender did not come from $feed"
+cp ../Program.cs Program.cs
+python3 - appsettings.json ../appsettings.json <<'PY' || fail "merging the README's appsettings.json"
+import json, sys
+settings = json.load(open(sys.argv[1]))
+settings.update(json.load(open(sys.argv[2])))
+json.dump(settings, open(sys.argv[1], "w"), indent=2)
+PY
+! grep -qi password appsettings.json || fail "the README puts a password into appsettings.json"
+# A local SMTP server stands in for smtp.example.com: it takes only the password set with user-secrets.
+password="pw-$RANDOM-$RANDOM"
+python3 "$repo/scripts/packaging/smtp_sink.py" "$work/sink" app "$password" > "$work/sink.out" &
+sink_pid=$!
+for _ in $(seq 50); do grep -q '^port ' "$work/sink.out" 2>/dev/null && break; sleep 0.1; done
+sink_port=$(awk '/^port / {print $2}' "$work/sink.out")
+[ -n "$sink_port" ] || fail "the local SMTP server did not start"
+dotnet user-secrets init >/dev/null || fail "dotnet user-secrets init"
+secrets_id=$(sed -n 's:.*<UserSecretsId>\(.*\)</UserSecretsId>.*:\1:p' Hello.csproj)
+[ -n "$secrets_id" ] || fail "dotnet user-secrets init wrote no UserSecretsId"
+secrets_dir="$HOME/.microsoft/usersecrets/$secrets_id"
+dotnet user-secrets set MailSender:Password "$password" >/dev/null || fail "dotnet user-secrets set MailSender:Password"
+dotnet build -nologo -v:q >/dev/null || fail "dotnet build of the README's web app"
+web_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+# Development (as `dotnet run` sets it) loads the user secrets; only the server's address differs from the README.
+ASPNETCORE_ENVIRONMENT=Development ASPNETCORE_URLS="http://127.0.0.1:$web_port" \
+  MailSender__Transport="smtp://app@127.0.0.1:$sink_port?security=none&allowInsecureAuth=true" \
+  dotnet run --no-build --no-launch-profile > "$work/web.log" 2>&1 &
+app_pid=$!
+posted=
+for _ in $(seq 100); do
+  posted=$(curl -s -f -X POST "http://127.0.0.1:$web_port/hello?to=ann@example.com") && break
+  kill -0 "$app_pid" 2>/dev/null || { cat "$work/web.log"; fail "the README's web app exited"; }
+  sleep 0.3
+done
+[ -n "$posted" ] || { tail -n 30 "$work/web.log"; fail "POST /hello did not succeed"; }
+echo "POST /hello: $posted"
+kill "$app_pid"; wait "$app_pid" 2>/dev/null || true; app_pid=
+received=$(grep -l '^Subject: Hello' "$work/sink/"*.eml 2>/dev/null | head -n 1)
+[ -n "$received" ] || fail "the local SMTP server received no message 'Hello'"
+tr -d '\r' < "$received" | grep -q '^X-Sink-To: ann@example.com$' || fail "$received was not sent to ann@example.com"
+grep -q '^From: App <app@example.com>' "$received" || fail "$received is not from the README's DefaultFrom"
+echo "received through SMTP with the user-secrets password: $received"
+# The README's test, in an xUnit project that references the app, MailSender.Testing and Mvc.Testing.
+cd "$readme"
+dotnet new xunit --name HelloTests --output HelloTests >/dev/null || fail "dotnet new xunit"
+cd HelloTests
+rm -f UnitTest1.cs
+cp ../HelloTests.cs HelloTests.cs
+dotnet add reference ../Hello/Hello.csproj >/dev/null || fail "dotnet add reference (the README's test)"
+dotnet add package MailSender.Testing --version "$version" >/dev/null || fail "dotnet add package MailSender.Testing $version"
+mvc_testing=$(sed -n 's:.*"Microsoft.AspNetCore.Mvc.Testing" Version="\([^"]*\)".*:\1:p' "$repo/Directory.Packages.props" | head -n 1)
+dotnet add package Microsoft.AspNetCore.Mvc.Testing --version "$mvc_testing" >/dev/null || fail "dotnet add package Microsoft.AspNetCore.Mvc.Testing"
+dotnet test -nologo > "$work/readme-test.log" 2>&1 || { tail -n 40 "$work/readme-test.log"; fail "the README's test"; }
+grep -qE 'Passed! +- +Failed: +0, Passed: +1,' "$work/readme-test.log" || { tail -n 20 "$work/readme-test.log"; fail "the README's test did not run once and pass"; }
+echo "the README's test with MailSender.Testing passed"
+rm -rf "$secrets_dir"; secrets_dir=
 
 echo "== packaging: an ASP.NET Core 8 app keeps Microsoft.Extensions 8.0"
 # The net8.0 build of every package depends on the 8.0 line of Microsoft.Extensions (Directory.Packages.props), so
@@ -360,4 +513,4 @@ tool_file=$(find "$work/tool-outbox" -name '*.eml' | head -n 1)
 grep -q '^Subject: Tool test' "$tool_file" || fail "$tool_file has no 'Subject: Tool test'"
 
 cd "$repo"
-echo "packaging: OK (${#package_ids[@]} packages $version: ${package_ids[*]}; console, ASP.NET Core 8, trimmed, Native AOT and dotnet tool installs from the local folder)"
+echo "packaging: OK (${#package_ids[@]} packages $version: ${package_ids[*]}; versions from git; console, the README's web app and test, ASP.NET Core 8, trimmed, Native AOT and dotnet tool installs from the local folder)"

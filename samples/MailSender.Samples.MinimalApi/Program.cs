@@ -1,30 +1,38 @@
 // A minimal API that sends e-mail with MailSender: configuration from appsettings.json, a default and a named
-// sender, a send endpoint and a health endpoint. Run it with `dotnet run --project samples/MailSender.Samples.MinimalApi`
+// sender, a send endpoint, the outbox and a health endpoint. Run it with `dotnet run --project samples/MailSender.Samples.MinimalApi`
 // and POST to /send; messages land in ./outbox as .eml files until "MailSender:Transport" points at an SMTP server.
 using MailSender;
+using MailSender.AspNetCore;
 using MailSender.Outbox;
 using MailSender.Samples.MinimalApi;
 
 var builder = WebApplication.CreateBuilder(args);
 
-// The outbox (MailSender.Outbox): mail kept in SQLite until a background worker has delivered it. With
-// "MailSender:Outbox:QueueSends": true, the IEmailSender that /send uses enqueues instead of sending, unchanged.
+// A send holds its request for at most MailSender:Resilience:TotalTimeout:Timeout (15 s in appsettings.json, retries
+// included), then fails with a 504; a client that hangs up cancels it sooner (the request's CancellationToken).
+// The outbox (MailSender.Outbox): mail kept in SQLite until a background worker has delivered it; /enqueue returns at
+// once. With "MailSender:Outbox:QueueSends": true, the IEmailSender that /send uses enqueues instead of sending, unchanged.
 builder.Services.AddMailSender(builder.Configuration.GetSection("MailSender"))
     .AddOutbox(builder.Configuration.GetSection("MailSender:Outbox"));
 builder.Services.AddMailSender("marketing", builder.Configuration.GetSection("MarketingMail"));
 
+// A failed send becomes a problem response (MailSender.AspNetCore): 400 for a bad address, 502/503/504 when the mail
+// server fails, never its host, user name or the recipients. The endpoints need no try/catch.
+builder.Services.AddMailSenderProblemDetails();
+
 // /health verifies the default sender's transport (SMTP: connect, authenticate, QUIT; pickup: the folder is writable).
 builder.Services.AddHealthChecks().AddMailSender();
-builder.Services.AddProblemDetails();
 
 var app = builder.Build();
 
-app.MapPost("/send", (SendRequest request, IEmailSender email, ILogger<Program> logger, CancellationToken cancellationToken) =>
-    MailEndpoints.SendAsync(email, request, logger, cancellationToken));
+app.UseExceptionHandler();
+
+app.MapPost("/send", (SendRequest request, IEmailSender email, CancellationToken cancellationToken) =>
+    MailEndpoints.SendAsync(email, request, cancellationToken));
 
 // The named sender, injected by its key; IEmailSenderFactory.GetSender("marketing") returns the same instance.
-app.MapPost("/newsletter", ([FromKeyedServices("marketing")] IEmailSender marketing, SendRequest request, ILogger<Program> logger, CancellationToken cancellationToken) =>
-    MailEndpoints.SendAsync(marketing, request, logger, cancellationToken));
+app.MapPost("/newsletter", ([FromKeyedServices("marketing")] IEmailSender marketing, SendRequest request, CancellationToken cancellationToken) =>
+    MailEndpoints.SendAsync(marketing, request, cancellationToken));
 
 // Hands the message to the outbox and returns at once with its id (202); GET /outbox/{id} says where it stands.
 app.MapPost("/enqueue", (SendRequest request, IEmailOutbox outbox, CancellationToken cancellationToken) =>

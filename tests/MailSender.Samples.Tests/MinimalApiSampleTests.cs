@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Net.Http.Json;
 using System.Text.Json;
 using MailSender.Testing;
@@ -8,6 +9,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace MailSender.Samples.Tests;
 
@@ -52,14 +54,19 @@ public sealed class MinimalApiSampleTests : IDisposable
     [Fact]
     public async Task PostSend_BadAddress_Returns400AndSendsNothing()
     {
+        // Issue 14: an invalid address gave a 500 with a stack trace; MailSender.AspNetCore answers it with a 400.
         var (client, mail) = StartWithMemoryTransport();
 
         using var response = await client.PostAsJsonAsync("/send", new { to = "not an address", subject = "Hello", text = "x" });
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var text = await response.Content.ReadAsStringAsync();
+        using var body = JsonDocument.Parse(text);
         Assert.Equal("InvalidMessage", body.RootElement.GetProperty("kind").GetString());
-        Assert.Contains("not an address", body.RootElement.GetProperty("title").GetString(), StringComparison.Ordinal);   // the caller's own input
+        Assert.Equal("The e-mail is invalid.", body.RootElement.GetProperty("title").GetString());
+        Assert.DoesNotContain("not an address", text, StringComparison.Ordinal);   // a fixed sentence, not the exception's message
+        Assert.DoesNotContain(" at MailSender", text, StringComparison.Ordinal);    // no stack trace
         mail.ShouldHaveSentNothing();
     }
 
@@ -80,7 +87,7 @@ public sealed class MinimalApiSampleTests : IDisposable
     }
 
     [Fact]
-    public async Task PostSend_TransportFails_502BodyHoldsNoUserHostOrRecipientsAndTheLogHoldsTheException()
+    public async Task PostSend_ServerBusy_Returns503WithRetryAfter_BodyHoldsNoUserHostOrRecipients_AndTheLogHoldsTheException()
     {
         // What a real SMTP failure can carry: the user name, an internal host and recipients quoted by the server.
         var logs = new CapturingLoggerProvider();
@@ -95,6 +102,7 @@ public sealed class MinimalApiSampleTests : IDisposable
             "smtp-secret-user@mx1.corp.internal was told: 451 4.3.0 try again later for ann@example.com")
         {
             IsTransient = true,
+            StatusCode = 451,
             ServerText = "4.3.0 mx1.corp.internal busy, ann@example.com deferred",
             Hint = "Nothing is listening on port 25 at mx1.corp.internal.",
             Transport = "smtp://smtp-secret-user@mx1.corp.internal:25",
@@ -102,19 +110,57 @@ public sealed class MinimalApiSampleTests : IDisposable
 
         using var response = await client.PostAsJsonAsync("/send", new { to = "ann@example.com", subject = "Hello", text = "x" });
 
-        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("30", Assert.Single(response.Headers.GetValues("Retry-After")));
         var text = await response.Content.ReadAsStringAsync();
         Assert.DoesNotContain("smtp-secret-user", text, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("corp.internal", text, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("ann@example.com", text, StringComparison.OrdinalIgnoreCase);
         using var body = JsonDocument.Parse(text);
         Assert.Equal("The e-mail could not be sent.", body.RootElement.GetProperty("title").GetString());
+        Assert.Equal("The mail server is busy or limiting how fast it accepts mail.", body.RootElement.GetProperty("detail").GetString());
         Assert.Equal("ServerBusy", body.RootElement.GetProperty("kind").GetString());
         Assert.True(body.RootElement.GetProperty("isTransient").GetBoolean());
-        Assert.False(body.RootElement.TryGetProperty("detail", out _));
         var logged = Assert.Single(logs.Entries, e => e.Exception is EmailSendException);
         Assert.Equal(LogLevel.Error, logged.Level);
         Assert.Contains("corp.internal", logged.Exception!.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Appsettings_BoundsHowLongASendHoldsARequest()
+    {
+        // Issue 14: with the defaults (5 minutes) a silent server held a web request for minutes.
+        var options = _factory.Services.GetRequiredService<IOptionsMonitor<MailSenderOptions>>();
+
+        foreach (var name in new[] { Options.DefaultName, "marketing" })
+        {
+            var resilience = options.Get(name).Resilience;
+            Assert.Equal(TimeSpan.FromSeconds(15), resilience.TotalTimeout.Timeout);
+            Assert.Equal(TimeSpan.FromSeconds(10), resilience.AttemptTimeout.Timeout);
+        }
+    }
+
+    [Fact]
+    public async Task PostSend_ServerNeverGreets_Returns504WithinTheTotalTimeout()
+    {
+        // A server that accepts the connection and says nothing: the total timeout (shortened here from the sample's 15 s)
+        // ends the wait, retries included, and the client gets a 504 instead of a request that hangs for minutes.
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();   // never accepts: the kernel completes the handshake, nobody greets
+        var port = ((IPEndPoint)silent.LocalEndpoint).Port;
+        using var client = _factory.WithWebHostBuilder(b => b
+            .UseSetting("MailSender:Transport", $"smtp://127.0.0.1:{port}?security=none")
+            .UseSetting("MailSender:Resilience:AttemptTimeout:Timeout", "00:00:01")
+            .UseSetting("MailSender:Resilience:TotalTimeout:Timeout", "00:00:02")).CreateClient();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        using var response = await client.PostAsJsonAsync("/send", new { to = "ann@example.com", subject = "Hello", text = "x" });
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(20));
+        Assert.True(response.Headers.Contains("Retry-After"));
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("Timeout", body.RootElement.GetProperty("kind").GetString());
     }
 
     [Fact]
@@ -219,8 +265,11 @@ public sealed class MinimalApiSampleTests : IDisposable
             var id = body.RootElement.GetProperty("id").GetGuid();
             Assert.Equal($"/outbox/{id}", response.Headers.Location?.ToString());
             await Eventually.TrueAsync(() => mail.SentMessages.Count == 1, "the worker delivered the enqueued message");
-            using var state = JsonDocument.Parse(await client.GetStringAsync($"/outbox/{id}"));
-            Assert.Equal("Sent", state.RootElement.GetProperty("state").GetString());
+
+            // The worker records the result just after the transport returns: the state says Sending until then.
+            await Eventually.TrueAsync(() => StateOf(client, id) == "Sent", "GET /outbox/{id} says Sent");
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+            Assert.Equal("application/problem+json", bad.Content.Headers.ContentType?.MediaType);
         }
         finally
         {
@@ -244,6 +293,12 @@ public sealed class MinimalApiSampleTests : IDisposable
         var factory = _factory.WithWebHostBuilder(b => b.ConfigureTestServices(services => services.AddInMemoryEmailTransport()));
         _derived.Add(factory);
         return (factory.CreateClient(), factory.Services.GetRequiredService<InMemoryEmailTransport>());
+    }
+
+    private static string? StateOf(HttpClient client, Guid id)
+    {
+        using var state = JsonDocument.Parse(client.GetStringAsync($"/outbox/{id}").GetAwaiter().GetResult());
+        return state.RootElement.GetProperty("state").GetString();
     }
 
     // Pooled SQLite connections keep the file open; the folder is deleted afterwards.

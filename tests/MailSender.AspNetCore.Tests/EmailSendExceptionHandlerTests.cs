@@ -251,7 +251,7 @@ public sealed class EmailSendExceptionHandlerTests : IAsyncLifetime
         using var response = await client.GetAsync("/throw");
 
         var text = await response.Content.ReadAsStringAsync();
-        foreach (var secret in new[] { "smtp-secret-user", "Pa55w0rd", "corp.internal", "587", "ann@example.com", "bob@example.org", "@", "Sending failed", "inner" })
+        foreach (var secret in new[] { "smtp-secret-user", "Pa55w0rd", "corp.internal", ":587", "ann@example.com", "bob@example.org", "@", "Sending failed", "inner" })
         {
             Assert.DoesNotContain(secret, text, StringComparison.OrdinalIgnoreCase);
             Assert.DoesNotContain(response.Headers, h => h.Value.Any(v => v.Contains(secret, StringComparison.OrdinalIgnoreCase)));

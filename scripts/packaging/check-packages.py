@@ -94,10 +94,6 @@ if len(sys.argv) < 4:
     sys.exit("usage: check-packages.py FOLDER VERSION PACKAGE_ID...")
 folder, version, package_ids = Path(sys.argv[1]), sys.argv[2], sys.argv[3:]
 problems = []
-# A package in the folder that no packable project accounts for means the list of ids is wrong.
-expected_files = {f"{package_id}.{version}.{ext}" for package_id in package_ids for ext in ("nupkg", "snupkg")}
-problems += [f"{path.name}: not one of the packages passed ({', '.join(package_ids)})"
-             for path in sorted(folder.glob("*nupkg")) if path.name not in expected_files]
 
 
 def nuspec(z: zipfile.ZipFile, package_id: str) -> dict:
@@ -106,43 +102,100 @@ def nuspec(z: zipfile.ZipFile, package_id: str) -> dict:
     meta = root.find("n:metadata", ns)
     license = meta.find("n:license", ns)
     repository = meta.find("n:repository", ns)
+    types = {t.get("name") for t in meta.findall("n:packageTypes/n:packageType", ns)}
     return {
         "readme": meta.findtext("n:readme", default="", namespaces=ns),
         "license": (license.get("type"), license.text) if license is not None else None,
         "text": z.read(f"{package_id}.nuspec").decode("utf-8-sig"),
         "repository": repository.get("url") if repository is not None else None,
         "commit": repository.get("commit") if repository is not None else None,
-        "is_tool": any(t.get("name") == "DotnetTool" for t in meta.findall("n:packageTypes/n:packageType", ns)),
+        "is_tool": "DotnetTool" in types,
+        "is_rid_tool": "DotnetToolRidPackage" in types,
     }
 
 
+def rid_packages(z: zipfile.ZipFile) -> dict:
+    """The RID-specific packages a tool's pointer package names (.NET 10 tools): {rid: package id}."""
+    settings = [n for n in z.namelist() if n.endswith("/DotnetToolSettings.xml")]
+    if not settings:
+        return {}
+    root = ET.fromstring(z.read(settings[0]))
+    return {e.get("RuntimeIdentifier"): e.get("Id") for e in root.iter("RuntimeIdentifierPackage")}
+
+
+def check_pdbs(name: str, z: zipfile.ZipFile, pdbs: list) -> None:
+    for pdb in pdbs:
+        # A portable PDB keeps a SourceLink map as plain JSON: there must be none to the placeholder or a file.
+        data = z.read(pdb)
+        problems.extend(f"{name}: {pdb} contains {bad.decode()!r}" for bad in (PLACEHOLDER.encode(), b"file://") if bad in data)
+        # With no public repository to fetch sources from, a debugger gets them from the PDB (EmbedAllSources).
+        try:
+            documents, embedded = embedded_sources(data)
+            if documents == 0 or embedded != documents:
+                problems.append(f"{name}: {pdb} embeds the source of {embedded} of its {documents} documents")
+        except (ValueError, KeyError, IndexError, struct.error) as error:
+            problems.append(f"{name}: {pdb} could not be read as a portable PDB ({error})")
+
+
+def check_metadata(name: str, z: zipfile.ZipFile, meta: dict) -> None:
+    names = set(z.namelist())
+    if meta["readme"] != "README.md" or "README.md" not in names:
+        problems.append(f"{name}: no package README")
+    if meta["license"] != ("expression", "MIT"):
+        problems.append(f"{name}: licence is {meta['license']}, expected the MIT expression")
+    if meta["repository"] is not None or not meta["commit"]:
+        problems.append(f"{name}: the repository element must carry the commit and no url ({meta['repository']}, {meta['commit']})")
+    urls = set(re.findall(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>]+", re.sub(r'xmlns="[^"]*"', "", meta["text"])))
+    problems.extend(f"{name}: the nuspec names {url} (only the licence's address is expected)" for url in sorted(urls - ALLOWED_URLS))
+    readme = z.read("README.md").decode("utf-8-sig") if "README.md" in names else ""
+    for part, text in (("nuspec", meta["text"]), ("README.md", readme)):
+        problems.extend(f"{name}: its {part} contains {bad!r}" for bad in (PLACEHOLDER, "file://", CLONE + "/") if bad in text)
+    if not re.search(r"docs/[a-z-]+[.]md", readme):
+        problems.append(f"{name}: its README names no documentation page (docs/*.md)")
+
+
+accounted = set()
 for package_id in package_ids:
     nupkg = folder / f"{package_id}.{version}.nupkg"
     snupkg = folder / f"{package_id}.{version}.snupkg"
+    accounted.add(nupkg.name)
     if not nupkg.exists():
         problems.append(f"{nupkg.name}: missing")
         continue
     with zipfile.ZipFile(nupkg) as z:
-        names = set(z.namelist())
         meta = nuspec(z, package_id)
-        if meta["readme"] != "README.md" or "README.md" not in names:
-            problems.append(f"{nupkg.name}: no package README")
-        if meta["license"] != ("expression", "MIT"):
-            problems.append(f"{nupkg.name}: licence is {meta['license']}, expected the MIT expression")
-        if meta["repository"] is not None or not meta["commit"]:
-            problems.append(f"{nupkg.name}: the repository element must carry the commit and no url ({meta['repository']}, {meta['commit']})")
-        urls = set(re.findall(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>]+", re.sub(r'xmlns="[^"]*"', "", meta["text"])))
-        problems += [f"{nupkg.name}: the nuspec names {url} (only the licence's address is expected)" for url in sorted(urls - ALLOWED_URLS)]
-        readme = z.read("README.md").decode("utf-8-sig") if "README.md" in names else ""
-        for part, text in (("nuspec", meta["text"]), ("README.md", readme)):
-            problems += [f"{nupkg.name}: its {part} contains {bad!r}" for bad in (PLACEHOLDER, "file://", CLONE + "/") if bad in text]
-        if not re.search(r"docs/[a-z-]+[.]md", readme):
-            problems.append(f"{nupkg.name}: its README names no documentation page (docs/*.md)")
-        if meta["is_tool"]:
+        check_metadata(nupkg.name, z, meta)
+        names = set(z.namelist())
+        rids = rid_packages(z) if meta["is_tool"] else {}
+        if meta["is_tool"] and rids:
+            # A pointer to one package per platform (ReadyToRun), and 'any' for every other platform.
+            if "any" not in rids:
+                problems.append(f"{nupkg.name}: no 'any' package for the platforms without their own")
+        elif meta["is_tool"]:
             expected = ["tools/net10.0/any/DotnetToolSettings.xml", f"tools/net10.0/any/{package_id}.dll", f"tools/net10.0/any/{package_id}.xml"]
+            problems.extend(f"{nupkg.name}: no {name}" for name in expected if name not in names)
         else:
             expected = [f"lib/{tfm}/{package_id}{ext}" for tfm in LIBRARY_TFMS for ext in (".dll", ".xml")]
-        problems += [f"{nupkg.name}: no {name}" for name in expected if name not in names]
+            problems.extend(f"{nupkg.name}: no {name}" for name in expected if name not in names)
+    for rid, rid_id in rids.items():
+        rid_nupkg = folder / f"{rid_id}.{version}.nupkg"
+        accounted.add(rid_nupkg.name)
+        if not rid_nupkg.exists():
+            problems.append(f"{rid_nupkg.name}: missing (named by {nupkg.name})")
+            continue
+        with zipfile.ZipFile(rid_nupkg) as z:
+            rid_meta = nuspec(z, rid_id)
+            check_metadata(rid_nupkg.name, z, rid_meta)
+            if not rid_meta["is_rid_tool"] and rid != "any":
+                problems.append(f"{rid_nupkg.name}: not a DotnetToolRidPackage")
+            rid_names = set(z.namelist())
+            expected = [f"tools/net10.0/{rid}/DotnetToolSettings.xml", f"tools/net10.0/{rid}/{package_id}.dll", f"tools/net10.0/{rid}/{package_id}.pdb"]
+            problems.extend(f"{rid_nupkg.name}: no {name}" for name in expected if name not in rid_names)
+            check_pdbs(rid_nupkg.name, z, [n for n in rid_names if n.endswith(f"/{package_id}.pdb")])
+    if rids:
+        # The PDBs travel in the platform packages; the pointer has no assembly to make symbols of.
+        continue
+    accounted.add(snupkg.name)
     if not snupkg.exists():
         problems.append(f"{snupkg.name}: missing")
         continue
@@ -150,17 +203,11 @@ for package_id in package_ids:
         pdbs = [n for n in z.namelist() if n.endswith(f"/{package_id}.pdb")]
         if not pdbs:
             problems.append(f"{snupkg.name}: no {package_id}.pdb")
-        for pdb in pdbs:
-            # A portable PDB keeps a SourceLink map as plain JSON: there must be none to the placeholder or a file.
-            data = z.read(pdb)
-            problems += [f"{snupkg.name}: {pdb} contains {bad.decode()!r}" for bad in (PLACEHOLDER.encode(), b"file://") if bad in data]
-            # With no public repository to fetch sources from, a debugger gets them from the PDB (EmbedAllSources).
-            try:
-                documents, embedded = embedded_sources(data)
-                if documents == 0 or embedded != documents:
-                    problems.append(f"{snupkg.name}: {pdb} embeds the source of {embedded} of its {documents} documents")
-            except (ValueError, KeyError, IndexError, struct.error) as error:
-                problems.append(f"{snupkg.name}: {pdb} could not be read as a portable PDB ({error})")
+        check_pdbs(snupkg.name, z, pdbs)
+
+# A package in the folder that no packable project accounts for means the list of ids is wrong.
+problems += [f"{path.name}: not one of the packages passed ({', '.join(package_ids)})"
+             for path in sorted(folder.glob("*nupkg")) if path.name not in accounted]
 
 for problem in problems:
     print(f"package check: {problem}")

@@ -511,6 +511,30 @@ mkdir -p "$work/tool"
 tool_file=$(find "$work/tool-outbox" -name '*.eml' | head -n 1)
 [ -n "$tool_file" ] || fail "mailsender send wrote no .eml file"
 grep -q '^Subject: Tool test' "$tool_file" || fail "$tool_file has no 'Subject: Tool test'"
+# The tool is packed per platform, ReadyToRun (src/MailSender.Cli/MailSender.Cli.csproj): this machine must get its own
+# precompiled package, not the portable 'any' one.
+rid=$(dotnet --info | sed -n 's/^ *RID: *//p' | head -n 1)
+case "$rid" in linux-x64|linux-arm64|osx-arm64|win-x64) ;; *) rid=any;; esac
+installed=$(find "$work/tools/.store" -ipath "*/mailsender.cli.$rid/*/tools/net10.0/$rid/MailSender.Cli.dll" | head -n 1)
+[ -n "$installed" ] || fail "dotnet tool install did not install the $rid package of MailSender.Cli"
+if [ "$rid" != any ]; then
+  # A ReadyToRun image has a managed native header (the CLI header's ManagedNativeHeader directory); an IL-only one has none.
+  python3 - "$installed" <<'PY' || fail "$installed is not ReadyToRun"
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+pe = struct.unpack_from("<I", data, 0x3C)[0]
+optional = pe + 24
+directories = optional + (112 if struct.unpack_from("<H", data, optional)[0] == 0x20B else 96)
+cli_rva = struct.unpack_from("<I", data, directories + 14 * 8)[0]
+sections = optional + struct.unpack_from("<H", data, pe + 20)[0]
+offset = None
+for i in range(struct.unpack_from("<H", data, pe + 6)[0]):
+    size, va, raw_size, raw = struct.unpack_from("<IIII", data, sections + i * 40 + 8)
+    if va <= cli_rva < va + max(size, raw_size):
+        offset = cli_rva - va + raw
+sys.exit(1 if offset is None or struct.unpack_from("<I", data, offset + 64)[0] == 0 else 0)
+PY
+fi
 
 cd "$repo"
 echo "packaging: OK (${#package_ids[@]} packages $version: ${package_ids[*]}; versions from git; console, the README's web app and test, ASP.NET Core 8, trimmed, Native AOT and dotnet tool installs from the local folder)"

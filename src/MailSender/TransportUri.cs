@@ -132,7 +132,7 @@ public sealed class TransportUri
             {
                 // Never echo the text: when an '@' follows the '/', the '/' is most likely in a password.
                 error = authority.IndexOf('@', slash) > slash
-                    ? "the user name or password holds a raw '/' (or the host is followed by a path): percent-encode it in the URI, '/' as %2F (smtp://user:pa%2Fss@smtp.example.com:587; also '@' %40, ':' %3A, '?' %3F, '#' %23, '%' %25; Uri.EscapeDataString does it), or leave the password out of the URI and give it separately (MailSender:Password, or the MAILSENDER_PASSWORD environment variable)."
+                    ? "the user name or password holds a raw '/' (or the host is followed by a path): percent-encode it in the URI, '/' as %2F (a password p/ss is written p%2Fss; also '@' as %40, ':' %3A, '?' %3F, '#' %23, '%' %25; Uri.EscapeDataString does it), or leave the password out of the URI and set it separately: the MAILSENDER_PASSWORD environment variable, or Password in the MailSender configuration section."
                     : $"a '{scheme}://' URI has no path; put options after '?' (e.g. ?security=starttls).";
                 return false;
             }

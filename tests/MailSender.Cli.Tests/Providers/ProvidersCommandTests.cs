@@ -63,4 +63,16 @@ public class ProvidersCommandTests
         Assert.Contains("unknown provider 'sendgird'", run.Error, StringComparison.Ordinal);
         Assert.Contains("sendgrid", run.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Send_RawSlashInThePassword_SaysToPercentEncodeItWithoutEchoingIt()
+    {
+        var run = await CliRun.RunAsync(["send", "--to", "a@example.com", "--from", "b@example.com", "--subject", "s", "--text", "t", "--transport", "smtp://user:Hunter2/secret@127.0.0.1:2525"]);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("'/' as %2F", run.Error, StringComparison.Ordinal);
+        Assert.Contains("MAILSENDER_PASSWORD", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Hunter2", run.Error + run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("no path", run.Error, StringComparison.Ordinal);
+    }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using MailSender.Testing;
+using MailSender.TestSupport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Hosting;
@@ -345,8 +346,8 @@ public sealed class EmailSendExceptionHandlerTests : IAsyncLifetime
         using var response = await client.GetAsync("/throw");
 
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
-        var logged = Assert.Single(logs.Entries, e => e.Level == LogLevel.Error);
-        Assert.IsType<EmailSendException>(logged.Exception);
+        var logged = Assert.Single(logs.Events, e => e.Level == LogLevel.Error);
+        Assert.IsType<EmailSendException>(logged.Thrown);
     }
 
     [Fact]
@@ -464,29 +465,6 @@ public sealed class EmailSendExceptionHandlerTests : IAsyncLifetime
             httpContext.Response.StatusCode = StatusCodes.Status418ImATeapot;
             await httpContext.Response.WriteAsync("next", cancellationToken);
             return true;
-        }
-    }
-
-    private sealed record LogEntry(LogLevel Level, string Message, Exception? Exception);
-
-    private sealed class CapturingLoggerProvider : ILoggerProvider, ILogger
-    {
-        private readonly System.Collections.Concurrent.ConcurrentQueue<LogEntry> _entries = new();
-
-        public IReadOnlyList<LogEntry> Entries => [.. _entries];
-
-        public ILogger CreateLogger(string categoryName) => this;
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            _entries.Enqueue(new LogEntry(logLevel, formatter(state, exception), exception));
-
-        public void Dispose()
-        {
         }
     }
 }

@@ -121,9 +121,9 @@ public sealed class MinimalApiSampleTests : IDisposable
         Assert.Equal("The mail server is busy or limiting how fast it accepts mail.", body.RootElement.GetProperty("detail").GetString());
         Assert.Equal("ServerBusy", body.RootElement.GetProperty("kind").GetString());
         Assert.True(body.RootElement.GetProperty("isTransient").GetBoolean());
-        var logged = Assert.Single(logs.Entries, e => e.Exception is EmailSendException);
+        var logged = Assert.Single(logs.Events, e => e.Thrown is EmailSendException);
         Assert.Equal(LogLevel.Error, logged.Level);
-        Assert.Contains("corp.internal", logged.Exception!.Message, StringComparison.Ordinal);
+        Assert.Contains("corp.internal", logged.Thrown!.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -303,28 +303,4 @@ public sealed class MinimalApiSampleTests : IDisposable
 
     // Pooled SQLite connections keep the file open; the folder is deleted afterwards.
     private static void SqliteClearPools() => Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-
-    private sealed record LogEntry(LogLevel Level, string Message, Exception? Exception);
-
-    /// <summary>Keeps every log entry the application writes, from any thread.</summary>
-    private sealed class CapturingLoggerProvider : ILoggerProvider, ILogger
-    {
-        private readonly System.Collections.Concurrent.ConcurrentQueue<LogEntry> _entries = new();
-
-        public IReadOnlyList<LogEntry> Entries => [.. _entries];
-
-        public ILogger CreateLogger(string categoryName) => this;
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            _entries.Enqueue(new LogEntry(logLevel, formatter(state, exception), exception));
-
-        public void Dispose()
-        {
-        }
-    }
 }

@@ -1,11 +1,12 @@
 using System.Collections.Concurrent;
+using MailSender.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using MimeKit;
 
 namespace MailSender.Tests.Hooks;
 
-/// <summary>A transport that records what it was given, and a logger that records what was logged.</summary>
+/// <summary>A transport that records what it was given.</summary>
 internal sealed class RecordingTransport : IEmailTransport
 {
     public ConcurrentQueue<(MimeMessage Message, MailEnvelope Envelope)> Sent { get; } = new();
@@ -33,31 +34,9 @@ internal sealed class RecordingTransport : IEmailTransport
     }
 }
 
-internal sealed class RecordingLoggerProvider : ILoggerProvider
-{
-    public ConcurrentQueue<(LogLevel Level, EventId Id, string Text)> Entries { get; } = new();
-
-    public ILogger CreateLogger(string categoryName) => new Logger(this);
-
-    public void Dispose()
-    {
-    }
-
-    private sealed class Logger(RecordingLoggerProvider owner) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            owner.Entries.Enqueue((logLevel, eventId, formatter(state, exception)));
-    }
-}
-
 internal static class HookTestHost
 {
-    public static ServiceProvider Build(RecordingTransport transport, Action<MailSenderOptions>? configure = null, Action<IMailSenderBuilder>? build = null, RecordingLoggerProvider? logs = null)
+    public static ServiceProvider Build(RecordingTransport transport, Action<MailSenderOptions>? configure = null, Action<IMailSenderBuilder>? build = null, CapturingLoggerProvider? logs = null)
     {
         var services = new ServiceCollection();
         services.AddLogging(logging =>

@@ -1,3 +1,4 @@
+using MailSender.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
@@ -74,7 +75,7 @@ public sealed class ObserverTests
     public async Task SendAsync_ObserverThrows_OutcomeUnchangedFailureLoggedNextObserverTold()
     {
         var transport = new RecordingTransport();
-        var logs = new RecordingLoggerProvider();
+        var logs = new CapturingLoggerProvider();
         var second = new RecordingObserver();
         await using var provider = HookTestHost.Build(transport, logs: logs, build: b => b
             .AddObserver(_ => new ThrowingObserver())
@@ -84,7 +85,7 @@ public sealed class ObserverTests
 
         Assert.Single(transport.Sent);
         Assert.Equal(EmailSendOutcome.Sent, Assert.Single(second.Seen).Outcome);
-        Assert.Contains(logs.Entries, e => e.Id.Id == 163 && e.Level == Microsoft.Extensions.Logging.LogLevel.Error && e.Text.Contains(nameof(ThrowingObserver), StringComparison.Ordinal));
+        Assert.Contains(logs.Events, e => e.Id == 163 && e.Level == Microsoft.Extensions.Logging.LogLevel.Error && e.Message.Contains(nameof(ThrowingObserver), StringComparison.Ordinal));
         Assert.NotNull(result);
     }
 

@@ -103,7 +103,7 @@ public sealed class RedirectTests
     public async Task SendAsync_Drop_UnlistedLeftOutAndLoggedOthersReceive()
     {
         var transport = new RecordingTransport();
-        var logs = new RecordingLoggerProvider();
+        var logs = new CapturingLoggerProvider();
         await using var provider = HookTestHost.Build(transport, o =>
         {
             o.Redirect.Allow = ["example.com"];
@@ -114,9 +114,9 @@ public sealed class RedirectTests
 
         Assert.Equal(["ann@example.com"], transport.LastRecipients);
         Assert.Equal("customer@gmail.test", transport.Sent.Single().Message.Headers["X-Original-To"]);
-        var dropped = Assert.Single(logs.Entries, e => e.Id.Id == 162);
+        var dropped = Assert.Single(logs.Events, e => e.Id == 162);
         Assert.Equal(LogLevel.Warning, dropped.Level);
-        Assert.DoesNotContain("customer@gmail.test", dropped.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("customer@gmail.test", dropped.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -139,29 +139,29 @@ public sealed class RedirectTests
     public async Task Redirect_On_WarningLoggedWhenOptionsValidatedAndEachRedirectLogged()
     {
         var transport = new RecordingTransport();
-        var logs = new RecordingLoggerProvider();
+        var logs = new CapturingLoggerProvider();
         await using var provider = HookTestHost.Build(transport, o => o.Redirect.To = "qa@example.com", logs: logs);
 
         // What ValidateOnStart does when the host starts.
         _ = provider.GetRequiredService<IOptionsMonitor<MailSenderOptions>>().Get(Options.DefaultName);
-        var warning = Assert.Single(logs.Entries, e => e.Id.Id == 160);
+        var warning = Assert.Single(logs.Events, e => e.Id == 160);
         Assert.Equal(LogLevel.Warning, warning.Level);
-        Assert.Contains("qa@example.com", warning.Text, StringComparison.Ordinal);
+        Assert.Contains("qa@example.com", warning.Message, StringComparison.Ordinal);
 
         await provider.GetRequiredService<IEmailSender>().SendAsync(HookTestHost.Message());
-        Assert.Single(logs.Entries, e => e.Id.Id == 161 && e.Level == LogLevel.Information);
+        Assert.Single(logs.Events, e => e.Id == 161 && e.Level == LogLevel.Information);
     }
 
     [Fact]
     public async Task Redirect_Off_NoWarningNoHeader()
     {
         var transport = new RecordingTransport();
-        var logs = new RecordingLoggerProvider();
+        var logs = new CapturingLoggerProvider();
         await using var provider = HookTestHost.Build(transport, logs: logs);
 
         await provider.GetRequiredService<IEmailSender>().SendAsync(HookTestHost.Message());
 
-        Assert.DoesNotContain(logs.Entries, e => e.Id.Id is >= 160 and <= 162);
+        Assert.DoesNotContain(logs.Events, e => e.Id is >= 160 and <= 162);
         Assert.Null(transport.Sent.Single().Message.Headers["X-Original-To"]);
     }
 

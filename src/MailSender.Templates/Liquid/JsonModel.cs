@@ -5,8 +5,8 @@ using Fluid.Values;
 namespace MailSender.Templates.Liquid;
 
 /// <summary>
-/// Turns a JSON model (<see cref="JsonElement"/>, <see cref="JsonNode"/>, a <see cref="JsonDocument"/>) into values
-/// Liquid reads: objects as dictionaries whose names match in any case, arrays as lists, numbers as decimals.
+/// Turns a JSON model (<see cref="JsonElement"/>, <see cref="JsonNode"/>, a <see cref="JsonDocument"/>) into Liquid
+/// values: objects whose names match in any case, arrays, decimal numbers, and dates for ISO 8601 date strings.
 /// </summary>
 internal static class JsonModel
 {
@@ -20,39 +20,39 @@ internal static class JsonModel
         _ => model,
     };
 
-    private static object? FromElement(JsonElement element, bool strict) => element.ValueKind switch
+    private static FluidValue FromElement(JsonElement element, bool strict) => element.ValueKind switch
     {
-        JsonValueKind.Object => new JsonObject(
+        JsonValueKind.Object => DictionaryValue.Create(new JsonObject(
             element.EnumerateObject()
                 .GroupBy(property => property.Name, StringComparer.OrdinalIgnoreCase)
                 .ToDictionary(group => group.Key, group => FromElement(group.Last().Value, strict), StringComparer.OrdinalIgnoreCase),
-            strict),
-        JsonValueKind.Array => element.EnumerateArray().Select(item => FromElement(item, strict)).ToList(),
-        JsonValueKind.String => element.TryGetDateTimeOffset(out var date) && LooksLikeDate(element.GetString()!) ? date : element.GetString(),
-        JsonValueKind.Number => element.TryGetDecimal(out var number) ? number : element.GetDouble(),
-        JsonValueKind.True => true,
-        JsonValueKind.False => false,
-        _ => null,
+            strict)),
+        JsonValueKind.Array => ArrayValue.Create(element.EnumerateArray().Select(item => FromElement(item, strict)).ToArray()),
+        JsonValueKind.String => LooksLikeDate(element.GetString()!) && element.TryGetDateTimeOffset(out var date)
+            ? DateTimeValue.Create(date)
+            : StringValue.Create(element.GetString()!),
+        JsonValueKind.Number => element.TryGetDecimal(out var number) ? NumberValue.Create(number) : NumberValue.Create((decimal)element.GetDouble()),
+        JsonValueKind.True => BooleanValue.True,
+        JsonValueKind.False => BooleanValue.False,
+        _ => NilValue.Instance,
     };
 
     // "2026-12-05" and "2026-12-05T10:00:00Z" become dates (the date filter formats them in the message's culture); a
     // string that merely parses as one ("12") stays a string.
-    private static bool LooksLikeDate(string text) => text.Length >= 10 && text[4] == '-' && text[7] == '-';
+    private static bool LooksLikeDate(string text) => text.Length >= 10 && text[4] == '-' && text[7] == '-' && char.IsAsciiDigit(text[0]);
 
     /// <summary>A JSON object: its members by name, in any case. A name it lacks is a missing value, like a C# member.</summary>
-    internal sealed class JsonObject(Dictionary<string, object?> members, bool strict) : IFluidIndexable
+    private sealed class JsonObject(Dictionary<string, FluidValue> members, bool strict) : IFluidIndexable
     {
-        public Dictionary<string, object?> Members { get; } = members;
+        public int Count => members.Count;
 
-        public int Count => Members.Count;
-
-        public IEnumerable<string> Keys => Members.Keys;
+        public IEnumerable<string> Keys => members.Keys;
 
         public bool TryGetValue(string name, out FluidValue value)
         {
-            if (Members.TryGetValue(name, out var member))
+            if (members.TryGetValue(name, out var member))
             {
-                value = member is null ? NilValue.Instance : FluidValue.Create(member, Fluid.TemplateOptions.Default);
+                value = member;
                 return true;
             }
 

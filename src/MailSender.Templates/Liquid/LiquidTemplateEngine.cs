@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Encodings.Web;
+using System.Text.Unicode;
 using System.Text.RegularExpressions;
 using Fluid;
 using Fluid.Values;
@@ -15,6 +16,9 @@ namespace MailSender.Templates.Liquid;
 /// </summary>
 internal sealed partial class LiquidTemplateEngine : IEmailTemplateEngine, IDisposable
 {
+    // Encodes what HTML needs (< > & " ') but leaves letters of every script as they are: "décembre", not "d&#xE9;cembre".
+    private static readonly HtmlEncoder Html = HtmlEncoder.Create(UnicodeRanges.All);
+
     private readonly TemplateFiles _files;
     private readonly bool _strict;
     private readonly TemplateOptions _fluidOptions;
@@ -77,7 +81,7 @@ internal sealed partial class LiquidTemplateEngine : IEmailTemplateEngine, IDisp
 
         var data = JsonModel.Convert(model, _strict);
         var context = CreateContext(data, culture, cancellationToken);
-        var html = await RenderWithLayoutsAsync(name, resolved.Html, context, HtmlEncoder.Default, text: false, culture).ConfigureAwait(false);
+        var html = await RenderWithLayoutsAsync(name, resolved.Html, context, Html, text: false, culture).ConfigureAwait(false);
         if (!context.AmbientValues.TryGetValue(LiquidParser.SubjectKey, out var subject) || subject is not string subjectText)
         {
             throw new EmailTemplateException(name, $"Template '{name}' ({resolved.Html.File}) has no subject: add {{% subject %}}…{{% endsubject %}} to it.")
@@ -91,6 +95,7 @@ internal sealed partial class LiquidTemplateEngine : IEmailTemplateEngine, IDisp
         {
             var textContext = CreateContext(data, culture, cancellationToken);
             textBody = await RenderWithLayoutsAsync(name, textTemplate, textContext, NullEncoder.Default, text: true, culture).ConfigureAwait(false);
+            textBody = textBody.Trim('\r', '\n') + "\n";
         }
 
         return new EmailContent
@@ -205,7 +210,8 @@ internal sealed partial class LiquidTemplateEngine : IEmailTemplateEngine, IDisp
                 {
                     Path = current.File.Path,
                 };
-            context.SetValue(LiquidParser.ContentForLayout, StringValue.Create(output, encode: false));
+            // The line break after {% layout %} and {% subject %} at the top of a body is not content.
+            context.SetValue(LiquidParser.ContentForLayout, StringValue.Create(output.TrimStart('\r', '\n'), encode: false));
             output = await RenderOneAsync(name, current, context, encoder).ConfigureAwait(false);
         }
 
@@ -232,7 +238,9 @@ internal sealed partial class LiquidTemplateEngine : IEmailTemplateEngine, IDisp
         return null;
     }
 
-    private static async ValueTask<string> RenderOneAsync(string name, ParsedTemplate template, TemplateContext context, TextEncoder encoder)
+    private string PartialPlaces() => Describe();
+
+    private async ValueTask<string> RenderOneAsync(string name, ParsedTemplate template, TemplateContext context, TextEncoder encoder)
     {
         try
         {
@@ -255,6 +263,11 @@ internal sealed partial class LiquidTemplateEngine : IEmailTemplateEngine, IDisp
         catch (OperationCanceledException)
         {
             throw;
+        }
+        catch (FileNotFoundException)
+        {
+            // Fluid's message names the path, which may be anything a template wrote; the template's own name is enough.
+            throw new EmailTemplateException(name, $"Template '{name}' ({template.File}) renders or includes a partial that is not in {PartialPlaces()}: partials are read from the template sources only, at their root or in {LiquidTemplateNames.PartialFolder}.") { Path = template.File.Path };
         }
         catch (ParseException exception)
         {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using MailSender.Outbox.Delivery;
 using MailSender.Outbox.Storage;
 using MailSender.TestSupport;
+using MailSender.Templates;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
@@ -401,6 +402,31 @@ public sealed class OutboxWorkerTests : IDisposable
         await host.RunUntilEmptyAsync();
         Assert.Single(server.Messages);
         Assert.Equal(OutboxState.Sent, (await host.Outbox.GetAsync(id))!.State);
+    }
+
+    [Fact]
+    public async Task QueueSends_TemplatedSend_StoresTheRenderedMessageNotTheModel()
+    {
+        await using var server = await InProcessSmtpServer.StartAsync();
+        await using var host = Host(
+            $"smtp://127.0.0.1:{server.Port}",
+            services =>
+            {
+                services.PostConfigureAll<MailSenderOptions>(o => o.DefaultFrom = "app@example.com");
+                services.AddMailSenderTemplates().AddTemplate("welcome", "Welcome, {{ name }}", "<p>Hello {{ name }}</p>");
+            },
+            o => o.QueueSends = true);
+        var templates = host.Provider.GetRequiredService<MailSender.Templates.IEmailTemplates>();
+
+        var result = await host.Provider.GetRequiredService<IEmailSender>().SendTemplateAsync(templates, "welcome", new { Name = "Ana", Secret = "model-only-value" }, "ana@example.com");
+
+        // Queued already rendered: the store holds the subject and body, so the worker needs neither templates nor model.
+        var id = Guid.Parse(result.ServerResponse!["queued as ".Length..]);
+        Assert.Equal("Welcome, Ana", (await host.Outbox.GetAsync(id))!.Subject);
+        await host.RunUntilEmptyAsync();
+        var delivered = Assert.Single(server.Messages).Parse();
+        Assert.Equal("Welcome, Ana", delivered.Subject);
+        Assert.Equal("<p>Hello Ana</p>", delivered.HtmlBody);
     }
 
     [Fact]

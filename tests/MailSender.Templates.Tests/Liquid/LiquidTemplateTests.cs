@@ -276,6 +276,29 @@ public class LiquidTemplateTests
     }
 
     [Fact]
+    public async Task StartUp_GenericHost_DoesNotStartWithABrokenTemplateFile()
+    {
+        var folder = Directory.CreateTempSubdirectory("mailsender-templates-").FullName;
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(folder, "ok.liquid"), "{% subject %}Fine{% endsubject %}<p>ok</p>");
+            await File.WriteAllTextAsync(Path.Combine(folder, "bad.liquid"), "{% subject %}Bad{% endsubject %}\n<ul>\n{% for x in %}<li>{{ x }}</li>{% endfor %}</ul>");
+            var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+            builder.Services.AddMailSenderTemplates(o => o.Directory = folder);
+            using var host = builder.Build();
+
+            var exception = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+            Assert.Contains("bad.liquid in the folder " + folder + " does not parse: line 3, column", exception.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("ok.liquid", exception.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task StartUp_TemplateWithoutSubject_IsReported()
     {
         await using var provider = Build(add: b => b.AddTemplateFiles(new StringFiles(("nosubject.liquid", "<p>hello</p>")), "test files"));

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Fluid;
 
 namespace MailSender.Templates.Liquid;
@@ -12,6 +13,9 @@ internal sealed class PartialFiles(TemplateFiles files, bool watch) : ITemplateF
     // time, so an edit on disk is never picked up (and a render costs no file-system call once the partial is cached).
     private static readonly DateTimeOffset Unchanging = DateTimeOffset.UnixEpoch;
 
+    // Fluid asks for a partial's file on every rendering; unless changes are watched, the answer never changes.
+    private readonly ConcurrentDictionary<string, TemplateFile?> _found = new(StringComparer.Ordinal);
+
     public ValueTask<TemplateSourceInfo> GetFileInfoAsync(string subpath, TemplateContext context, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -21,7 +25,7 @@ internal sealed class PartialFiles(TemplateFiles files, bool watch) : ITemplateF
             return default;
         }
 
-        var file = files.Find(path) ?? files.Find(LiquidTemplateNames.PartialFolder + path);
+        var file = watch ? Find(path) : _found.GetOrAdd(path, Find);
         if (file is null)
         {
             return default;
@@ -32,4 +36,6 @@ internal sealed class PartialFiles(TemplateFiles files, bool watch) : ITemplateF
             _ => new ValueTask<Stream>(file.Info.CreateReadStream()),
             file.Source.Description + ":" + file.Path));
     }
+
+    private TemplateFile? Find(string path) => files.Find(path) ?? files.Find(LiquidTemplateNames.PartialFolder + path);
 }

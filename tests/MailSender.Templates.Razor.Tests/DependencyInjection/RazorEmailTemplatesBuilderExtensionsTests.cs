@@ -121,6 +121,30 @@ public class RazorEmailTemplatesBuilderExtensionsTests
     }
 
     [Fact]
+    public async Task RenderAsync_CidImageFromTheTemplatesProvider_SentInline()
+    {
+        var folder = Directory.CreateTempSubdirectory("razor-images-");
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(folder.FullName, "images"));
+            byte[] png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3];
+            await File.WriteAllBytesAsync(Path.Combine(folder.FullName, "images", "logo.png"), png);
+            using var images = new PhysicalFileProvider(folder.FullName);
+            await using var provider = BuildProvider(t => t.AddRazorTemplate<WithLogo>("logo", images));
+
+            var message = await provider.GetRequiredService<IEmailTemplates>().RenderAsync("logo", null);
+
+            var image = Assert.Single(message.BodyParts.OfType<MimePart>(), part => part.ContentType.MediaType == "image");
+            Assert.Contains($"src=\"cid:{image.ContentId}\"", message.HtmlBody, StringComparison.Ordinal);
+            Assert.IsType<MultipartRelated>(message.Body);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task RenderAsync_UnknownName_ThrowsFromIEmailTemplates()
     {
         await using var provider = BuildProvider(t => t.AddRazorTemplate<Welcome>("welcome"));

@@ -27,6 +27,8 @@ public sealed class RazorTemplateEngineTests : IAsyncDisposable
                 new RazorTemplate("culture", typeof(CultureProbe), null),
                 new RazorTemplate("scoped", typeof(ScopedServiceUser), null),
                 new RazorTemplate("with-text", typeof(WithText), null),
+                new RazorTemplate("throws-later", typeof(ThrowsLater), null),
+                new RazorTemplate("captures", typeof(CapturesAttributes), null),
             ],
             _services.GetRequiredService<IServiceScopeFactory>(),
             NullLoggerFactory.Instance);
@@ -209,6 +211,27 @@ public sealed class RazorTemplateEngineTests : IAsyncDisposable
         Assert.IsType<InvalidOperationException>(error.InnerException);
         Assert.EndsWith("Throws.razor", error.Path, StringComparison.Ordinal);
         Assert.Equal(7, error.Line);
+    }
+
+    [Fact]
+    public async Task RenderAsync_ComponentThrowsAfterAwait_WrapsWithInnerException()
+    {
+        var error = await Assert.ThrowsAsync<EmailTemplateException>(() => RenderAsync("throws-later", null));
+
+        Assert.Equal(
+            $"Razor template 'throws-later' ({typeof(ThrowsLater).FullName}) failed: The stock service did not answer.",
+            error.Message);
+        Assert.IsType<TimeoutException>(error.InnerException);
+        Assert.EndsWith("ThrowsLater.razor", error.Path, StringComparison.Ordinal);
+        Assert.Equal(7, error.Line);
+    }
+
+    [Fact]
+    public async Task RenderAsync_ComponentCapturesUnmatchedValues_UnknownPropertiesGoThere()
+    {
+        var content = await RenderAsync("captures", new Dictionary<string, object?> { ["Name"] = "Ana", ["class"] = "greeting" });
+
+        Assert.Contains("<p class=\"greeting\">Ana</p>", content.Html, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -11,7 +11,8 @@ namespace MailSender.Templates.Composing;
 /// <summary>
 /// Turns rendered <see cref="EmailContent"/> into a <see cref="MimeMessage"/>: checks the subject, inlines CSS, makes the
 /// text part from the HTML, attaches the <c>cid:</c> images. The HTML is parsed at most once for all three, and not at
-/// all when none of them needs it; it is sent exactly as rendered unless one of them changed it.
+/// all when none of them needs it. It is sent as rendered, except for the rewritten <c>cid:</c> values (replaced in
+/// place) or, when CSS is inlined, as PreMailer serialises the document.
 /// </summary>
 /// <remarks>
 /// Structure: <c>multipart/alternative(text/plain, text/html)</c>, or <c>text/html</c> alone when there is no text;
@@ -36,10 +37,13 @@ internal sealed class EmailComposer(EmailTemplateOptions options)
 
         if (_options.InlineCss || mayReferenceImages || textFromHtml)
         {
-            using var document = new HtmlParser().ParseDocument(html);
+            // Source positions let the image references be replaced in the HTML as rendered, leaving the rest untouched.
+            var keepSource = mayReferenceImages && !_options.InlineCss;
+            using var document = new HtmlParser(new HtmlParserOptions { IsKeepingSourceReferences = keepSource }).ParseDocument(html);
+            var rewrites = new List<Rewrite>();
             if (mayReferenceImages)
             {
-                images = InlineImages.Embed(document, content, cancellationToken);
+                images = InlineImages.Embed(document, content, rewrites, cancellationToken);
             }
 
             cancellationToken.ThrowIfCancellationRequested();
@@ -47,9 +51,9 @@ internal sealed class EmailComposer(EmailTemplateOptions options)
             {
                 html = InlineCss(document, content.TemplateName);
             }
-            else if (images is { Count: > 0 })
+            else if (rewrites.Count > 0)
             {
-                html = Serialize(document);
+                html = InlineImages.RewriteSource(html, rewrites) ?? Serialize(document);
             }
 
             if (textFromHtml)

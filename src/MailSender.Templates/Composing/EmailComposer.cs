@@ -23,6 +23,14 @@ internal sealed class EmailComposer(EmailTemplateOptions options)
 {
     private readonly EmailTemplateOptions _options = options ?? throw new ArgumentNullException(nameof(options));
 
+    /// <summary>Builds the message for <paramref name="content"/>: subject and body, no addresses.</summary>
+    /// <param name="content">What the template engine rendered.</param>
+    /// <param name="cancellationToken">Cancels between the steps (parsing, each image, inlining).</param>
+    /// <returns>A new message.</returns>
+    /// <exception cref="EmailTemplateException">
+    /// The subject holds a line break or another control character; an image the HTML references is not in
+    /// <see cref="EmailContent.Images"/> or cannot be read; or the CSS cannot be inlined.
+    /// </exception>
     public MimeMessage Compose(EmailContent content, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(content);
@@ -113,6 +121,7 @@ internal sealed class EmailComposer(EmailTemplateOptions options)
             // The <style> elements stay as they are: media queries, :hover and @font-face cannot be inlined, and clients
             // that read <style> apply the same rules. <link> elements are ignored: PreMailer would download them while
             // rendering (and throws on a relative address).
+            // Not disposed: that would dispose the document, which the caller still reads for the text part.
             var result = new PreMailer.Net.PreMailer(document).MoveCssInline(
                 removeStyleElements: false,
                 ignoreElements: "link",

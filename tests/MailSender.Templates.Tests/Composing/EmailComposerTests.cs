@@ -9,6 +9,9 @@ public sealed partial class EmailComposerTests
     private static readonly byte[] Png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3];
     private static readonly byte[] Gif = [0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 4, 5, 6];
 
+    // As on the wire: CRLF line breaks, whatever the platform.
+    private static readonly FormatOptions Wire = new() { NewLineFormat = NewLineFormat.Dos };
+
     [Fact]
     public void Compose_NoImages_IsAlternativeOfTextAndHtml()
     {
@@ -291,8 +294,6 @@ public sealed partial class EmailComposerTests
 
     private static MimeMessage Compose(EmailTemplateOptions options, EmailContent content) =>
         new EmailComposer(options).Compose(content, CancellationToken.None);
-
-    private static readonly FormatOptions Wire = new() { NewLineFormat = NewLineFormat.Dos };
 
     private static MimeMessage Reload(MimeMessage message)
     {

@@ -6,6 +6,7 @@ using MailSender.Cli.Outbox;
 using MailSender.Cli.Output;
 using MailSender.Cli.Providers;
 using MailSender.Cli.Probe;
+using MailSender.Cli.Render;
 using MailSender.Cli.Send;
 using MailSender.Cli.Verify;
 
@@ -57,7 +58,7 @@ internal static class CliApplication
         }
     }
 
-    /// <summary>Creates the command tree: <c>send</c>, <c>providers</c>, <c>probe</c>, <c>verify</c>, <c>worker</c> and <c>outbox</c>.</summary>
+    /// <summary>Creates the command tree: <c>send</c>, <c>render</c>, <c>providers</c>, <c>probe</c>, <c>verify</c>, <c>worker</c> and <c>outbox</c>.</summary>
     /// <remarks>
     /// A plain <see cref="Command"/> named <c>mailsender</c> rather than a <see cref="RootCommand"/>, whose name is the
     /// executable's (<c>MailSender.Cli</c> under <c>dotnet</c>, <c>testhost</c> in tests) and would show in the help.
@@ -70,6 +71,7 @@ internal static class CliApplication
         root.Options.Add(help);
         root.Options.Add(new VersionOption());
         root.Subcommands.Add(new SendCommand(context));
+        root.Subcommands.Add(new RenderCommand(context));
         root.Subcommands.Add(new ProvidersCommand(context));
         root.Subcommands.Add(new ProbeCommand(context));
         root.Subcommands.Add(new VerifyCommand(context));

@@ -8,4 +8,7 @@ internal sealed record CliContext(TextWriter Output, TextWriter Error, Func<stri
 {
     /// <summary>Gets the process's Ctrl+C and SIGTERM, for a command that treats a second one apart; <see langword="null"/> when nothing signals (tests that do not).</summary>
     public StopSignals? Signals { get; init; }
+
+    /// <summary>Gets standard input, read by <c>--model -</c>; empty unless set.</summary>
+    public TextReader Input { get; init; } = TextReader.Null;
 }

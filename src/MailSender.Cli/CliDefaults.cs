@@ -14,6 +14,12 @@ internal static class CliDefaults
     /// <summary>The environment variable the library reads for the password when a user name is set and no password is (safer than the command line).</summary>
     public const string PasswordVariable = "MAILSENDER_PASSWORD";
 
+    /// <summary>The environment variable read for the template folder when <c>--templates</c> is absent.</summary>
+    public const string TemplatesVariable = "MAILSENDER_TEMPLATES";
+
+    /// <summary>The template folder used when neither <c>--templates</c> nor <see cref="TemplatesVariable"/> is set: <c>./templates</c>.</summary>
+    public const string Templates = "templates";
+
     /// <summary>The transport used when neither <c>--transport</c> nor <see cref="TransportVariable"/> is set: the folder <c>./outbox</c>, so no server is needed.</summary>
     public const string Transport = "pickup:outbox";
 

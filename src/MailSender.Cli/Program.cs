@@ -16,7 +16,7 @@ internal static class Program
         // SIGTERM (a service manager stopping `mailsender worker`) counts like Ctrl+C.
         using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => context.Cancel = signals.Signal());
 
-        var context = new CliContext(Console.Out, Console.Error, Environment.GetEnvironmentVariable) { Signals = signals };
+        var context = new CliContext(Console.Out, Console.Error, Environment.GetEnvironmentVariable) { Signals = signals, Input = Console.In };
         return await CliApplication.RunAsync(args, context, signals.Stop).ConfigureAwait(false);
     }
 }

@@ -3,13 +3,16 @@ using Microsoft.Extensions.Options;
 namespace MailSender.Cli.Output;
 
 /// <summary>A failure as the CLI reports it: one line on standard error, and with <c>--json</c> an error document on standard output.</summary>
-/// <param name="Kind">What went wrong: an <see cref="EmailErrorKind"/> name, or <see cref="UsageKind"/> for bad arguments.</param>
+/// <param name="Kind">What went wrong: an <see cref="EmailErrorKind"/> name, <see cref="UsageKind"/> for bad arguments, or <see cref="TemplateKind"/>.</param>
 /// <param name="Message">What happened, free of secrets.</param>
 /// <param name="ExitCode">The process exit code, one of <see cref="ExitCodes"/>.</param>
 internal sealed record CliError(string Kind, string Message, int ExitCode)
 {
     /// <summary>The kind reported for arguments the command cannot use.</summary>
     public const string UsageKind = "Usage";
+
+    /// <summary>The kind reported for a template that is missing, does not parse or fails to render (exit code 2, like bad arguments).</summary>
+    public const string TemplateKind = "Template";
 
     /// <summary>The kind reported when Ctrl+C stopped the command.</summary>
     public const string CancelledKind = "Cancelled";

@@ -18,6 +18,7 @@ namespace MailSender.Cli.Output;
 [JsonSerializable(typeof(Outbox.ImportDocument))]
 [JsonSerializable(typeof(Outbox.OutboxChangeDocument))]
 [JsonSerializable(typeof(Outbox.WorkerSummaryDocument))]
+[JsonSerializable(typeof(Render.RenderResultDocument))]
 internal sealed partial class CliJsonContext : JsonSerializerContext
 {
     /// <summary>Gets the context used for output: camelCase, and '&lt;', '&gt;', '+' and non-ASCII left readable, since the output is not HTML.</summary>

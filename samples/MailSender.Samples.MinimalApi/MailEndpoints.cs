@@ -1,4 +1,6 @@
+using System.Globalization;
 using MailSender.Outbox;
+using MailSender.Templates;
 
 namespace MailSender.Samples.MinimalApi;
 
@@ -9,6 +11,32 @@ internal static class MailEndpoints
     public static async Task<IResult> SendAsync(IEmailSender email, SendRequest request, CancellationToken cancellationToken)
     {
         var result = await email.SendAsync(request.To, request.Subject, request.Text, request.Html, cancellationToken);
+        return Results.Ok(new { result.MessageId, result.Transport, result.AcceptedRecipients, result.RejectedRecipients });
+    }
+
+    /// <summary>
+    /// Renders the template <c>welcome</c> (Templates/welcome.liquid, or welcome.fr.liquid for French) and sends it: 200
+    /// with what the server accepted. A bad address is a 400 as for a send, and nothing is rendered; an unknown culture
+    /// is a 400 naming the field.
+    /// </summary>
+    public static async Task<IResult> WelcomeAsync(IEmailSender email, IEmailTemplates templates, WelcomeRequest request, CancellationToken cancellationToken)
+    {
+        CultureInfo? culture = null;
+        if (request.Culture is { Length: > 0 } name)
+        {
+            try
+            {
+                culture = CultureInfo.GetCultureInfo(name, predefinedOnly: true);
+            }
+            catch (CultureNotFoundException)
+            {
+                return Results.ValidationProblem(new Dictionary<string, string[]> { ["culture"] = ["Unknown culture; use a name such as 'fr' or 'en-GB'."] });
+            }
+        }
+
+        // The model the templates read: {{ user.name }}, {{ product }}, {{ link }}.
+        var model = new { Product = "Sample App", User = new { request.Name, request.Email }, Link = "https://app.example.com/start" };
+        var result = await email.SendTemplateAsync(templates, "welcome", model, request.Email, culture, cancellationToken);
         return Results.Ok(new { result.MessageId, result.Transport, result.AcceptedRecipients, result.RejectedRecipients });
     }
 

@@ -71,6 +71,76 @@ public sealed class MinimalApiSampleTests : IDisposable
     }
 
     [Fact]
+    public async Task PostWelcome_SendsTheRenderedTemplateWithAnHtmlAndATextPart()
+    {
+        var (client, mail) = StartWithMemoryTransport();
+
+        using var response = await client.PostAsJsonAsync("/welcome", new { name = "Ann", email = "ann@example.com" });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var sent = mail.ShouldHaveSent();
+        Assert.Equal("app@example.com", sent.Sender);
+        Assert.Equal(["ann@example.com"], sent.Recipients);
+        Assert.Equal("Welcome to Sample App, Ann!", sent.Subject);   // the {% subject %} of Templates/welcome.liquid
+        Assert.Equal(["text/plain", "text/html"], BodyTypes(sent.Message));
+        var html = sent.HtmlBody!;
+        Assert.Contains("<td class=\"header\">Sample App</td>", html, StringComparison.Ordinal);   // the layout _layouts/main.liquid
+        Assert.Contains("<h1>Hello Ann,</h1>", html, StringComparison.Ordinal);
+        Assert.Contains("signed up for Sample App.", html, StringComparison.Ordinal);
+        // Templates/welcome.text.liquid, not text made from the HTML.
+        Assert.StartsWith("Hello Ann,\n\nThank you for signing up for Sample App.", sent.TextBody!.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.Contains("Get started: https://app.example.com/start", sent.TextBody, StringComparison.Ordinal);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(sent.Message.MessageId, body.RootElement.GetProperty("messageId").GetString());
+    }
+
+    [Fact]
+    public async Task PostWelcome_CultureFr_SendsTheFrenchVariant()
+    {
+        var (client, mail) = StartWithMemoryTransport();
+
+        using var response = await client.PostAsJsonAsync("/welcome", new { name = "Ann", email = "ann@example.com", culture = "fr" });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var sent = mail.ShouldHaveSent();
+        Assert.Equal("Bienvenue sur Sample App, Ann !", sent.Subject);
+        Assert.Equal(["text/plain", "text/html"], BodyTypes(sent.Message));
+        Assert.Contains("<td class=\"header\">Sample App</td>", sent.HtmlBody!, StringComparison.Ordinal);
+        Assert.Contains("<h1>Bonjour Ann,</h1>", sent.HtmlBody!, StringComparison.Ordinal);
+        // No French text template: the text part is made from the French HTML, never the English text template.
+        Assert.Contains("Bonjour Ann", sent.TextBody!, StringComparison.Ordinal);
+        Assert.DoesNotContain("Get started", sent.TextBody, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PostWelcome_BadAddress_ReturnsTheSameProblemAsPostSendAndSendsNothing()
+    {
+        var (client, mail) = StartWithMemoryTransport();
+
+        using var welcome = await client.PostAsJsonAsync("/welcome", new { name = "Ann", email = "not an address" });
+        using var send = await client.PostAsJsonAsync("/send", new { to = "not an address", subject = "Hello", text = "x" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, welcome.StatusCode);
+        Assert.Equal(send.StatusCode, welcome.StatusCode);
+        Assert.Equal("application/problem+json", welcome.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(ProblemFields(await send.Content.ReadAsStringAsync()), ProblemFields(await welcome.Content.ReadAsStringAsync()));
+        mail.ShouldHaveSentNothing();
+    }
+
+    [Fact]
+    public async Task PostWelcome_UnknownCulture_Returns400NamingTheField()
+    {
+        var (client, mail) = StartWithMemoryTransport();
+
+        using var response = await client.PostAsJsonAsync("/welcome", new { name = "Ann", email = "ann@example.com", culture = "xx-not-a-culture" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.True(body.RootElement.GetProperty("errors").TryGetProperty("culture", out _));
+        mail.ShouldHaveSentNothing();
+    }
+
+    [Fact]
     public async Task PostSend_TransportFails_Returns502WithTheErrorKind()
     {
         var (client, mail) = StartWithMemoryTransport();
@@ -293,6 +363,19 @@ public sealed class MinimalApiSampleTests : IDisposable
         var factory = _factory.WithWebHostBuilder(b => b.ConfigureTestServices(services => services.AddInMemoryEmailTransport()));
         _derived.Add(factory);
         return (factory.CreateClient(), factory.Services.GetRequiredService<InMemoryEmailTransport>());
+    }
+
+    private static string[] BodyTypes(MimeKit.MimeMessage message) =>
+        message.BodyParts.OfType<MimeKit.TextPart>().Where(p => !p.IsAttachment).Select(p => p.ContentType.MimeType).ToArray();
+
+    // The problem's fields but those that differ per request (traceId and the like).
+    private static string ProblemFields(string json)
+    {
+        using var problem = JsonDocument.Parse(json);
+        return string.Join("\n", problem.RootElement.EnumerateObject()
+            .Where(p => p.Name is not ("traceId" or "requestId" or "instance"))
+            .OrderBy(p => p.Name, StringComparer.Ordinal)
+            .Select(p => p.Name + "=" + p.Value.GetRawText()));
     }
 
     private static string? StateOf(HttpClient client, Guid id)

@@ -11,7 +11,8 @@ internal sealed record SendArguments
 
     public string? From { get; init; }
 
-    public required string Subject { get; init; }
+    /// <summary>Gets the <c>--subject</c> value; <see langword="null"/> with <c>--template</c>, whose subject is rendered.</summary>
+    public string? Subject { get; init; }
 
     public string? Text { get; init; }
 

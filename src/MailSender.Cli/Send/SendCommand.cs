@@ -1,6 +1,8 @@
 using System.CommandLine;
 using MailSender.Cli.Attempts;
 using MailSender.Cli.Output;
+using MailSender.Cli.Render;
+using MailSender.Templates;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using MimeKit;
@@ -23,9 +25,8 @@ internal sealed class SendCommand : Command, IHasHelpEpilog
 
     private readonly Option<string> _subject = new("--subject")
     {
-        Description = "The subject line.",
+        Description = "The subject line. Required, unless --template gives it.",
         HelpName = "TEXT",
-        Required = true,
     };
 
     private readonly Option<string> _text = new("--text")
@@ -45,6 +46,14 @@ internal sealed class SendCommand : Command, IHasHelpEpilog
         Description = "Read an HTML body from FILE (UTF-8); with a text body, both are sent as alternatives.",
         HelpName = "FILE",
     };
+
+    private readonly Option<string> _template = new("--template")
+    {
+        Description = "Render the subject and the body from the Liquid template NAME (e.g. welcome or account/reset; see 'mailsender render'), instead of --subject, --text and --html-file.",
+        HelpName = "NAME",
+    };
+
+    private readonly TemplateArguments _templateArguments = new();
 
     private readonly Option<string[]> _attach = new("--attach")
     {
@@ -77,7 +86,8 @@ internal sealed class SendCommand : Command, IHasHelpEpilog
         : base("send", "Send one e-mail message.")
     {
         _context = context;
-        foreach (var option in new Option[] { _to, _cc, _bcc, _from, _subject, _text, _textFile, _htmlFile, _attach, _transport, _timeout, _retries, _json, _outbox })
+        Option[] own = [_to, _cc, _bcc, _from, _subject, _text, _textFile, _htmlFile, _template];
+        foreach (var option in own.Concat(_templateArguments.All).Concat([_attach, _transport, _timeout, _retries, _json, _outbox]))
         {
             Options.Add(option);
         }
@@ -87,6 +97,28 @@ internal sealed class SendCommand : Command, IHasHelpEpilog
             if (result.GetResult(_text) is not null && result.GetResult(_textFile) is not null)
             {
                 result.AddError("--text and --text-file cannot be used together: give the body inline or from a file.");
+            }
+
+            var given = new Option[] { _subject, _text, _textFile, _htmlFile }.Where(option => result.GetResult(option) is not null).Select(option => option.Name).ToList();
+            if (result.GetResult(_template) is not null)
+            {
+                if (given.Count > 0)
+                {
+                    result.AddError($"--template cannot be used with {string.Join(", ", given)}: the template gives the subject and the body.");
+                }
+            }
+            else
+            {
+                if (result.GetResult(_subject) is null)
+                {
+                    result.AddError("Option '--subject' is required (or --template NAME, whose template gives it).");
+                }
+
+                var templateOnly = _templateArguments.All.Where(option => result.GetResult(option) is not null).Select(option => option.Name).ToList();
+                if (templateOnly.Count > 0)
+                {
+                    result.AddError($"{string.Join(", ", templateOnly)} {(templateOnly.Count == 1 ? "needs" : "need")} --template NAME.");
+                }
             }
         });
 
@@ -99,6 +131,7 @@ internal sealed class SendCommand : Command, IHasHelpEpilog
           {CliDefaults.TransportVariable}  the transport URI when --transport is absent
           {CliDefaults.FromVariable}       the sender when --from is absent
           {CliDefaults.PasswordVariable}   the password, when the transport URI has a user and no password
+          {CliDefaults.TemplatesVariable}  the template folder of --template when --templates is absent
 
         Each failed attempt is reported on standard error as it happens ("attempt 2 of 3 in 2 s: ..."; with --json, one
         JSON "retrying" event per line); the command gives up after --timeout (default 60 s). Connecting may take
@@ -107,7 +140,8 @@ internal sealed class SendCommand : Command, IHasHelpEpilog
         Exit codes:
           0  sent; every recipient was accepted
           1  sending failed (connection, TLS, authentication, server refusal, timeout, ...)
-          2  bad arguments or configuration (missing option, bad address, unreadable file, bad transport URI); nothing was sent
+          2  bad arguments or configuration (missing option, bad address, unreadable file, bad transport URI), or a
+             template error (missing template, syntax error, a value the model lacks); nothing was sent
           3  sent, but some recipients were rejected
         With --outbox: 0 queued (the id is printed), 1 the store failed, 2 as above or a store that is not an outbox.
 
@@ -148,18 +182,22 @@ internal sealed class SendCommand : Command, IHasHelpEpilog
 
         try
         {
-            var message = SendMessageFactory.Create(new SendArguments
+            var rendered = parseResult.GetValue(_template) is { } template
+                ? (await _templateArguments.RenderAsync(template, parseResult, _context, cancellationToken).ConfigureAwait(false)).Message
+                : null;
+            var arguments = new SendArguments
             {
                 To = parseResult.GetValue(_to) ?? [],
                 Cc = parseResult.GetValue(_cc) ?? [],
                 Bcc = parseResult.GetValue(_bcc) ?? [],
                 From = parseResult.GetValue(_from),
-                Subject = parseResult.GetValue(_subject) ?? string.Empty,
+                Subject = parseResult.GetValue(_subject),
                 Text = parseResult.GetValue(_text),
                 TextFile = parseResult.GetValue(_textFile),
                 HtmlFile = parseResult.GetValue(_htmlFile),
                 Attachments = parseResult.GetValue(_attach) ?? [],
-            });
+            };
+            var message = SendMessageFactory.Create(arguments, rendered);
             var defaultFrom = message.From.Count == 0 ? ResolveDefaultFrom() : null;
             if (outboxOption is not null)
             {
@@ -207,6 +245,10 @@ internal sealed class SendCommand : Command, IHasHelpEpilog
         catch (UsageException ex)
         {
             return Report(reporter, CliError.From(ex));
+        }
+        catch (EmailTemplateException ex)
+        {
+            return Report(reporter, TemplateArguments.ToError(ex));
         }
         catch (OptionsValidationException ex)
         {

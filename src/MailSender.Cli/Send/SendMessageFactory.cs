@@ -6,10 +6,15 @@ namespace MailSender.Cli.Send;
 internal static class SendMessageFactory
 {
     /// <summary>Creates the message; throws <see cref="UsageException"/> naming the first bad address or unreadable file.</summary>
-    public static MimeMessage Create(SendArguments arguments)
+    /// <param name="arguments">The command line's values.</param>
+    /// <param name="rendered">
+    /// The message <c>--template</c> rendered, or <see langword="null"/>: its subject and body stand in for <c>--subject</c>,
+    /// <c>--text</c> and <c>--html-file</c>, and it gets the addresses and attachments.
+    /// </param>
+    public static MimeMessage Create(SendArguments arguments, MimeMessage? rendered = null)
     {
         ArgumentNullException.ThrowIfNull(arguments);
-        var message = new MimeMessage();
+        var message = rendered ?? new MimeMessage();
         if (arguments.From is not null)
         {
             message.From.Add(AddressArguments.ParseMailbox(arguments.From, "--from"));
@@ -18,7 +23,13 @@ internal static class SendMessageFactory
         AddAll(message.To, arguments.To, "--to");
         AddAll(message.Cc, arguments.Cc, "--cc");
         AddAll(message.Bcc, arguments.Bcc, "--bcc");
-        message.Subject = arguments.Subject;
+        if (rendered is not null)
+        {
+            AttachAround(rendered, arguments.Attachments);
+            return rendered;
+        }
+
+        message.Subject = arguments.Subject ?? string.Empty;
 
         var body = new BodyBuilder
         {
@@ -33,6 +44,30 @@ internal static class SendMessageFactory
 
         message.Body = body.ToMessageBody();
         return message;
+    }
+
+    /// <summary>Puts the rendered body and the attachments in a multipart/mixed, as <see cref="BodyBuilder"/> does for a message of its own.</summary>
+    private static void AttachAround(MimeMessage message, IReadOnlyList<string> paths)
+    {
+        if (paths.Count == 0)
+        {
+            return;
+        }
+
+        // BodyBuilder makes each attachment as it would for --text (type from the extension, base64); the body stays the template's.
+        var attachments = new BodyBuilder().Attachments;
+        var mixed = new Multipart("mixed");
+        if (message.Body is not null)
+        {
+            mixed.Add(message.Body);
+        }
+
+        foreach (var path in paths)
+        {
+            mixed.Add(attachments.Add(Path.GetFileName(path), FileArguments.ReadBytes(path, "--attach")));
+        }
+
+        message.Body = mixed;
     }
 
     private static void AddAll(InternetAddressList target, IReadOnlyList<string> values, string option)

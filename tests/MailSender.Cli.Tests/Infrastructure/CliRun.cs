@@ -19,6 +19,18 @@ internal sealed record CliRun(int ExitCode, string Output, string Error)
         return new CliRun(exitCode, output.ToString(), error.ToString());
     }
 
+    /// <summary>Runs <c>mailsender</c> with <paramref name="input"/> as standard input (for <c>--model -</c>).</summary>
+    public static async Task<CliRun> RunWithInputAsync(string[] args, string input, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        using var reader = new StringReader(input);
+        var variables = environment ?? new Dictionary<string, string>();
+        var context = new CliContext(output, error, name => variables.GetValueOrDefault(name)) { Input = reader };
+        var exitCode = await CliApplication.RunAsync(args, context);
+        return new CliRun(exitCode, output.ToString(), error.ToString());
+    }
+
     /// <summary>Runs <c>mailsender</c> with standard error written to <paramref name="error"/> as it comes (standard output is returned as usual).</summary>
     public static async Task<CliRun> RunAsync(string[] args, TextWriter error, IReadOnlyDictionary<string, string>? environment = null)
     {

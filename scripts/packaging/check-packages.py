@@ -3,6 +3,11 @@
 
 Usage: check-packages.py FOLDER VERSION PACKAGE_ID... (test-packages.sh passes the ids of the packable projects).
 A package whose nuspec declares the DotnetTool package type is checked as a tool, any other as a library.
+A library must target exactly net8.0 and net10.0 and declare its dependencies per framework: each framework's group
+depends on other MailSender packages at this very version, and on no Microsoft.Extensions, Microsoft.AspNetCore or
+Microsoft.Data package of a later major version than its framework (an ASP.NET Core 8 application keeps its 8.0 line).
+The packages a console application or a worker uses (PLAIN_LIBRARIES: the core and the templates, Razor included) must
+not need the ASP.NET Core shared framework.
 The repository is not public yet, so no package may name a project or repository URL: the nuspec's only address is the
 licence's, its repository element carries the commit alone, and neither the nuspec, the package README nor a PDB holds
 the old placeholder address, a file: URL or a path of this machine's clone.
@@ -18,6 +23,11 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 LIBRARY_TFMS = ["net8.0", "net10.0"]
+# Packages for console applications and workers: no FrameworkReference to Microsoft.AspNetCore.App (MailSender.Templates.Razor
+# renders with the Microsoft.AspNetCore.Components.Web package instead).
+PLAIN_LIBRARIES = {"MailSender", "MailSender.Testing", "MailSender.Outbox", "MailSender.Templates", "MailSender.Templates.Razor"}
+# Dependencies that follow the target framework's major version (Directory.Packages.props).
+VERSIONED_WITH_FRAMEWORK = ("Microsoft.Extensions.", "Microsoft.AspNetCore.", "Microsoft.Data.")
 # Addresses a nuspec may name (besides its XML namespace): the licence's, which NuGet writes itself for an expression.
 ALLOWED_URLS = {"https://licenses.nuget.org/MIT"}
 # The old placeholder repository, as an address (github.com/...) and in a SourceLink map (raw.githubusercontent.com/...).
@@ -103,7 +113,12 @@ def nuspec(z: zipfile.ZipFile, package_id: str) -> dict:
     license = meta.find("n:license", ns)
     repository = meta.find("n:repository", ns)
     types = {t.get("name") for t in meta.findall("n:packageTypes/n:packageType", ns)}
+    groups = {g.get("targetFramework", ""): [(d.get("id"), d.get("version")) for d in g.findall("n:dependency", ns)]
+              for g in meta.findall("n:dependencies/n:group", ns)}
+    frameworks = {f.get("name") for f in meta.findall("n:frameworkReferences/n:group/n:frameworkReference", ns)}
     return {
+        "dependencies": groups,
+        "framework_references": frameworks,
         "readme": meta.findtext("n:readme", default="", namespaces=ns),
         "license": (license.get("type"), license.text) if license is not None else None,
         "text": z.read(f"{package_id}.nuspec").decode("utf-8-sig"),
@@ -154,6 +169,25 @@ def check_metadata(name: str, z: zipfile.ZipFile, meta: dict) -> None:
         problems.append(f"{name}: its README names no documentation page (docs/*.md)")
 
 
+def check_dependencies(name: str, package_id: str, meta: dict) -> None:
+    """A library's dependency groups: one per target framework, its own packages at this version, no newer framework line."""
+    groups = meta["dependencies"]
+    if sorted(groups) != sorted(LIBRARY_TFMS):
+        problems.append(f"{name}: dependency groups for {sorted(groups)}, expected one for each of {LIBRARY_TFMS}")
+    for tfm, dependencies in groups.items():
+        major = int(re.match(r"net(\d+)", tfm).group(1)) if re.match(r"net\d+", tfm) else None
+        for dependency, dependency_version in dependencies:
+            if dependency == "MailSender" or dependency.startswith("MailSender."):
+                if dependency_version.strip("[]") != version:
+                    problems.append(f"{name}: {tfm} depends on {dependency} {dependency_version}, not on this version {version}")
+            elif major is not None and dependency.startswith(VERSIONED_WITH_FRAMEWORK):
+                dependency_major = int(re.match(r"[\[(]?(\d+)", dependency_version).group(1))
+                if dependency_major > major:
+                    problems.append(f"{name}: {tfm} depends on {dependency} {dependency_version}, a later line than {tfm}")
+    if package_id in PLAIN_LIBRARIES and meta["framework_references"]:
+        problems.append(f"{name}: needs the shared framework(s) {sorted(meta['framework_references'])}; console apps and workers use it")
+
+
 accounted = set()
 for package_id in package_ids:
     nupkg = folder / f"{package_id}.{version}.nupkg"
@@ -177,6 +211,7 @@ for package_id in package_ids:
         else:
             expected = [f"lib/{tfm}/{package_id}{ext}" for tfm in LIBRARY_TFMS for ext in (".dll", ".xml")]
             problems.extend(f"{nupkg.name}: no {name}" for name in expected if name not in names)
+            check_dependencies(nupkg.name, package_id, meta)
     for rid, rid_id in rids.items():
         rid_nupkg = folder / f"{rid_id}.{version}.nupkg"
         accounted.add(rid_nupkg.name)

@@ -4,17 +4,20 @@
 #  1. versions come from git: in a throwaway clone, two commits give two versions (MinVer), uncommitted changes add a
 #     timestamp, a tag vX.Y.Z gives X.Y.Z, and a copy without .git still builds (as 0.1.0-alpha.0);
 #  2. checks each .nupkg/.snupkg (README naming the docs, MIT licence, the commit and no placeholder, file or local
-#     address, XML docs, symbols with every source embedded);
+#     address, XML docs, symbols with every source embedded, dependencies per target framework: the other MailSender
+#     packages at the same version, no Microsoft.Extensions line newer than the framework);
 #  3. a fresh `dotnet new console` project takes MailSender, MailSender.Testing, MailSender.AspNetCore.Identity,
-#     MailSender.HealthChecks and MailSender.Outbox from that folder only (package source mapping), sends a message
-#     with the pickup transport (the .eml file must exist), runs the health check, sends an Identity confirmation mail
-#     through the in-memory transport, and enqueues into an SQLite outbox (the native SQLite library comes with the
-#     package) whose worker delivers to the pickup folder;
+#     MailSender.HealthChecks, MailSender.Outbox and MailSender.Templates from that folder only (package source
+#     mapping), sends a message with the pickup transport (the .eml file must exist), runs the health check, sends an
+#     Identity confirmation mail through the in-memory transport, enqueues into an SQLite outbox (the native SQLite
+#     library comes with the package) whose worker delivers to the pickup folder, and renders a Liquid template given
+#     as a string (AddTemplate) whose .eml must have the rendered subject and a text part made from the HTML;
 #  4. the README's first screen, followed to the letter in a fresh `dotnet new web` app: the two lines pack-local.sh
 #     prints, the README's Program.cs and appsettings.json, the password set with `dotnet user-secrets`; the app sends
 #     through a local SMTP server that checks the password; then the README's xUnit test with MailSender.Testing passes;
-#  5. an ASP.NET Core 8 app (net8.0) takes MailSender and MailSender.HealthChecks and must keep the 8.0 versions of
-#     Microsoft.Extensions (none is upgraded to 9 or 10); published self-contained, it sends on .NET 8 itself;
+#  5. an ASP.NET Core 8 app (net8.0) takes MailSender, MailSender.HealthChecks, MailSender.Templates and
+#     MailSender.Templates.Razor and must keep the 8.0 versions of Microsoft.Extensions (none is upgraded to 9 or 10);
+#     published self-contained, it sends on .NET 8 itself, a plain message, a Liquid template and a Razor component;
 #  6. a trimmed app and a Native AOT app (net10.0) bind MailSender's options with AddMailSender(IConfiguration), send a
 #     message and verify an SMTP transport; a trim or AOT warning from MailSender's own code fails the step, and
 #     warnings from other assemblies are printed;
@@ -157,7 +160,9 @@ consumer="$work/consumer"
 new_consumer "$consumer"
 cd "$consumer"
 dotnet new console --name Consumer --output . --no-restore >/dev/null || fail "dotnet new console"
-for package in MailSender MailSender.Testing MailSender.AspNetCore.Identity MailSender.HealthChecks MailSender.Outbox; do
+# The library packages of the console project (MailSender.Templates: Liquid templates, rendered and sent below).
+console_packages=(MailSender MailSender.Testing MailSender.AspNetCore.Identity MailSender.HealthChecks MailSender.Outbox MailSender.Templates)
+for package in "${console_packages[@]}"; do
   dotnet add package "$package" --version "$version" >/dev/null || fail "dotnet add package $package $version"
 done
 for package in Microsoft.Extensions.DependencyInjection Microsoft.Extensions.Logging; do
@@ -167,6 +172,7 @@ cat > Program.cs <<'CS'
 using MailSender;
 using MailSender.AspNetCore.Identity;
 using MailSender.Outbox;
+using MailSender.Templates;
 using MailSender.Testing;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
@@ -247,9 +253,27 @@ await using (var provider = identity.BuildServiceProvider())
         throw new InvalidOperationException($"Unexpected Identity mail: {sent}");
     }
 }
+
+// MailSender.Templates: a Liquid template given as strings (no template folder), rendered with a model; the text part
+// is made from the HTML, and the pickup transport writes the message to {args[0]}/templates.
+var templated = new ServiceCollection().AddLogging();
+templated.AddMailSender(options =>
+{
+    options.Transport = $"pickup:{args[0]}/templates";
+    options.DefaultFrom = "Consumer <consumer@example.com>";
+});
+templated.AddMailSenderTemplates().AddTemplate(
+    "welcome",
+    "Welcome, {{ user.name }}!",
+    "<h1>Hello {{ user.name }}</h1><ul>{% for item in items %}<li>{{ item }}</li>{% endfor %}</ul>");
+await using (var provider = templated.BuildServiceProvider())
+{
+    await provider.GetRequiredService<IEmailSender>().SendTemplateAsync(
+        provider.GetRequiredService<IEmailTemplates>(), "welcome", new { User = new { Name = "Ann" }, Items = new[] { "first", "second" } }, "ann@example.com");
+}
 CS
 dotnet build -c Release -nologo -v:q >/dev/null || fail "dotnet build of the console project"
-for package in MailSender MailSender.Testing MailSender.AspNetCore.Identity MailSender.HealthChecks MailSender.Outbox; do
+for package in "${console_packages[@]}"; do
   lower=$(echo "$package" | tr '[:upper:]' '[:lower:]')
   grep -q "\"$package/$version\"" obj/project.assets.json || fail "the console project did not resolve $package $version"
   grep -q "\"source\": \"$feed\"" "$work/packages/$lower/$version/.nupkg.metadata" || fail "$package did not come from $feed"
@@ -260,6 +284,27 @@ grep -q '^Subject: Package test' "$written" || fail "$written has no 'Subject: P
 echo "sent: $written"
 grep -lq '^Subject: Outbox package test' "$work/outbox/from-outbox/"*.eml || fail "the outbox did not deliver to $work/outbox/from-outbox"
 echo "delivered through the outbox: $(ls "$work/outbox/from-outbox/"*.eml)"
+templated=$(find "$work/outbox/templates" -name '*.eml' 2>/dev/null | head -n 1)
+[ -n "$templated" ] || fail "MailSender.Templates: the console project wrote no .eml file to $work/outbox/templates"
+check_templated_eml() {  # FILE SUBJECT HTML TEXT: the subject, an HTML part holding HTML, a text part holding TEXT
+  python3 - "$@" <<'PY'
+import sys
+from email import message_from_binary_file, policy
+path, subject, html, text = sys.argv[1:]
+message = message_from_binary_file(open(path, "rb"), policy=policy.default)
+html_part, text_part = message.get_body(("html",)), message.get_body(("plain",))
+problems = [f"subject {message['Subject']!r}, expected {subject!r}"] if message["Subject"] != subject else []
+if html_part is None or html not in html_part.get_content():
+    problems.append(f"no HTML part with {html!r}")
+if text_part is None or text not in text_part.get_content():
+    problems.append(f"no text part with {text!r}")
+for problem in problems:
+    print(f"{path}: {problem}", file=sys.stderr)
+sys.exit(1 if problems else 0)
+PY
+}
+check_templated_eml "$templated" "Welcome, Ann!" "<li>second</li>" "Hello Ann" || fail "MailSender.Templates: $templated is not the rendered template"
+echo "rendered from a Liquid template: $templated"
 
 echo "== packaging: the README's first screen in a fresh dotnet new web app"
 # Only what README.md says: the two lines pack-local.sh printed, its Program.cs and appsettings.json, the password
@@ -372,11 +417,24 @@ cat > Web8.csproj <<'XML'
   </PropertyGroup>
 </Project>
 XML
-for package in MailSender MailSender.HealthChecks; do
+for package in MailSender MailSender.HealthChecks MailSender.Templates MailSender.Templates.Razor; do
   dotnet add package "$package" --version "$version" --no-restore >/dev/null || fail "dotnet add package $package $version (net8.0)"
 done
+# A Razor component as a mail template (the Web SDK compiles .razor files).
+cat > Welcome.razor <<'RAZOR'
+@using MailSender.Templates.Razor
+
+<EmailSubject>Razor welcome, @Name</EmailSubject>
+<h1>Hello @Name</h1>
+<p>Rendered by a Razor component on .NET @Environment.Version.Major.</p>
+
+@code {
+    [Parameter] public string Name { get; set; } = "";
+}
+RAZOR
 cat > Program.cs <<'CS'
 using MailSender;
+using MailSender.Templates;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -388,6 +446,9 @@ builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
 });
 builder.Services.AddMailSender(builder.Configuration.GetSection("MailSender"));
 builder.Services.AddHealthChecks().AddMailSender();
+builder.Services.AddMailSenderTemplates()
+    .AddTemplate("liquid-welcome", "Liquid welcome, {{ name }}", "<h1>Hello {{ name }}</h1>")
+    .AddRazorTemplate<Web8.Welcome>("razor-welcome");
 await using var app = builder.Build();
 
 var health = await app.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
@@ -398,6 +459,13 @@ if (health.Status != HealthStatus.Healthy)
 
 var result = await app.Services.GetRequiredService<IEmailSender>().SendAsync("ann@example.com", "Package test on .NET 8", "Sent by an ASP.NET Core 8 app.");
 Console.WriteLine($"sent-on {Environment.Version} {result.FilePath}");
+
+// The templates' net8.0 builds: a Liquid template and a Razor component rendered and sent on .NET 8.
+var sender = app.Services.GetRequiredService<IEmailSender>();
+var templates = app.Services.GetRequiredService<IEmailTemplates>();
+var liquid = await sender.SendTemplateAsync(templates, "liquid-welcome", new { Name = "Ann" }, "ann@example.com");
+var razor = await sender.SendTemplateAsync(templates, "razor-welcome", new { Name = "Ann" }, "ann@example.com");
+Console.WriteLine($"templated {liquid.FilePath} {razor.FilePath}");
 CS
 dotnet restore -r "$rid" >/dev/null || fail "dotnet restore of the ASP.NET Core 8 app"
 upgraded=$(python3 - obj/project.assets.json <<'PY'
@@ -415,7 +483,11 @@ web8_run=$("$work/web8-out/Web8" "$work/web8-outbox") || fail "the ASP.NET Core 
 read -r _ web8_runtime web8_file < <(grep '^sent-on ' <<<"$web8_run")
 case "$web8_runtime" in 8.*) ;; *) fail "the ASP.NET Core 8 app ran on .NET $web8_runtime, not 8";; esac
 grep -q '^Subject: Package test on .NET 8' "$web8_file" || fail "$web8_file has no 'Subject: Package test on .NET 8'"
-echo "sent on .NET $web8_runtime: $web8_file (no Microsoft.Extensions package above 8.x)"
+read -r _ web8_liquid web8_razor < <(grep '^templated ' <<<"$web8_run")
+check_templated_eml "$web8_liquid" "Liquid welcome, Ann" "<h1>Hello Ann</h1>" "Hello Ann" || fail "MailSender.Templates on .NET 8: $web8_liquid"
+check_templated_eml "$web8_razor" "Razor welcome, Ann" "<h1>Hello Ann</h1>" "Rendered by a Razor component on .NET 8." \
+  || fail "MailSender.Templates.Razor on .NET 8: $web8_razor"
+echo "sent on .NET $web8_runtime: $web8_file, and templated: $web8_liquid (Liquid), $web8_razor (Razor) (no Microsoft.Extensions package above 8.x)"
 
 echo "== packaging: trimmed and Native AOT apps"
 # IsAotCompatible on the packages turns on the trim and AOT analyzers at build; this proves it where it counts, in a

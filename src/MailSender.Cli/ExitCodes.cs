@@ -9,7 +9,7 @@ internal static class ExitCodes
     /// <summary>Sending failed (connection, TLS, authentication, server refusal...): nothing, or not everything, was sent.</summary>
     public const int SendFailed = 1;
 
-    /// <summary>Bad arguments or configuration (unknown option, malformed address, unreadable file, bad transport URI); nothing was sent.</summary>
+    /// <summary>Bad arguments or configuration (unknown option, malformed address, unreadable file, bad transport URI), or a template error (missing, does not parse, a value the model lacks); nothing was sent.</summary>
     public const int UsageError = 2;
 
     /// <summary>The message was sent, but the server refused some of the recipients.</summary>

@@ -61,14 +61,19 @@ public static class EmailTemplatesServiceCollectionExtensions
     {
         services.AddOptions<EmailTemplateOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EmailTemplateOptions>, LiquidTemplateValidation>());
+        services.TryAddSingleton<ValidatedEngine>();
         services.TryAddSingleton<IEmailTemplates, DefaultEmailTemplates>();
 
         // The Liquid engine first: engines are asked in registration order.
         if (!services.Any(service => service.ServiceType == typeof(LiquidTemplateEngine)))
         {
-            services.AddSingleton(provider => LiquidEngineFactory.Create(
-                provider.GetRequiredService<IOptions<EmailTemplateOptions>>().Value,
-                provider.GetServices<TemplateFileSource>()));
+            services.AddSingleton(provider =>
+            {
+                // Creating the options runs the start-up check, which built and parsed an engine: that one is used.
+                var options = provider.GetRequiredService<IOptions<EmailTemplateOptions>>().Value;
+                return provider.GetRequiredService<ValidatedEngine>().Take(options)
+                    ?? LiquidEngineFactory.Create(options, provider.GetServices<TemplateFileSource>());
+            });
             services.AddSingleton<IEmailTemplateEngine>(provider => provider.GetRequiredService<LiquidTemplateEngine>());
         }
 

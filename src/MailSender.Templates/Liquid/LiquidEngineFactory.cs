@@ -15,9 +15,7 @@ internal static class LiquidEngineFactory
                 ?? throw new EmailTemplateException(
                     directory,
                     $"The template folder MailSender:Templates:Directory '{directory}' does not exist (looked in {Path.GetFullPath(directory)} and {Path.Combine(AppContext.BaseDirectory, directory)}). Create it, or copy the templates to the output folder (CopyToOutputDirectory in the project file).");
-            folder = options.WatchForChanges
-                ? new PhysicalFileProvider(root)
-                : new PhysicalFileProvider(root, Microsoft.Extensions.FileProviders.Physical.ExclusionFilters.Sensitive);
+            folder = new PhysicalFileProvider(root);
             sources.Add(new TemplateFileSource(folder, "the folder " + root));
         }
 

@@ -23,6 +23,7 @@ internal sealed partial class LiquidTemplateEngine : IEmailTemplateEngine, IDisp
     private readonly bool _strict;
     private readonly TemplateOptions _fluidOptions;
     private readonly ConcurrentDictionary<string, ParsedTemplate?> _parsed = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, IFluidTemplate> _partials = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Name, string Culture), ResolvedTemplate?> _resolved = new();
     private readonly IDisposable? _watching;
     private readonly IDisposable? _ownedFiles;
@@ -38,6 +39,8 @@ internal sealed partial class LiquidTemplateEngine : IEmailTemplateEngine, IDisp
         var builder = new TemplateOptionsBuilder()
             .WithModelNamesComparer(StringComparer.OrdinalIgnoreCase)
             .WithFileProvider(new PartialFiles(files, options.WatchForChanges))
+            // Partials come from the same parsed files as templates and layouts: one parse per file, start-up included.
+            .WithTemplateCache(new PartialCache(this))
             // Bounds for templates that people other than developers edit: a loop or an include cycle cannot run away.
             .WithMaxRecursion(20)
             .WithMaxSteps(1_000_000)
@@ -56,6 +59,7 @@ internal sealed partial class LiquidTemplateEngine : IEmailTemplateEngine, IDisp
             _watching = ChangeToken.OnChange(files.Watch, () =>
             {
                 _parsed.Clear();
+                _partials.Clear();
                 _resolved.Clear();
             });
         }
@@ -108,7 +112,10 @@ internal sealed partial class LiquidTemplateEngine : IEmailTemplateEngine, IDisp
         };
     }
 
-    /// <summary>Parses every template file now, so a broken one fails start-up instead of a send.</summary>
+    /// <summary>
+    /// Parses every template file now and keeps them, so a broken one fails start-up instead of a send, and no file is
+    /// parsed again when it is first rendered.
+    /// </summary>
     public IReadOnlyList<EmailTemplateException> ParseAll()
     {
         var failures = new List<EmailTemplateException>();
@@ -116,7 +123,8 @@ internal sealed partial class LiquidTemplateEngine : IEmailTemplateEngine, IDisp
         {
             try
             {
-                var parsed = Parse(file);
+                // Kept: the engine that passed this check is the one the application renders with.
+                var parsed = _parsed.GetOrAdd(file.Path, static (_, file) => Parse(file), file)!;
                 var isBody = LiquidTemplateNames.IsMessageTemplate(file.Path)
                     && !file.Path.EndsWith(LiquidTemplateNames.TextSuffix + LiquidTemplateNames.Extension, StringComparison.OrdinalIgnoreCase);
                 if (isBody && !SubjectTag().IsMatch(parsed.Source))
@@ -238,13 +246,12 @@ internal sealed partial class LiquidTemplateEngine : IEmailTemplateEngine, IDisp
         return null;
     }
 
-    private string PartialPlaces() => Describe();
-
     private async ValueTask<string> RenderOneAsync(string name, ParsedTemplate template, TemplateContext context, TextEncoder encoder)
     {
         try
         {
-            return await template.Template.RenderAsync(context, encoder).ConfigureAwait(false);
+            // Not isolated: what a body assigns ({% assign %}, {% capture %}) is there for its layout, as in Shopify's Liquid.
+            return await template.Template.RenderAsync(context, encoder, isolateContext: false).ConfigureAwait(false);
         }
         catch (MissingValueException missing)
         {
@@ -267,7 +274,7 @@ internal sealed partial class LiquidTemplateEngine : IEmailTemplateEngine, IDisp
         catch (FileNotFoundException)
         {
             // Fluid's message names the path, which may be anything a template wrote; the template's own name is enough.
-            throw new EmailTemplateException(name, $"Template '{name}' ({template.File}) renders or includes a partial that is not in {PartialPlaces()}: partials are read from the template sources only, at their root or in {LiquidTemplateNames.PartialFolder}.") { Path = template.File.Path };
+            throw new EmailTemplateException(name, $"Template '{name}' ({template.File}) renders or includes a partial that is not in {Describe()}: partials are read from the template sources only, at their root or in {LiquidTemplateNames.PartialFolder}.") { Path = template.File.Path };
         }
         catch (ParseException exception)
         {
@@ -307,6 +314,26 @@ internal sealed partial class LiquidTemplateEngine : IEmailTemplateEngine, IDisp
 
     [GeneratedRegex(@"\{\{.*?\}\}|\{%.*?%\}", RegexOptions.Singleline | RegexOptions.CultureInvariant)]
     private static partial Regex LiquidMarkup();
+
+    /// <summary>
+    /// Fluid's cache of partials, keyed by path (<see cref="PartialFiles"/> gives the path as the key): a partial parsed
+    /// at start-up or as a template is not parsed again. Edits are dropped by the watch, not by the file's time.
+    /// </summary>
+    private sealed class PartialCache(LiquidTemplateEngine engine) : ITemplateCache
+    {
+        public bool TryGetTemplate(string key, DateTimeOffset modified, out IFluidTemplate template)
+        {
+            if (engine._parsed.TryGetValue(key, out var parsed) && parsed is not null)
+            {
+                template = parsed.Template;
+                return true;
+            }
+
+            return engine._partials.TryGetValue(key, out template!);
+        }
+
+        public void SetTemplate(string key, DateTimeOffset modified, IFluidTemplate template) => engine._partials[key] = template;
+    }
 
     private sealed record ParsedTemplate(TemplateFile File, IFluidTemplate Template, string Source);
 

@@ -7,7 +7,7 @@ namespace MailSender.Templates.Liquid;
 /// that does not parse, has no subject, or a template folder that does not exist stops the application from starting,
 /// with the file, line and column.
 /// </summary>
-internal sealed class LiquidTemplateValidation(IEnumerable<TemplateFileSource> added) : IValidateOptions<EmailTemplateOptions>
+internal sealed class LiquidTemplateValidation(IEnumerable<TemplateFileSource> added, ValidatedEngine validated) : IValidateOptions<EmailTemplateOptions>
 {
     public ValidateOptionsResult Validate(string? name, EmailTemplateOptions options)
     {
@@ -18,9 +18,10 @@ internal sealed class LiquidTemplateValidation(IEnumerable<TemplateFileSource> a
             failures.Add($"MailSender:Templates:DefaultCulture '{culture}' is not a culture name (for example en-US or fr).");
         }
 
+        LiquidTemplateEngine? engine = null;
         try
         {
-            using var engine = LiquidEngineFactory.Create(options, added);
+            engine = LiquidEngineFactory.Create(options, added);
             failures.AddRange(engine.ParseAll().Select(failure => failure.Message));
         }
         catch (EmailTemplateException exception)
@@ -28,7 +29,14 @@ internal sealed class LiquidTemplateValidation(IEnumerable<TemplateFileSource> a
             failures.Add(exception.Message);
         }
 
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        if (failures.Count > 0 || engine is null)
+        {
+            engine?.Dispose();
+            return ValidateOptionsResult.Fail(failures);
+        }
+
+        validated.Offer(options, engine);
+        return ValidateOptionsResult.Success;
     }
 
     private static bool IsCulture(string name)

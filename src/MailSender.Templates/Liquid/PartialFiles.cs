@@ -9,10 +9,6 @@ namespace MailSender.Templates.Liquid;
 /// </summary>
 internal sealed class PartialFiles(TemplateFiles files, bool watch) : ITemplateFileProvider
 {
-    // Fluid re-parses a partial when its LastModified changes. Unless changes are watched, every partial reports the same
-    // time, so an edit on disk is never picked up (and a render costs no file-system call once the partial is cached).
-    private static readonly DateTimeOffset Unchanging = DateTimeOffset.UnixEpoch;
-
     // Fluid asks for a partial's file on every rendering; unless changes are watched, the answer never changes.
     private readonly ConcurrentDictionary<string, TemplateFile?> _found = new(StringComparer.Ordinal);
 
@@ -32,9 +28,11 @@ internal sealed class PartialFiles(TemplateFiles files, bool watch) : ITemplateF
         }
 
         return new ValueTask<TemplateSourceInfo>(new TemplateSourceInfo(
-            watch ? file.Info.LastModified : Unchanging,
+            // The engine's cache keys partials by path alone: an edit is seen only through the watch, never by its time.
+            file.Info.LastModified,
             _ => new ValueTask<Stream>(file.Info.CreateReadStream()),
-            file.Source.Description + ":" + file.Path));
+            // The key of the engine's parsed files: the first source that has a path is the only one ever read for it.
+            file.Path));
     }
 
     private TemplateFile? Find(string path) => files.Find(path) ?? files.Find(LiquidTemplateNames.PartialFolder + path);

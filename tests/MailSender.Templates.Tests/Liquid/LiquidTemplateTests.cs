@@ -340,7 +340,7 @@ public class LiquidTemplateTests
         await using var provider = services.BuildServiceProvider();
         var templates = provider.GetRequiredService<IEmailTemplates>();
 
-        // Start-up parses every file once to check it; rendering then reads each file once more, the first time only.
+        // Start-up parses every file once to check it, and rendering uses what it parsed: no file is read again.
         var before = (files.Reads("counted.liquid"), files.Reads("_layouts/l.liquid"), files.Reads("_partials/p.liquid"));
         Assert.Equal((1, 1, 1), before);
         for (var i = 0; i < 5; i++)
@@ -350,9 +350,24 @@ public class LiquidTemplateTests
             Assert.Contains($"<div><p>{i}</p><i>partial</i></div>", Html(message), StringComparison.Ordinal);
         }
 
-        Assert.Equal(2, files.Reads("counted.liquid"));
-        Assert.Equal(2, files.Reads("_layouts/l.liquid"));
-        Assert.Equal(2, files.Reads("_partials/p.liquid"));
+        Assert.Equal(1, files.Reads("counted.liquid"));
+        Assert.Equal(1, files.Reads("_layouts/l.liquid"));
+        Assert.Equal(1, files.Reads("_partials/p.liquid"));
+    }
+
+    [Fact]
+    public async Task RenderAsync_WhatABodyAssigns_IsSeenByItsLayout()
+    {
+        var files = new StringFiles(
+            ("assigning.liquid", "{% layout 'l' %}{% assign title = 'Your order' %}{% capture footer %}Thanks, {{ name }}{% endcapture %}{% subject %}S{% endsubject %}<p>body</p>"),
+            ("_layouts/l.liquid", "<h1>{{ title }}</h1>{{ content_for_layout }}<footer>{{ footer }}</footer>"));
+        var services = new ServiceCollection();
+        services.AddMailSenderTemplates().AddTemplateFiles(files);
+        await using var provider = services.BuildServiceProvider();
+
+        var message = await provider.GetRequiredService<IEmailTemplates>().RenderAsync("assigning", new { Name = "Ana" });
+
+        Assert.Contains("<h1>Your order</h1><p>body</p><footer>Thanks, Ana</footer>", Html(message), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using MailSender.Templates;
+using MailSender.Templates.Liquid;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using MimeKit;
@@ -14,6 +15,12 @@ namespace MailSender.Cli.Render;
 /// </summary>
 internal sealed class TemplateArguments
 {
+    /// <summary>The library's configuration keys in template errors, as the options a CLI user has.</summary>
+    private static readonly Output.SettingNames TemplateSettings = Output.SettingNames.Sender
+        .With("MailSender:Templates:Directory", "--templates")
+        .With("MailSender:Templates:MissingValues", "--missing-values")
+        .WithAdvice("set MailSender:Templates:MissingValues=Empty", "pass --missing-values empty");
+
     private static readonly JsonDocumentOptions ModelParsing = new() { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip };
 
     public Option<string> Templates { get; } = new("--templates")
@@ -90,11 +97,7 @@ internal sealed class TemplateArguments
     public static Output.CliError ToError(EmailTemplateException exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        var message = exception.Message
-            .Replace("set MailSender:Templates:MissingValues to Empty", "pass --missing-values empty", StringComparison.Ordinal)
-            .Replace("MailSender:Templates:MissingValues", "--missing-values", StringComparison.Ordinal)
-            .Replace("MailSender:Templates:Directory", "--templates", StringComparison.Ordinal);
-        return new Output.CliError(Output.CliError.TemplateKind, message, ExitCodes.UsageError);
+        return new Output.CliError(Output.CliError.TemplateKind, TemplateSettings.Rename(exception.Message)!, ExitCodes.UsageError);
     }
 
     private static Option<string> CreateMissingValues()
@@ -189,23 +192,11 @@ internal sealed class TemplateArguments
         return document;
     }
 
-    /// <summary>The file the library chose for <paramref name="culture"/>: the most specific variant that exists, as a path below the folder.</summary>
-    private static string? FindFile(string folder, string name, CultureInfo culture)
-    {
-        for (var current = culture; ; current = current.Parent)
-        {
-            var file = current.Name.Length == 0 ? name + ".liquid" : $"{name}.{current.Name}.liquid";
-            if (File.Exists(Path.Combine(folder, file)))
-            {
-                return file;
-            }
-
-            if (current.Name.Length == 0)
-            {
-                return null;
-            }
-        }
-    }
+    /// <summary>The file the library chose for <paramref name="culture"/>: the most specific variant that exists, by the library's own naming rule.</summary>
+    private static string? FindFile(string folder, string name, CultureInfo culture) =>
+        LiquidTemplateNames.CultureChain(culture)
+            .Select(candidate => LiquidTemplateNames.HtmlPath(name, candidate))
+            .FirstOrDefault(file => File.Exists(Path.Combine(folder, file)));
 }
 
 /// <summary>A rendered template: the message (subject and body, no addresses), where it came from and in which culture.</summary>

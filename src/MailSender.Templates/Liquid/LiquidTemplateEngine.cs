@@ -259,7 +259,7 @@ internal sealed partial class LiquidTemplateEngine : IEmailTemplateEngine, IDisp
             var where = line is null ? template.File.ToString() : $"{template.File}, line {line}, column {column}";
             throw new EmailTemplateException(
                 name,
-                $"Template '{name}' ({where}) reads '{missing.Name}', which the model does not have. Add it to the model, or set MailSender:Templates:MissingValues to Empty to render missing values as empty text.",
+                $"Template '{name}' ({where}) reads '{missing.Name}', which the model does not have. Add it to the model, or set MailSender:Templates:MissingValues=Empty to render missing values as empty text.",
                 missing)
             {
                 Path = template.File.Path,

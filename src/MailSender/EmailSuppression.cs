@@ -1,0 +1,37 @@
+namespace MailSender;
+
+/// <summary>One entry of an <see cref="IEmailSuppressionList"/>: an address mail must no longer go to, and why.</summary>
+public sealed record EmailSuppression
+{
+    /// <summary>Creates an entry.</summary>
+    /// <param name="address">The suppressed address (<c>user@example.com</c>).</param>
+    /// <param name="reason">Why it is suppressed.</param>
+    /// <param name="list">The list it is suppressed for, or <see langword="null"/> for all mail.</param>
+    public EmailSuppression(string address, SuppressionReason reason, string? list = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(address);
+        if (list is not null)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(list);
+        }
+
+        Address = address;
+        Reason = reason;
+        List = list;
+    }
+
+    /// <summary>The suppressed address.</summary>
+    public string Address { get; }
+
+    /// <summary>Why the address is suppressed.</summary>
+    public SuppressionReason Reason { get; }
+
+    /// <summary>The list the address is suppressed for, or <see langword="null"/> for all mail.</summary>
+    public string? List { get; }
+
+    /// <summary>When the entry was made.</summary>
+    public DateTimeOffset CreatedAt { get; init; } = DateTimeOffset.UtcNow;
+
+    /// <summary>What caused it, in words: the bounce's status and diagnostic, the complaint's feedback type.</summary>
+    public string? Detail { get; init; }
+}

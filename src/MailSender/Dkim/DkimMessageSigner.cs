@@ -10,8 +10,14 @@ namespace MailSender.Dkim;
 /// <summary>Signs prepared messages with MimeKit's <see cref="DkimSigner"/>, once per send, before the transport writes them.</summary>
 internal sealed class DkimMessageSigner
 {
-    /// <summary>The headers signed by default: those receivers show or that change how the body reads.</summary>
-    public static readonly IReadOnlyList<string> DefaultHeaders = ["From", "To", "Cc", "Subject", "Date", "Message-ID", "MIME-Version", "Content-Type", "Reply-To"];
+    /// <summary>
+    /// The headers signed by default: those receivers show or that change how the body reads, and the list headers
+    /// (RFC 8058, 4: a one-click unsubscribe counts only when the signature covers both List-Unsubscribe headers).
+    /// </summary>
+    public static readonly IReadOnlyList<string> DefaultHeaders = ["From", "To", "Cc", "Subject", "Date", "Message-ID", "MIME-Version", "Content-Type", "Reply-To", "List-Id", "List-Unsubscribe", "List-Unsubscribe-Post"];
+
+    /// <summary>Headers signed whatever the configured list says: From (RFC 6376, 5.4) and the one-click pair (RFC 8058, 4).</summary>
+    private static readonly string[] AlwaysSigned = ["From", "List-Unsubscribe", "List-Unsubscribe-Post"];
 
     private readonly DkimSigner _signer;
     private readonly string[] _headers;
@@ -65,10 +71,12 @@ internal sealed class DkimMessageSigner
             throw Error("Headers must hold header field names only (e.g. From, Subject).", null);
         }
 
-        if (!headers.Contains("From", StringComparer.OrdinalIgnoreCase))
+        foreach (var required in AlwaysSigned.Reverse())
         {
-            // RFC 6376, 5.4: the From header must be signed.
-            headers.Insert(0, "From");
+            if (!headers.Contains(required, StringComparer.OrdinalIgnoreCase))
+            {
+                headers.Insert(0, required);
+            }
         }
 
         var key = hasFile ? LoadFile(options.PrivateKeyFile!) : ReadKey(options.PrivateKey!, "the PrivateKey setting");

@@ -59,6 +59,50 @@ public class DkimMessageSignerTests
     }
 
     [Fact]
+    public async Task SendAsync_DefaultHeaders_SignBothOneClickUnsubscribeHeadersAndListId()
+    {
+        using var key = new DkimTestKey();
+        var data = await SendThroughPickupAsync(key, WithListHeaders(TestMessages.Text("News.", "ann@example.org")));
+
+        var signed = SignedHeaders(data);
+        Assert.Contains("list-id", signed);
+        Assert.Contains("list-unsubscribe", signed);
+        Assert.Contains("list-unsubscribe-post", signed);
+        Assert.True(key.Verify(data));
+    }
+
+    [Fact]
+    public async Task SendAsync_CustomHeadersWithoutTheUnsubscribePair_StillSignsIt()
+    {
+        using var key = new DkimTestKey();
+
+        var data = await SendThroughPickupAsync(key, WithListHeaders(TestMessages.Text("News.", "ann@example.org")), o => o.Dkim.Headers = ["Subject"]);
+
+        Assert.Equal(["from", "list-unsubscribe", "list-unsubscribe-post", "subject"], SignedHeaders(data));
+        Assert.True(key.Verify(data));
+    }
+
+    [Fact]
+    public async Task Verify_UnsubscribeUrlChangedAfterSigning_Fails()
+    {
+        using var key = new DkimTestKey();
+        var data = await SendThroughPickupAsync(key, WithListHeaders(TestMessages.Text("News.", "ann@example.org")));
+
+        var tampered = Replace(data, "https://example.com/u/abc", "https://example.net/u/abc");
+
+        Assert.True(key.Verify(data));
+        Assert.False(key.Verify(tampered));
+    }
+
+    private static MimeMessage WithListHeaders(MimeMessage message)
+    {
+        message.Headers.Add("List-Id", "<news.example.com>");
+        message.Headers.Add(HeaderId.ListUnsubscribe, "<https://example.com/u/abc>");
+        message.Headers.Add(HeaderId.ListUnsubscribePost, "List-Unsubscribe=One-Click");
+        return message;
+    }
+
+    [Fact]
     public async Task Verify_BodyChangedAfterSigning_Fails()
     {
         using var key = new DkimTestKey();

@@ -3,6 +3,9 @@ using MimeKit;
 
 namespace MailSender;
 
+// The SendAsync overloads are told apart by their types; each keeps an optional token, as every SendAsync does.
+#pragma warning disable RS0026
+
 /// <summary>
 /// Conveniences over <see cref="IEmailSender"/> for the common cases.
 /// </summary>
@@ -32,6 +35,30 @@ public static class EmailSenderExtensions
         ArgumentNullException.ThrowIfNull(subject);
 
         return sender.SendAsync(CreateMessage(to, subject, text, html), cancellationToken);
+    }
+
+    /// <summary>
+    /// Sends <paramref name="message"/> with an explicit SMTP envelope: its own sender and recipients (instead of those
+    /// of the headers), and the envelope's requests, <see cref="MailEnvelope.DeliveryStatus"/> (DSN) and
+    /// <see cref="MailEnvelope.RequireTls"/> (REQUIRETLS).
+    /// </summary>
+    /// <param name="sender">A sender made by <c>AddMailSender</c>.</param>
+    /// <param name="message">The message.</param>
+    /// <param name="envelope">The envelope.</param>
+    /// <param name="cancellationToken">Cancels the send.</param>
+    /// <returns>What the transport did with the message.</returns>
+    /// <exception cref="ArgumentException">The DSN request is not valid (the message says why).</exception>
+    /// <exception cref="NotSupportedException"><paramref name="sender"/> is not one of MailSender's senders (e.g. a test double).</exception>
+    /// <exception cref="EmailSendException">The message could not be sent, or the server cannot honour REQUIRETLS or a required DSN.</exception>
+    public static Task<SendResult> SendAsync(this IEmailSender sender, MimeMessage message, MailEnvelope envelope, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sender);
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(envelope);
+        envelope.DeliveryStatus?.Validate();
+        return sender is IEnvelopeSender envelopeSender
+            ? envelopeSender.SendAsync(message, envelope, cancellationToken)
+            : throw new NotSupportedException($"{sender.GetType().Name} does not take an explicit envelope; use a sender made by AddMailSender (IEmailSender or IEmailSenderFactory).");
     }
 
     /// <summary>The message the text shortcuts send (and the outbox's enqueue): recipients parsed, a text and/or HTML body.</summary>

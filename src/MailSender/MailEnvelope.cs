@@ -30,4 +30,20 @@ public sealed class MailEnvelope
 
     /// <summary>Gets the envelope recipients, Bcc included, without duplicates.</summary>
     public IReadOnlyList<MailboxAddress> Recipients { get; }
+
+    /// <summary>
+    /// Delivery status notifications wanted for this message (RFC 3461: NOTIFY, RET, ENVID and ORCPT), or
+    /// <see langword="null"/> for the server's default. Sent only to servers that advertise DSN.
+    /// </summary>
+    public DeliveryStatusNotification? DeliveryStatus { get; init; }
+
+    /// <summary>
+    /// Whether the message must travel over TLS all the way (RFC 8689 REQUIRETLS): it is sent only over a TLS
+    /// connection to a server that advertises REQUIRETLS, and refused before anything is written otherwise.
+    /// </summary>
+    public bool RequireTls { get; init; }
+
+    /// <summary>The same envelope for other recipients, keeping <see cref="DeliveryStatus"/> and <see cref="RequireTls"/>.</summary>
+    internal MailEnvelope WithRecipients(IReadOnlyList<MailboxAddress> recipients) =>
+        new(Sender, recipients) { DeliveryStatus = DeliveryStatus, RequireTls = RequireTls };
 }

@@ -17,6 +17,9 @@ internal static partial class Log
     [LoggerMessage(120, LogLevel.Warning, "No connection to {ServerAddress}:{ServerPort} became free in time ({InUse} in use, {Waiting} waiting)", EventName = "PoolExhausted")]
     public static partial void PoolExhausted(ILogger logger, string serverAddress, int serverPort, int inUse, int waiting);
 
+    [LoggerMessage(122, LogLevel.Warning, "{ServerAddress}:{ServerPort} does not offer DSN; message {MessageId} is sent without its delivery status request (the server's default applies)", EventName = "DsnNotOffered")]
+    public static partial void DsnNotOffered(ILogger logger, string serverAddress, int serverPort, string messageId);
+
     [LoggerMessage(121, LogLevel.Debug, "A pooled connection to {ServerAddress}:{ServerPort} had been closed by the server; sending on a new one", EventName = "StaleConnectionReplaced")]
     public static partial void StaleConnectionReplaced(ILogger logger, string serverAddress, int serverPort);
 }

@@ -59,7 +59,7 @@ internal sealed class RedirectInterceptor(RedirectPolicy policy, MailSenderTelem
 
         // Replaced rather than added: sending the same message object twice must not pile up headers.
         context.Message.Headers.Replace(OriginalToHeader, string.Join(", ", unlisted.Select(r => r.Address)));
-        context.Envelope = new MailEnvelope(envelope.Sender, kept);
+        context.Envelope = envelope.WithRecipients(kept);
         return default;
     }
 }

@@ -110,7 +110,7 @@ internal sealed class ResilientTransport : IEmailTransport, IAsyncDisposable, In
         public async Task<SendResult> AttemptAsync(CancellationToken cancellationToken)
         {
             Attempts++;
-            var attemptEnvelope = ReferenceEquals(_remaining, envelope.Recipients) ? envelope : new MailEnvelope(envelope.Sender, _remaining);
+            var attemptEnvelope = ReferenceEquals(_remaining, envelope.Recipients) ? envelope : envelope.WithRecipients(_remaining);
             var result = await inner.SendAsync(message, attemptEnvelope, cancellationToken).ConfigureAwait(false);
             _last = result;
             Accepted.AddRange(result.AcceptedRecipients);

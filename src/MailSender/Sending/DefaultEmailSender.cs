@@ -9,7 +9,7 @@ namespace MailSender.Sending;
 /// The <see cref="IEmailSender"/> behind <c>AddMailSender</c>: checks each message, fills in defaults, signs it and hands it
 /// to its transport (the resilience pipeline around the configured transport).
 /// </summary>
-internal sealed class DefaultEmailSender : IVerifiableEmailSender, IAsyncDisposable, IDisposable
+internal sealed class DefaultEmailSender : IVerifiableEmailSender, IEnvelopeSender, IAsyncDisposable, IDisposable
 {
     private readonly IEmailTransport _transport;
     private readonly IEmailTransport _delivering;
@@ -73,7 +73,7 @@ internal sealed class DefaultEmailSender : IVerifiableEmailSender, IAsyncDisposa
     /// Sends <paramref name="message"/> to <paramref name="envelope"/>'s recipients instead of those of its headers (the
     /// outbox sends a deferred message again to the recipients that do not have it yet).
     /// </summary>
-    internal async Task<SendResult> SendAsync(MimeMessage message, MailEnvelope? envelope, CancellationToken cancellationToken)
+    public async Task<SendResult> SendAsync(MimeMessage message, MailEnvelope? envelope, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);

@@ -78,7 +78,7 @@ internal sealed class DirectTransport : IEmailTransport, IAsyncDisposable, Inter
         // parsing leaves the content in the shared buffer (each copy reads it through its own bounded view) instead of
         // copying the bodies once per domain.
         var wire = groups.Count > 1 ? Serialize(message) : null;
-        var deliveries = groups.Select(group => DeliverAsync(wire is null ? message : MimeMessage.Load(new MemoryStream(wire, writable: false), persistent: true), envelope.Sender, group, cancellationToken));
+        var deliveries = groups.Select(group => DeliverAsync(wire is null ? message : MimeMessage.Load(new MemoryStream(wire, writable: false), persistent: true), envelope, group, cancellationToken));
         var outcomes = await Task.WhenAll(deliveries).ConfigureAwait(false);
         return Merge(message, outcomes);
     }
@@ -114,7 +114,7 @@ internal sealed class DirectTransport : IEmailTransport, IAsyncDisposable, Inter
         return buffer.ToArray();
     }
 
-    private async Task<DomainOutcome> DeliverAsync(MimeMessage message, MailboxAddress sender, DomainGroup group, CancellationToken cancellationToken)
+    private async Task<DomainOutcome> DeliverAsync(MimeMessage message, MailEnvelope envelope, DomainGroup group, CancellationToken cancellationToken)
     {
         if (group.Problem is not null)
         {
@@ -127,7 +127,7 @@ internal sealed class DirectTransport : IEmailTransport, IAsyncDisposable, Inter
             await gate.Semaphore.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                return await DeliverToDomainAsync(message, sender, group, cancellationToken).ConfigureAwait(false);
+                return await DeliverToDomainAsync(message, envelope, group, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -169,7 +169,7 @@ internal sealed class DirectTransport : IEmailTransport, IAsyncDisposable, Inter
         }
     }
 
-    private async Task<DomainOutcome> DeliverToDomainAsync(MimeMessage message, MailboxAddress sender, DomainGroup group, CancellationToken cancellationToken)
+    private async Task<DomainOutcome> DeliverToDomainAsync(MimeMessage message, MailEnvelope envelope, DomainGroup group, CancellationToken cancellationToken)
     {
         var domain = group.Domain;
         IReadOnlyList<MxRecord> hosts;
@@ -245,7 +245,7 @@ internal sealed class DirectTransport : IEmailTransport, IAsyncDisposable, Inter
             {
                 try
                 {
-                    var result = await SendThroughAsync(message, sender, group, mx.Host, address, cancellationToken).ConfigureAwait(false);
+                    var result = await SendThroughAsync(message, envelope, group, mx.Host, address, cancellationToken).ConfigureAwait(false);
                     return new DomainOutcome(group, result, null, 0, null);
                 }
                 catch (EmailSendException ex) when (ShouldTryNextHost(ex))
@@ -264,7 +264,7 @@ internal sealed class DirectTransport : IEmailTransport, IAsyncDisposable, Inter
         return Failed(message, group, last, 0, null);
     }
 
-    private async Task<SendResult> SendThroughAsync(MimeMessage message, MailboxAddress sender, DomainGroup group, string host, IPAddress address, CancellationToken cancellationToken)
+    private async Task<SendResult> SendThroughAsync(MimeMessage message, MailEnvelope envelope, DomainGroup group, string host, IPAddress address, CancellationToken cancellationToken)
     {
         await _connections.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -272,13 +272,13 @@ internal sealed class DirectTransport : IEmailTransport, IAsyncDisposable, Inter
             var security = _settings.RequireTls ? SmtpSecurity.StartTls : SmtpSecurity.Auto;
             try
             {
-                return await SendOnceAsync(message, sender, group, host, address, security, cancellationToken).ConfigureAwait(false);
+                return await SendOnceAsync(message, envelope, group, host, address, security, cancellationToken).ConfigureAwait(false);
             }
             catch (EmailSendException ex) when (ex.Kind == EmailErrorKind.TlsFailed && !_settings.RequireTls && !_settings.ValidateCertificates)
             {
                 // Opportunistic TLS (RFC 7435): a failed handshake must not stop delivery that plain text would achieve.
                 Log.PlainTextFallback(_logger, host, address.ToString(), group.Domain, ex.Message);
-                return await SendOnceAsync(message, sender, group, host, address, SmtpSecurity.None, cancellationToken).ConfigureAwait(false);
+                return await SendOnceAsync(message, envelope, group, host, address, SmtpSecurity.None, cancellationToken).ConfigureAwait(false);
             }
         }
         finally
@@ -287,7 +287,7 @@ internal sealed class DirectTransport : IEmailTransport, IAsyncDisposable, Inter
         }
     }
 
-    private async Task<SendResult> SendOnceAsync(MimeMessage message, MailboxAddress sender, DomainGroup group, string host, IPAddress address, SmtpSecurity security, CancellationToken cancellationToken)
+    private async Task<SendResult> SendOnceAsync(MimeMessage message, MailEnvelope envelope, DomainGroup group, string host, IPAddress address, SmtpSecurity security, CancellationToken cancellationToken)
     {
         var endpoint = new SmtpEndpoint
         {
@@ -309,7 +309,7 @@ internal sealed class DirectTransport : IEmailTransport, IAsyncDisposable, Inter
             try
             {
                 // The same session as the SMTP transport: SMTPUTF8 and SIZE are checked before anything is written.
-                result = await session.SendAsync(message, new MailEnvelope(sender, group.Recipients), Name, cancellationToken).ConfigureAwait(false);
+                result = await session.SendAsync(message, envelope.WithRecipients(group.Recipients), Name, cancellationToken).ConfigureAwait(false);
             }
             catch (SmtpSessionLostException lost)
             {

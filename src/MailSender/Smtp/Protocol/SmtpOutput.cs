@@ -47,8 +47,8 @@ internal sealed class SmtpOutput : IDisposable
         Raw(CrLf);
     }
 
-    /// <summary>Adds <c>MAIL FROM:&lt;address&gt;</c> with its parameters.</summary>
-    public void MailFrom(string address, SmtpContent content, bool size)
+    /// <summary>Adds <c>MAIL FROM:&lt;address&gt;</c> with its parameters, including RET and ENVID (RFC 3461) when <paramref name="dsn"/> is given and REQUIRETLS (RFC 8689).</summary>
+    public void MailFrom(string address, SmtpContent content, bool size, DeliveryStatusNotification? dsn = null, bool requireTls = false)
     {
         Text("MAIL FROM:<");
         Text(address);
@@ -73,7 +73,65 @@ internal sealed class SmtpOutput : IDisposable
             Text(" BODY=8BITMIME");
         }
 
+        if (dsn?.Return is { } ret)
+        {
+            Text(ret == DsnReturn.Full ? " RET=FULL" : " RET=HDRS");
+        }
+
+        if (dsn?.EnvelopeId is { } id)
+        {
+            Text(" ENVID=");
+            Text(Xtext(id));
+        }
+
+        if (requireTls)
+        {
+            Text(" REQUIRETLS");
+        }
+
         Raw(CrLf);
+    }
+
+    /// <summary>Adds <c>RCPT TO:&lt;address&gt;</c>, with NOTIFY and ORCPT (RFC 3461) when <paramref name="dsn"/> is given.</summary>
+    public void RcptTo(string address, DeliveryStatusNotification? dsn)
+    {
+        Text("RCPT TO:<");
+        Text(address);
+        Text(">");
+        if (dsn is not null)
+        {
+            Text(" NOTIFY=");
+            Text(dsn.Notify == DsnNotify.Never ? "NEVER" : string.Join(',', new[] { (DsnNotify.Success, "SUCCESS"), (DsnNotify.Failure, "FAILURE"), (DsnNotify.Delay, "DELAY") }
+                .Where(flag => dsn.Notify.HasFlag(flag.Item1)).Select(flag => flag.Item2)));
+            Text(" ORCPT=rfc822;");
+            Text(Xtext(address));
+        }
+
+        Raw(CrLf);
+    }
+
+    /// <summary>Encodes xtext (RFC 3461, 4): <c>+</c>, <c>=</c>, controls and anything outside printable ASCII become <c>+XX</c>.</summary>
+    internal static string Xtext(string text)
+    {
+        if (!text.Any(c => c is '+' or '=' or < '!' or > '~'))
+        {
+            return text;
+        }
+
+        var builder = new System.Text.StringBuilder(text.Length + 8);
+        foreach (var b in System.Text.Encoding.UTF8.GetBytes(text))
+        {
+            if (b is (byte)'+' or (byte)'=' or < 0x21 or > 0x7E)
+            {
+                builder.Append('+').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                builder.Append((char)b);
+            }
+        }
+
+        return builder.ToString();
     }
 
     /// <summary>Adds <c>BDAT n LAST</c> and the message of <paramref name="transaction"/>, whose last piece is its final write.</summary>

@@ -241,6 +241,46 @@ internal sealed class SmtpSession : IPoolableConnection
         };
     }
 
+    /// <summary>
+    /// Checks the envelope's REQUIRETLS and DSN requests against this connection before anything is written: REQUIRETLS
+    /// needs TLS and the server's REQUIRETLS; a DSN request the server cannot take is refused or, by default, dropped
+    /// with a warning. Returns whether the DSN parameters are to be written.
+    /// </summary>
+    internal bool CheckEnvelopeExtensions(MimeMessage message, MailEnvelope envelope, string transport)
+    {
+        if (envelope.RequireTls && (!IsSecure || !Client.Capabilities.HasFlag(SmtpCapabilities.RequireTLS)))
+        {
+            var lacking = !IsSecure ? "the connection is not encrypted" : "the server does not advertise REQUIRETLS";
+            throw new EmailSendException(EmailErrorKind.UnsupportedByServer, $"The message requires TLS all the way (REQUIRETLS, RFC 8689), but {lacking} ({Endpoint.Address}); nothing was sent.")
+            {
+                Transport = transport,
+                Hint = "Send it through a server that offers REQUIRETLS over TLS, or send it without MailEnvelope.RequireTls.",
+            };
+        }
+
+        if (envelope.DeliveryStatus is not { } dsn)
+        {
+            return false;
+        }
+
+        if (Client.Capabilities.HasFlag(SmtpCapabilities.Dsn))
+        {
+            return true;
+        }
+
+        if (dsn.RequireSupport)
+        {
+            throw new EmailSendException(EmailErrorKind.UnsupportedByServer, $"The message asks for delivery status notifications (DSN, RFC 3461), but {Endpoint.Address} does not offer DSN; nothing was sent.")
+            {
+                Transport = transport,
+                Hint = "Send it through a server that advertises DSN, or set DeliveryStatusNotification.RequireSupport to false to send without the request.",
+            };
+        }
+
+        Log.DsnNotOffered(_telemetry.Logger, Endpoint.Host, Endpoint.Port, message.MessageId ?? string.Empty);
+        return false;
+    }
+
     /// <summary>Refuses a message over the server's SIZE limit before anything of its transaction is written.</summary>
     internal void CheckSize(long size, string transport)
     {

@@ -245,6 +245,9 @@ internal sealed class TransactionState
     /// <summary>Gets or sets a value indicating whether BDAT and the message were written with the envelope, before its replies (aggressive).</summary>
     public bool PipelinedBdat { get; set; }
 
+    /// <summary>The DSN request written with this transaction (NOTIFY, ORCPT, RET, ENVID), or <see langword="null"/> when none is (none asked, or the server does not offer DSN).</summary>
+    public DeliveryStatusNotification? Dsn { get; set; }
+
     /// <summary>Gets or sets a value indicating whether the write that ends the message has started.</summary>
     public bool FinalWritten { get; set; }
 

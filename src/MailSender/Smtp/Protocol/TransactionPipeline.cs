@@ -345,6 +345,7 @@ internal sealed class TransactionPipeline : ICancellationSink, IDisposable
             state.UsesBdat = bdat || (state.Content.NeedsBdat && _chunking);
             transaction.ContentLength = state.Content.Length;
             _session.CheckSize(state.Content.Length, transaction.Transport);
+            state.Dsn = _session.CheckEnvelopeExtensions(transaction.Message, transaction.Envelope, transaction.Transport) ? transaction.Envelope.DeliveryStatus : null;
         }
         catch (Exception ex) when (ex is EmailSendException or IOException or UnauthorizedAccessException or ObjectDisposedException or NotSupportedException)
         {
@@ -374,7 +375,7 @@ internal sealed class TransactionPipeline : ICancellationSink, IDisposable
         state.FirstOnConnection = _written++ == 0;
         state.Stage = TransactionStage.Envelope;
         var international = state.Content.International;
-        _output.MailFrom(transaction.Envelope.Sender.GetAddress(!international), state.Content, (_session.Client.Capabilities & SmtpCapabilities.Size) != 0);
+        _output.MailFrom(transaction.Envelope.Sender.GetAddress(!international), state.Content, (_session.Client.Capabilities & SmtpCapabilities.Size) != 0, state.Dsn, transaction.Envelope.RequireTls);
         Expect(transaction, Kind.Mail);
         if (!_pipelined)
         {
@@ -402,7 +403,7 @@ internal sealed class TransactionPipeline : ICancellationSink, IDisposable
 
     private void WriteRecipient(SmtpTransaction transaction, MailboxAddress recipient, bool international)
     {
-        _output.Command("RCPT TO:<", recipient.GetAddress(!international), ">");
+        _output.RcptTo(recipient.GetAddress(!international), transaction.State.Dsn);
         transaction.State.RecipientsWritten++;
         Expect(transaction, Kind.Recipient);
     }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
+using MailSender.Cli.Bulk;
 using MailSender.Cli.Lint;
 using MailSender.Cli.Outbox;
 using MailSender.Cli.Output;
@@ -78,6 +79,7 @@ internal static class CliApplication
         root.Subcommands.Add(new VerifyCommand(context));
         root.Subcommands.Add(new WorkerCommand(context));
         root.Subcommands.Add(new OutboxCommand(context));
+        root.Subcommands.Add(new BulkCommand(context));
         root.Subcommands.Add(new LintCommand(context));
         return root;
     }

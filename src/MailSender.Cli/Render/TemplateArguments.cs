@@ -112,7 +112,7 @@ internal sealed class TemplateArguments
     }
 
     /// <summary>The folder: <c>--templates</c>, else <c>$MAILSENDER_TEMPLATES</c>, else <c>./templates</c>; it must exist.</summary>
-    private static string ResolveFolder(string? option, CliContext context)
+    internal static string ResolveFolder(string? option, CliContext context)
     {
         var variable = context.GetEnvironmentVariable(CliDefaults.TemplatesVariable);
         var (folder, source) = option is not null ? (option, "--templates")
@@ -143,7 +143,7 @@ internal sealed class TemplateArguments
         return full;
     }
 
-    private static CultureInfo ParseCulture(string name)
+    internal static CultureInfo ParseCulture(string name)
     {
         try
         {

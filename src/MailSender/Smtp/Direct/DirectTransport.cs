@@ -269,12 +269,14 @@ internal sealed class DirectTransport : IEmailTransport, IAsyncDisposable, Inter
         await _connections.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var security = _settings.RequireTls ? SmtpSecurity.StartTls : SmtpSecurity.Auto;
+            // A message that requires TLS all the way (REQUIRETLS) never falls back to plain text, whatever the settings.
+            var tlsRequired = _settings.RequireTls || envelope.RequireTls;
+            var security = tlsRequired ? SmtpSecurity.StartTls : SmtpSecurity.Auto;
             try
             {
                 return await SendOnceAsync(message, envelope, group, host, address, security, cancellationToken).ConfigureAwait(false);
             }
-            catch (EmailSendException ex) when (ex.Kind == EmailErrorKind.TlsFailed && !_settings.RequireTls && !_settings.ValidateCertificates)
+            catch (EmailSendException ex) when (ex.Kind == EmailErrorKind.TlsFailed && !tlsRequired && !_settings.ValidateCertificates)
             {
                 // Opportunistic TLS (RFC 7435): a failed handshake must not stop delivery that plain text would achieve.
                 Log.PlainTextFallback(_logger, host, address.ToString(), group.Domain, ex.Message);

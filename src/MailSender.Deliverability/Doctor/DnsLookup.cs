@@ -1,0 +1,54 @@
+using System.Net;
+using DnsClient;
+using DnsClient.Protocol;
+
+namespace MailSender.Deliverability.Doctor;
+
+/// <summary>TXT and MX questions through DnsClient, one name server or the system's; a server that does not answer is a <see cref="DnsUnavailableException"/>, not an empty answer.</summary>
+internal sealed class DnsLookup
+{
+    private readonly LookupClient _client;
+    private readonly string _server;
+
+    public DnsLookup(IPEndPoint? server, TimeSpan timeout)
+    {
+        var options = server is null ? new LookupClientOptions() : new LookupClientOptions(new NameServer(server));
+        options.UseCache = false;
+        options.Timeout = timeout;
+        options.Retries = 1;
+        options.ThrowDnsErrors = false;
+        options.ContinueOnDnsError = false;
+        _client = new LookupClient(options);
+        _server = server?.ToString() ?? "the system's name servers";
+    }
+
+    public async Task<IReadOnlyList<string>> TxtAsync(string name, CancellationToken cancellationToken)
+    {
+        var response = await QueryAsync(name, QueryType.TXT, cancellationToken).ConfigureAwait(false);
+        return response.Answers.TxtRecords().Select(r => string.Concat(r.Text)).ToList();
+    }
+
+    public async Task<IReadOnlyList<string>> MxAsync(string name, CancellationToken cancellationToken)
+    {
+        var response = await QueryAsync(name, QueryType.MX, cancellationToken).ConfigureAwait(false);
+        return response.Answers.MxRecords().OrderBy(r => r.Preference).Select(r => r.Exchange.Value.TrimEnd('.')).ToList();
+    }
+
+    private async Task<IDnsQueryResponse> QueryAsync(string name, QueryType type, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await _client.QueryAsync(name, type, QueryClass.IN, cancellationToken).ConfigureAwait(false);
+            if (response.HasError && response.Header.ResponseCode is not (DnsHeaderResponseCode.NotExistentDomain or DnsHeaderResponseCode.NoError))
+            {
+                throw new DnsUnavailableException($"{_server} answered {response.ErrorMessage} for {type} {name}; the records could not be checked.");
+            }
+
+            return response;
+        }
+        catch (DnsResponseException e)
+        {
+            throw new DnsUnavailableException($"{_server} did not answer ({e.Code}) for {type} {name}; no record could be checked.", e);
+        }
+    }
+}

@@ -1,0 +1,246 @@
+using System.Security.Cryptography;
+using DnsClient;
+using DnsClient.Protocol;
+
+namespace MailSender.Deliverability.Doctor;
+
+/// <summary>The DNS checks of <see cref="DeliverabilityDoctor"/>, one method per record type.</summary>
+internal static class DomainChecks
+{
+    private const int SpfLookupLimit = 10;
+    private static readonly string[] LookupTerms = ["include:", "a", "a:", "a/", "mx", "mx:", "mx/", "ptr", "ptr:", "exists:", "redirect="];
+
+    public static async Task<IReadOnlyList<DeliverabilityFinding>> RunAsync(DoctorRequest request, CancellationToken cancellationToken)
+    {
+        var domain = Domain(request.From);
+        var dns = new DnsLookup(request.DnsServer, request.DnsTimeout);
+        var findings = new List<DeliverabilityFinding>();
+        findings.AddRange(await SpfAsync(dns, domain, cancellationToken).ConfigureAwait(false));
+        if (request.DkimSelector is { } selector)
+        {
+            findings.AddRange(await DkimAsync(dns, domain, selector, request.DkimPrivateKeyPem, cancellationToken).ConfigureAwait(false));
+        }
+
+        findings.AddRange(await DmarcAsync(dns, domain, cancellationToken).ConfigureAwait(false));
+        findings.AddRange(await MxAsync(dns, domain, cancellationToken).ConfigureAwait(false));
+        findings.AddRange(await PolicyAsync(dns, "mta-sts", $"_mta-sts.{domain}", "v=STSv1", "MTA-STS tells senders to require TLS for your domain's incoming mail (RFC 8461).", "Publish _mta-sts TXT \"v=STSv1; id=...\" and a policy at https://mta-sts." + domain + "/.well-known/mta-sts.txt.", cancellationToken).ConfigureAwait(false));
+        findings.AddRange(await PolicyAsync(dns, "tls-rpt", $"_smtp._tls.{domain}", "v=TLSRPTv1", "TLS-RPT asks receivers to report TLS failures of mail to your domain (RFC 8460).", "Publish _smtp._tls TXT \"v=TLSRPTv1; rua=mailto:tls-reports@" + domain + "\".", cancellationToken).ConfigureAwait(false));
+        return findings;
+    }
+
+    private static string Domain(string from)
+    {
+        var text = from.Trim();
+        var at = text.LastIndexOf('@');
+        var domain = (at >= 0 ? text[(at + 1)..] : text).Trim().TrimEnd('>').TrimEnd('.').ToLowerInvariant();
+        if (domain.Length == 0 || !domain.Contains('.', StringComparison.Ordinal) || domain.Any(c => char.IsWhiteSpace(c) || c is '<' or '>' or '@'))
+        {
+            throw new ArgumentException($"'{from}' is not an address or a domain (e.g. news@example.com or example.com).");
+        }
+
+        return domain;
+    }
+
+    private static async Task<IEnumerable<DeliverabilityFinding>> SpfAsync(DnsLookup dns, string domain, CancellationToken cancellationToken)
+    {
+        var records = (await dns.TxtAsync(domain, cancellationToken).ConfigureAwait(false)).Where(IsSpf).ToList();
+        if (records.Count == 0)
+        {
+            return [new("spf", FindingSeverity.Error, $"{domain} publishes no SPF record, so receivers cannot tell which servers may send its mail; Gmail and Yahoo require SPF of bulk senders.", $"Publish one TXT record at {domain}: \"v=spf1 include:<your relay's SPF domain> -all\" (your relay's documentation names it).")];
+        }
+
+        if (records.Count > 1)
+        {
+            return [new("spf", FindingSeverity.Error, $"{domain} publishes {records.Count} SPF records; receivers then fail SPF for every message (permerror, RFC 7208 3.2).", "Merge them into one record: one v=spf1 with every include and ip4 term, one -all or ~all at the end.")];
+        }
+
+        var (lookups, problem) = await CountLookupsAsync(dns, records[0], 0, new HashSet<string>(StringComparer.OrdinalIgnoreCase) { domain }, cancellationToken).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return [new("spf", FindingSeverity.Error, $"The SPF record of {domain} cannot be evaluated: {problem}.", "Fix or remove the term it names.")];
+        }
+
+        if (lookups > SpfLookupLimit)
+        {
+            return [new("spf", FindingSeverity.Error, $"The SPF record of {domain} needs {lookups} DNS lookups (include, a, mx, ptr, exists, redirect, counted through every include); over 10, receivers fail SPF (permerror, RFC 7208 4.6.4).", "Remove includes of services you no longer use, or replace a and mx terms with ip4/ip6 ranges.")];
+        }
+
+        return [new("spf", FindingSeverity.Ok, $"{domain} publishes one SPF record, within the limit of 10 DNS lookups ({lookups}).")];
+    }
+
+    private static async Task<(int Lookups, string? Problem)> CountLookupsAsync(DnsLookup dns, string record, int depth, HashSet<string> seen, CancellationToken cancellationToken)
+    {
+        if (depth > SpfLookupLimit)
+        {
+            return (SpfLookupLimit + 1, null);
+        }
+
+        var lookups = 0;
+        foreach (var raw in record.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1))
+        {
+            var term = raw.TrimStart('+', '-', '~', '?').ToLowerInvariant();
+            if (!LookupTerms.Any(t => term == t || (t.EndsWith(':') || t.EndsWith('=') || t.EndsWith('/') ? term.StartsWith(t, StringComparison.Ordinal) : false)))
+            {
+                continue;
+            }
+
+            lookups++;
+            string? target = term.StartsWith("include:", StringComparison.Ordinal) ? term["include:".Length..]
+                : term.StartsWith("redirect=", StringComparison.Ordinal) ? term["redirect=".Length..]
+                : null;
+            if (target is null)
+            {
+                continue;
+            }
+
+            if (!seen.Add(target))
+            {
+                return (lookups, $"{target} is included twice (a loop)");
+            }
+
+            var included = (await dns.TxtAsync(target, cancellationToken).ConfigureAwait(false)).Where(IsSpf).ToList();
+            if (included.Count != 1)
+            {
+                return (lookups, included.Count == 0 ? $"{term} names a domain without an SPF record" : $"{term} names a domain with {included.Count} SPF records");
+            }
+
+            var (inner, problem) = await CountLookupsAsync(dns, included[0], depth + 1, seen, cancellationToken).ConfigureAwait(false);
+            lookups += inner;
+            if (problem is not null)
+            {
+                return (lookups, problem);
+            }
+        }
+
+        return (lookups, null);
+    }
+
+    private static async Task<IEnumerable<DeliverabilityFinding>> DkimAsync(DnsLookup dns, string domain, string selector, string? privateKeyPem, CancellationToken cancellationToken)
+    {
+        var name = $"{selector}._domainkey.{domain}";
+        var record = (await dns.TxtAsync(name, cancellationToken).ConfigureAwait(false)).FirstOrDefault(r => r.Contains("p=", StringComparison.Ordinal));
+        if (record is null)
+        {
+            return [new("dkim", FindingSeverity.Error, $"No DKIM key is published at {name}, so receivers cannot verify the signature of mail signed with selector {selector}.", $"Publish the public key as TXT at {name}: \"v=DKIM1; k=rsa; p=<base64 key>\".")];
+        }
+
+        var tags = Tags(record);
+        var published = tags.GetValueOrDefault("p") ?? string.Empty;
+        if (published.Length == 0)
+        {
+            return [new("dkim", FindingSeverity.Error, $"The DKIM key at {name} is revoked (an empty p=), so signatures with selector {selector} fail.", "Publish the current public key, or sign with another selector.")];
+        }
+
+        byte[] publishedKey;
+        try
+        {
+            publishedKey = Convert.FromBase64String(published);
+        }
+        catch (FormatException)
+        {
+            return [new("dkim", FindingSeverity.Error, $"The DKIM key at {name} is not valid base64.", "Publish the key again, as one string without spaces or quotes inside.")];
+        }
+
+        var findings = new List<DeliverabilityFinding>();
+        if (tags.GetValueOrDefault("k", "rsa") == "rsa")
+        {
+            using var rsa = RSA.Create();
+            try
+            {
+                rsa.ImportSubjectPublicKeyInfo(publishedKey, out _);
+            }
+            catch (CryptographicException)
+            {
+                return [new("dkim", FindingSeverity.Error, $"The DKIM record at {name} does not hold an RSA public key.", "Publish the public key (SubjectPublicKeyInfo, base64) of the signing key.")];
+            }
+
+            findings.Add(rsa.KeySize < 1024
+                ? new("dkim-key-size", FindingSeverity.Error, $"The DKIM key at {name} has {rsa.KeySize} bits; receivers ignore keys under 1024 bits (RFC 8301).", "Sign with a 2048-bit key and publish it under a new selector.")
+                : rsa.KeySize < 2048
+                    ? new("dkim-key-size", FindingSeverity.Warning, $"The DKIM key at {name} has {rsa.KeySize} bits; 2048 are recommended (RFC 8301, Gmail).", "Sign with a 2048-bit key and publish it under a new selector.")
+                    : new("dkim-key-size", FindingSeverity.Ok, $"The DKIM key at {name} has {rsa.KeySize} bits."));
+        }
+
+        if (privateKeyPem is not null)
+        {
+            byte[] expected;
+            try
+            {
+                using var key = RSA.Create();
+                key.ImportFromPem(privateKeyPem);
+                expected = key.ExportSubjectPublicKeyInfo();
+            }
+            catch (Exception e) when (e is ArgumentException or CryptographicException)
+            {
+                throw new ArgumentException("The DKIM private key cannot be read: give an RSA key in PEM (BEGIN PRIVATE KEY or BEGIN RSA PRIVATE KEY).", e);
+            }
+
+            findings.Add(expected.AsSpan().SequenceEqual(publishedKey)
+                ? new("dkim", FindingSeverity.Ok, $"The DKIM key at {name} matches the private key.")
+                : new("dkim", FindingSeverity.Error, $"The DKIM key at {name} does not match the private key: every signature made with it fails.", $"Publish the public key of the signing key at {name} (openssl rsa -in key.pem -pubout -outform DER | base64 -w0), or sign with the key the record holds."));
+        }
+        else
+        {
+            findings.Add(new("dkim", FindingSeverity.Ok, $"A DKIM key is published at {name} (give the private key to check that they match)."));
+        }
+
+        return findings;
+    }
+
+    private static async Task<IEnumerable<DeliverabilityFinding>> DmarcAsync(DnsLookup dns, string domain, CancellationToken cancellationToken)
+    {
+        var name = $"_dmarc.{domain}";
+        var records = (await dns.TxtAsync(name, cancellationToken).ConfigureAwait(false)).Where(r => r.TrimStart().StartsWith("v=DMARC1", StringComparison.OrdinalIgnoreCase)).ToList();
+        if (records.Count == 0)
+        {
+            return [new("dmarc", FindingSeverity.Error, $"{domain} publishes no DMARC record; Gmail, Yahoo and Outlook.com require one of bulk senders (p=none is enough to start).", $"Publish TXT at {name}: \"v=DMARC1; p=none; rua=mailto:dmarc-reports@{domain}\", then move to quarantine or reject once the reports show only your own mail.")];
+        }
+
+        if (records.Count > 1)
+        {
+            return [new("dmarc", FindingSeverity.Error, $"{domain} publishes {records.Count} DMARC records; receivers then ignore DMARC for it.", "Keep one.")];
+        }
+
+        var policy = Tags(records[0]).GetValueOrDefault("p");
+        return policy switch
+        {
+            "reject" or "quarantine" => [new("dmarc", FindingSeverity.Ok, $"{domain} publishes DMARC with p={policy}.")],
+            "none" => [new("dmarc", FindingSeverity.Warning, $"{domain} publishes DMARC with p=none: enough for the bulk-sender rules, but mail forged in its name is still delivered.", "Read the aggregate reports (rua=), then move to p=quarantine and p=reject.")],
+            _ => [new("dmarc", FindingSeverity.Error, $"The DMARC record of {domain} has no valid policy (p=none, quarantine or reject).", "Add p=none (or quarantine, reject) right after v=DMARC1.")],
+        };
+    }
+
+    private static async Task<IEnumerable<DeliverabilityFinding>> MxAsync(DnsLookup dns, string domain, CancellationToken cancellationToken)
+    {
+        var mx = await dns.MxAsync(domain, cancellationToken).ConfigureAwait(false);
+        if (mx.Count == 0)
+        {
+            return [new("mx", FindingSeverity.Warning, $"{domain} has no MX record, so replies and bounces to the From address may not arrive, and some receivers distrust such senders.", $"Publish an MX record for {domain} pointing at a server that accepts its mail.")];
+        }
+
+        if (mx.Count == 1 && mx[0] is "" or ".")
+        {
+            return [new("mx", FindingSeverity.Error, $"{domain} publishes a null MX (it accepts no mail), so replies and bounces are refused, and receivers may refuse mail from it.", "Send from a domain that receives mail, or publish a real MX record.")];
+        }
+
+        return [new("mx", FindingSeverity.Ok, $"{domain} receives mail at {string.Join(", ", mx)}.")];
+    }
+
+    private static async Task<IEnumerable<DeliverabilityFinding>> PolicyAsync(DnsLookup dns, string check, string name, string version, string meaning, string fix, CancellationToken cancellationToken)
+    {
+        var found = (await dns.TxtAsync(name, cancellationToken).ConfigureAwait(false)).Any(r => r.TrimStart().StartsWith(version, StringComparison.OrdinalIgnoreCase));
+        return found
+            ? [new(check, FindingSeverity.Ok, $"{name} is published.")]
+            : [new(check, FindingSeverity.Warning, $"No record at {name}. {meaning}", fix)];
+    }
+
+    private static bool IsSpf(string record) =>
+        record.Equals("v=spf1", StringComparison.OrdinalIgnoreCase) || record.StartsWith("v=spf1 ", StringComparison.OrdinalIgnoreCase);
+
+    private static Dictionary<string, string> Tags(string record) =>
+        record.Split(';', StringSplitOptions.RemoveEmptyEntries)
+            .Select(t => t.Split('=', 2))
+            .Where(t => t.Length == 2)
+            .GroupBy(t => t[0].Trim().ToLowerInvariant())
+            .ToDictionary(g => g.Key, g => string.Concat(g.First()[1].Where(c => !char.IsWhiteSpace(c))), StringComparer.Ordinal);
+}

@@ -1,0 +1,34 @@
+using System.Net;
+
+namespace MailSender.Deliverability;
+
+/// <summary>What <see cref="DeliverabilityDoctor.CheckAsync"/> checks: the DNS of a From domain.</summary>
+public sealed class DoctorRequest
+{
+    /// <summary>The From address or its domain (<c>news@example.com</c> or <c>example.com</c>).</summary>
+    public required string From { get; init; }
+
+    /// <summary>The DKIM selector to check (<c>s1</c> for <c>s1._domainkey.example.com</c>), or <see langword="null"/> to skip DKIM.</summary>
+    public string? DkimSelector { get; init; }
+
+    /// <summary>The DKIM private key in PEM (RSA), to check that the published key matches it; <see langword="null"/> to check only that one is published.</summary>
+    public string? DkimPrivateKeyPem { get; init; }
+
+    /// <summary>The one name server to ask (as <c>direct:?dns=</c> does), or <see langword="null"/> for the system's.</summary>
+    public IPEndPoint? DnsServer { get; init; }
+
+    /// <summary>How long each DNS question may take. Default: 3 seconds.</summary>
+    public TimeSpan DnsTimeout { get; init; } = TimeSpan.FromSeconds(3);
+}
+
+/// <summary>The name server did not answer, so the domain's records could not be checked at all.</summary>
+public sealed class DnsUnavailableException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">What did not answer.</param>
+    /// <param name="innerException">The DNS client's failure.</param>
+    public DnsUnavailableException(string message, Exception? innerException = null)
+        : base(message, innerException)
+    {
+    }
+}

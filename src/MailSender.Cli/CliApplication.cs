@@ -3,6 +3,7 @@ using System.CommandLine.Help;
 using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
 using MailSender.Cli.Bulk;
+using MailSender.Cli.Doctor;
 using MailSender.Cli.Lint;
 using MailSender.Cli.Outbox;
 using MailSender.Cli.Output;
@@ -81,6 +82,7 @@ internal static class CliApplication
         root.Subcommands.Add(new OutboxCommand(context));
         root.Subcommands.Add(new BulkCommand(context));
         root.Subcommands.Add(new LintCommand(context));
+        root.Subcommands.Add(new DoctorCommand(context));
         return root;
     }
 

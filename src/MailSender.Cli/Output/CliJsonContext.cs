@@ -20,6 +20,7 @@ namespace MailSender.Cli.Output;
 [JsonSerializable(typeof(Outbox.WorkerSummaryDocument))]
 [JsonSerializable(typeof(Render.RenderResultDocument))]
 [JsonSerializable(typeof(Lint.LintReportDocument))]
+[JsonSerializable(typeof(Doctor.DoctorReportDocument))]
 internal sealed partial class CliJsonContext : JsonSerializerContext
 {
     /// <summary>Gets the context used for output: camelCase, and '&lt;', '&gt;', '+' and non-ASCII left readable, since the output is not HTML.</summary>

@@ -71,11 +71,11 @@ internal sealed class DkimMessageSigner
             throw Error("Headers must hold header field names only (e.g. From, Subject).", null);
         }
 
-        foreach (var required in AlwaysSigned.Reverse())
+        for (var i = AlwaysSigned.Length - 1; i >= 0; i--)
         {
-            if (!headers.Contains(required, StringComparer.OrdinalIgnoreCase))
+            if (!headers.Contains(AlwaysSigned[i], StringComparer.OrdinalIgnoreCase))
             {
-                headers.Insert(0, required);
+                headers.Insert(0, AlwaysSigned[i]);
             }
         }
 

@@ -12,7 +12,8 @@ public sealed class BulkSendOptions
     /// <summary>
     /// The list the messages belong to (e.g. <c>news.example.com</c>). When set, each message gets
     /// <c>List-Id: &lt;id&gt;</c>, which makes it list mail: with <c>AddOneClickUnsubscribe</c> it gets its
-    /// one-click unsubscribe headers, and the suppression list is checked for that list.
+    /// one-click unsubscribe headers, and the suppression list is checked for that list. The header is set on the
+    /// messages given (any <c>List-Id</c> they had is replaced).
     /// </summary>
     public string? ListId { get; set; }
 

@@ -12,6 +12,9 @@ namespace MailSender.Bulk;
 /// </summary>
 internal sealed class BulkSender<T>(IEmailSender sender, Func<T, CancellationToken, ValueTask<MimeMessage>> compose, BulkSendOptions options)
 {
+    // How DefaultEmailSender words a veto of AddSuppressionList's check (the interceptor's type name).
+    private const string SuppressedVeto = "The message was vetoed by SuppressionInterceptor:";
+
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private long _completed;
     private long _sent;
@@ -84,8 +87,11 @@ internal sealed class BulkSender<T>(IEmailSender sender, Func<T, CancellationTok
         {
             var result = await SendAsync(item, index, cancellationToken).ConfigureAwait(false);
             Count(result.State);
-            options.Progress?.Report(new BulkSendProgress(Interlocked.Increment(ref _completed), Volatile.Read(ref _sent), Volatile.Read(ref _failed), Volatile.Read(ref _skipped), _clock.Elapsed));
+            var progress = new BulkSendProgress(Interlocked.Increment(ref _completed), Volatile.Read(ref _sent), Volatile.Read(ref _failed), Volatile.Read(ref _skipped), _clock.Elapsed);
+
+            // The result first: a progress handler that throws must not lose it.
             await writer.WriteAsync(result, cancellationToken).ConfigureAwait(false);
+            options.Progress?.Report(progress);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -152,7 +158,9 @@ internal sealed class BulkSender<T>(IEmailSender sender, Func<T, CancellationTok
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            var state = e is EmailSendException { Kind: EmailErrorKind.Vetoed } ? BulkSendState.Refused : BulkSendState.Failed;
+            var state = e is not EmailSendException { Kind: EmailErrorKind.Vetoed } vetoed ? BulkSendState.Failed
+                : vetoed.Message.StartsWith(SuppressedVeto, StringComparison.Ordinal) ? BulkSendState.Suppressed
+                : BulkSendState.Refused;
             return new BulkSendResult { Index = index, Recipients = recipients, State = state, Reply = e.Message, MessageId = message.MessageId, Error = e };
         }
     }

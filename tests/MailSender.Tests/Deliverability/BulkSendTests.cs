@@ -135,6 +135,39 @@ public sealed class BulkSendTests
         Assert.Equal(0, sender.InFlight);
     }
 
+    [Fact]
+    public async Task SendBulkAsync_ProgressHandlerThatThrows_LosesNoResult()
+    {
+        var sender = new CountingSender(delay: TimeSpan.Zero);
+
+        var results = await Collect(sender.SendBulkAsync(Messages(20), new BulkSendOptions { Progress = new Throwing() }));
+
+        Assert.Equal(20, results.Count);
+    }
+
+    [Fact]
+    public async Task SendBulkAsync_VetoedByTheSuppressionCheck_IsSuppressed_OtherVetoesAreRefused()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "mailsender-bulk-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            await using var host = MailSenderHost.Create("pickup:" + folder + "?envelope=false", build: b => b.Services.AddSuppressionList());
+            await host.Provider.GetRequiredService<IEmailSuppressionList>().AddAsync(new EmailSuppression("user1@example.org", SuppressionReason.HardBounce));
+
+            var results = await Collect(host.Sender.SendBulkAsync(Messages(3), new BulkSendOptions { ListId = "news.example.com" }));
+
+            Assert.Equal(BulkSendState.Suppressed, Assert.Single(results, r => r.Recipients[0] == "user1@example.org").State);
+            Assert.Equal(2, results.Count(r => r.State == BulkSendState.Sent));
+        }
+        finally
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+    }
+
     [Theory]
     [InlineData(0, null)]
     [InlineData(4, "news example")]
@@ -209,6 +242,11 @@ public sealed class BulkSendTests
         }
 
         return list;
+    }
+
+    private sealed class Throwing : IProgress<BulkSendProgress>
+    {
+        public void Report(BulkSendProgress value) => throw new InvalidOperationException("progress handler failed");
     }
 
     private sealed class CountingSender(TimeSpan delay, string? failFor = null) : IEmailSender

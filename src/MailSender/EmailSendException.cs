@@ -59,6 +59,9 @@ public sealed class EmailSendException : Exception
     /// <summary>Gets a description of the transport, without secrets, or <see langword="null"/>.</summary>
     public string? Transport { get; init; }
 
+    /// <summary>For a veto of the suppression check, the entry that caused it.</summary>
+    internal EmailSuppression? Suppression { get; init; }
+
     /// <inheritdoc />
     public override string ToString()
     {

@@ -67,6 +67,9 @@ public sealed class EmailSendingContext
     /// <summary>Gets advice for the exception of a built-in veto.</summary>
     internal string? VetoHint { get; private set; }
 
+    /// <summary>The suppression-list entry behind a veto of the suppression check, so a bulk send can report it as such.</summary>
+    internal EmailSuppression? VetoSuppression { get; set; }
+
     /// <summary>A veto by a built-in interceptor, which names itself by its setting and says how to fix it.</summary>
     internal void Veto(string reason, string by, string hint)
     {

@@ -34,4 +34,18 @@ public sealed record EmailSuppression
 
     /// <summary>What caused it, in words: the bounce's status and diagnostic, the complaint's feedback type.</summary>
     public string? Detail { get; init; }
+
+    /// <summary>The entry in words, for errors and results: <c>ADDRESS is suppressed for list 'L' (unsubscribed: detail)</c>.</summary>
+    internal string Describe()
+    {
+        var scope = List is null ? "all mail" : $"list '{List}'";
+        var reason = Reason switch
+        {
+            SuppressionReason.Unsubscribed => "unsubscribed",
+            SuppressionReason.HardBounce => "mail to it bounced permanently",
+            SuppressionReason.Complaint => "the recipient reported mail as spam",
+            _ => "added by hand",
+        };
+        return $"{Address} is suppressed for {scope} ({reason}{(Detail is null ? "" : ": " + Detail)})";
+    }
 }

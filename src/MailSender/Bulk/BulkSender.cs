@@ -12,9 +12,6 @@ namespace MailSender.Bulk;
 /// </summary>
 internal sealed class BulkSender<T>(IEmailSender sender, Func<T, CancellationToken, ValueTask<MimeMessage>> compose, BulkSendOptions options)
 {
-    // How DefaultEmailSender words a veto of AddSuppressionList's check (the interceptor's type name).
-    private const string SuppressedVeto = "The message was vetoed by SuppressionInterceptor:";
-
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private long _completed;
     private long _sent;
@@ -129,13 +126,12 @@ internal sealed class BulkSender<T>(IEmailSender sender, Func<T, CancellationTok
             {
                 if (await suppression.FindAsync(recipient, options.ListId, cancellationToken).ConfigureAwait(false) is { } entry)
                 {
-                    var scope = entry.List is null ? "all mail" : $"list '{entry.List}'";
                     return new BulkSendResult
                     {
                         Index = index,
                         Recipients = recipients,
                         State = BulkSendState.Suppressed,
-                        Reply = $"{recipient} is suppressed for {scope} ({entry.Reason}{(entry.Detail is null ? "" : ": " + entry.Detail)})",
+                        Reply = entry.Describe(),
                         MessageId = message.MessageId,
                         Suppression = entry,
                     };
@@ -158,10 +154,11 @@ internal sealed class BulkSender<T>(IEmailSender sender, Func<T, CancellationTok
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            var state = e is not EmailSendException { Kind: EmailErrorKind.Vetoed } vetoed ? BulkSendState.Failed
-                : vetoed.Message.StartsWith(SuppressedVeto, StringComparison.Ordinal) ? BulkSendState.Suppressed
-                : BulkSendState.Refused;
-            return new BulkSendResult { Index = index, Recipients = recipients, State = state, Reply = e.Message, MessageId = message.MessageId, Error = e };
+            var vetoedFor = (e as EmailSendException)?.Suppression;
+            var state = vetoedFor is not null ? BulkSendState.Suppressed
+                : e is EmailSendException { Kind: EmailErrorKind.Vetoed } ? BulkSendState.Refused
+                : BulkSendState.Failed;
+            return new BulkSendResult { Index = index, Recipients = recipients, State = state, Reply = e.Message, MessageId = message.MessageId, Error = e, Suppression = vetoedFor };
         }
     }
 

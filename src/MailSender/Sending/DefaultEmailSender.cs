@@ -154,7 +154,7 @@ internal sealed class DefaultEmailSender : IVerifiableEmailSender, IEnvelopeSend
             {
                 var by = context.VetoedBy ?? interceptor.GetType().Name;
                 Log.MessageVetoed(_telemetry.Logger, message.MessageId, by, Redaction.Addresses(reason));
-                throw new EmailSendException(EmailErrorKind.Vetoed, $"The message was vetoed by {by}: {reason}") { Hint = context.VetoHint };
+                throw new EmailSendException(EmailErrorKind.Vetoed, $"The message was vetoed by {by}: {reason}") { Hint = context.VetoHint, Suppression = context.VetoSuppression };
             }
         }
 

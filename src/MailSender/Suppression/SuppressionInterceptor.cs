@@ -22,21 +22,13 @@ internal sealed class SuppressionInterceptor(IEmailSuppressionList list, IOption
         {
             if (await list.FindAsync(recipient.Address, listId, cancellationToken).ConfigureAwait(false) is { } entry)
             {
-                var scope = entry.List is null ? "all mail" : $"list '{entry.List}'";
                 context.Veto(
-                    $"{recipient.Address} is suppressed for {scope} ({Describe(entry.Reason)}{(entry.Detail is null ? "" : ": " + entry.Detail)}).",
+                    entry.Describe() + ".",
                     nameof(SuppressionInterceptor),
                     "Mail must not go to suppressed addresses; remove the entry from the suppression list only if the recipient asked for it.");
+                context.VetoSuppression = entry;
                 return;
             }
         }
     }
-
-    internal static string Describe(SuppressionReason reason) => reason switch
-    {
-        SuppressionReason.Unsubscribed => "unsubscribed",
-        SuppressionReason.HardBounce => "mail to it bounced permanently",
-        SuppressionReason.Complaint => "the recipient reported mail as spam",
-        _ => "added by hand",
-    };
 }

@@ -47,7 +47,6 @@ public static class EmailSenderExtensions
     /// <param name="envelope">The envelope.</param>
     /// <param name="cancellationToken">Cancels the send.</param>
     /// <returns>What the transport did with the message.</returns>
-    /// <exception cref="ArgumentException">The DSN request is not valid (the message says why).</exception>
     /// <exception cref="NotSupportedException"><paramref name="sender"/> is not one of MailSender's senders (e.g. a test double).</exception>
     /// <exception cref="EmailSendException">The message could not be sent, or the server cannot honour REQUIRETLS or a required DSN.</exception>
     public static Task<SendResult> SendAsync(this IEmailSender sender, MimeMessage message, MailEnvelope envelope, CancellationToken cancellationToken = default)
@@ -55,7 +54,6 @@ public static class EmailSenderExtensions
         ArgumentNullException.ThrowIfNull(sender);
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(envelope);
-        envelope.DeliveryStatus?.Validate();
         return sender is IEnvelopeSender envelopeSender
             ? envelopeSender.SendAsync(message, envelope, cancellationToken)
             : throw new NotSupportedException($"{sender.GetType().Name} does not take an explicit envelope; use a sender made by AddMailSender (IEmailSender or IEmailSenderFactory).");

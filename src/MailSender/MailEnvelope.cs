@@ -8,6 +8,8 @@ namespace MailSender;
 /// <remarks>The recipients include Bcc addresses, which never appear in the visible headers.</remarks>
 public sealed class MailEnvelope
 {
+    private readonly DeliveryStatusNotification? _deliveryStatus;
+
     /// <summary>Initializes a new instance of the <see cref="MailEnvelope"/> class.</summary>
     /// <param name="sender">The envelope sender.</param>
     /// <param name="recipients">The envelope recipients; at least one.</param>
@@ -35,7 +37,16 @@ public sealed class MailEnvelope
     /// Delivery status notifications wanted for this message (RFC 3461: NOTIFY, RET, ENVID and ORCPT), or
     /// <see langword="null"/> for the server's default. Sent only to servers that advertise DSN.
     /// </summary>
-    public DeliveryStatusNotification? DeliveryStatus { get; init; }
+    /// <exception cref="ArgumentException">The request is not valid (NEVER with others, no NOTIFY, a bad ENVID); checked here so every envelope that carries one is valid.</exception>
+    public DeliveryStatusNotification? DeliveryStatus
+    {
+        get => _deliveryStatus;
+        init
+        {
+            value?.Validate();
+            _deliveryStatus = value;
+        }
+    }
 
     /// <summary>
     /// Whether the message must travel over TLS all the way (RFC 8689 REQUIRETLS): it is sent only over a TLS

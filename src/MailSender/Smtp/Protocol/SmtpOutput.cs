@@ -101,14 +101,27 @@ internal sealed class SmtpOutput : IDisposable
         if (dsn is not null)
         {
             Text(" NOTIFY=");
-            Text(dsn.Notify == DsnNotify.Never ? "NEVER" : string.Join(',', new[] { (DsnNotify.Success, "SUCCESS"), (DsnNotify.Failure, "FAILURE"), (DsnNotify.Delay, "DELAY") }
-                .Where(flag => dsn.Notify.HasFlag(flag.Item1)).Select(flag => flag.Item2)));
+            Text(NotifyKeywords(dsn.Notify));
             Text(" ORCPT=rfc822;");
             Text(Xtext(address));
         }
 
         Raw(CrLf);
     }
+
+    /// <summary>The NOTIFY value (RFC 3461, 4.1): NEVER alone, or SUCCESS, FAILURE and DELAY in that order.</summary>
+    private static string NotifyKeywords(DsnNotify notify) => notify switch
+    {
+        DsnNotify.Never => "NEVER",
+        DsnNotify.Success => "SUCCESS",
+        DsnNotify.Failure => "FAILURE",
+        DsnNotify.Delay => "DELAY",
+        DsnNotify.Failure | DsnNotify.Delay => "FAILURE,DELAY",
+        DsnNotify.Success | DsnNotify.Failure => "SUCCESS,FAILURE",
+        DsnNotify.Success | DsnNotify.Delay => "SUCCESS,DELAY",
+        DsnNotify.Success | DsnNotify.Failure | DsnNotify.Delay => "SUCCESS,FAILURE,DELAY",
+        _ => throw new InvalidOperationException($"NOTIFY {notify} was not checked: MailEnvelope.DeliveryStatus refuses it."),
+    };
 
     /// <summary>Encodes xtext (RFC 3461, 4): <c>+</c>, <c>=</c>, controls and anything outside printable ASCII become <c>+XX</c>.</summary>
     internal static string Xtext(string text)

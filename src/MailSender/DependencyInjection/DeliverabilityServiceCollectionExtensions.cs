@@ -86,7 +86,6 @@ public static class DeliverabilityServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         services.TryAddSingleton<IEmailSuppressionList, InMemoryEmailSuppressionList>();
 
-        // Registered first among interceptors added later, so a suppressed recipient costs no token.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IEmailInterceptor, SuppressionInterceptor>());
         return services.AddOptions<SuppressionOptions>();
     }

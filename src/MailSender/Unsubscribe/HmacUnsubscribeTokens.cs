@@ -20,14 +20,10 @@ internal sealed class HmacUnsubscribeTokens : IUnsubscribeTokens
     private readonly string? _mailto;
     private readonly TimeProvider _time;
 
+    /// <param name="options">Options that <see cref="UnsubscribeOptionsValidation"/> has passed (the container validates them before it creates this).</param>
+    /// <param name="time">The clock for expiries.</param>
     public HmacUnsubscribeTokens(UnsubscribeOptions options, TimeProvider time)
     {
-        var problem = UnsubscribeOptionsValidation.FindProblem(options);
-        if (problem is not null)
-        {
-            throw new EmailSendException(EmailErrorKind.Configuration, "MailSender:Unsubscribe: " + problem);
-        }
-
         _keys = options.Keys.Select(k => (k.Id!.Trim(), Convert.FromBase64String(k.Secret!.Trim()))).ToArray();
         _lifetime = options.TokenLifetime;
         _baseUrl = options.BaseUrl!.Trim().TrimEnd('/');

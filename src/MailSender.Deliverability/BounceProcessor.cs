@@ -47,6 +47,13 @@ public sealed partial class BounceProcessor
             return null;
         }
 
+        await ApplyAsync(report, cancellationToken).ConfigureAwait(false);
+        return report;
+    }
+
+    /// <summary>Puts the hard-bounced and complaining recipients of <paramref name="report"/> on the suppression list.</summary>
+    private async Task ApplyAsync(BounceReport report, CancellationToken cancellationToken)
+    {
         foreach (var recipient in report.Recipients)
         {
             var reason = recipient.Kind switch
@@ -66,8 +73,6 @@ public sealed partial class BounceProcessor
             await _suppression.AddAsync(new EmailSuppression(recipient.Address, reason.Value) { Detail = detail }, cancellationToken).ConfigureAwait(false);
             Log.Suppressed(_logger, reason.Value, report.OriginalMessageId ?? "(unknown)");
         }
-
-        return report;
     }
 
     /// <summary>
@@ -87,11 +92,11 @@ public sealed partial class BounceProcessor
             throw new DirectoryNotFoundException($"'{maildir}' is not a Maildir: it needs the folders new/ and cur/.");
         }
 
-        var files = Directory.GetFiles(newDir).Select(f => (Path: f, Seen: false))
-            .Concat(Directory.GetFiles(curDir).Where(f => !Flags(f).Contains('S', StringComparison.Ordinal)).Select(f => (Path: f, Seen: false)))
-            .OrderBy(f => f.Path, StringComparer.Ordinal);
+        var files = Directory.GetFiles(newDir)
+            .Concat(Directory.GetFiles(curDir).Where(f => !Flags(f).Contains('S', StringComparison.Ordinal)))
+            .Order(StringComparer.Ordinal);
         var summary = new BounceProcessingSummary();
-        foreach (var (file, _) in files)
+        foreach (var file in files)
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (await ProcessFileAsync(file, summary, cancellationToken).ConfigureAwait(false))
@@ -159,7 +164,7 @@ public sealed partial class BounceProcessor
             return false;
         }
 
-        await ProcessAsync(message, cancellationToken).ConfigureAwait(false);
+        await ApplyAsync(report, cancellationToken).ConfigureAwait(false);
         summary.Reports.Add(report);
         return true;
     }

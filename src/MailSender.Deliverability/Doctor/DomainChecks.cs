@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
-using DnsClient;
-using DnsClient.Protocol;
+using MailSender.Deliverability.Domains;
 
 namespace MailSender.Deliverability.Doctor;
 
@@ -8,7 +7,9 @@ namespace MailSender.Deliverability.Doctor;
 internal static class DomainChecks
 {
     private const int SpfLookupLimit = 10;
-    private static readonly string[] LookupTerms = ["include:", "a", "a:", "a/", "mx", "mx:", "mx/", "ptr", "ptr:", "exists:", "redirect="];
+    // RFC 7208 4.6.4: the terms that query DNS, bare or with a domain (":") or, for a and mx, a prefix length ("/").
+    private static readonly string[] LookupMechanisms = ["a", "mx", "ptr"];
+    private static readonly string[] LookupPrefixes = ["include:", "exists:", "redirect=", "a:", "a/", "mx:", "mx/", "ptr:"];
 
     public static async Task<IReadOnlyList<DeliverabilityFinding>> RunAsync(DoctorRequest request, CancellationToken cancellationToken)
     {
@@ -79,7 +80,7 @@ internal static class DomainChecks
         foreach (var raw in record.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1))
         {
             var term = raw.TrimStart('+', '-', '~', '?').ToLowerInvariant();
-            if (!LookupTerms.Any(t => term == t || (t.EndsWith(':') || t.EndsWith('=') || t.EndsWith('/') ? term.StartsWith(t, StringComparison.Ordinal) : false)))
+            if (!LookupMechanisms.Contains(term) && !LookupPrefixes.Any(p => term.StartsWith(p, StringComparison.Ordinal)))
             {
                 continue;
             }
@@ -124,7 +125,7 @@ internal static class DomainChecks
             return [new("dkim", FindingSeverity.Error, $"No DKIM key is published at {name}, so receivers cannot verify the signature of mail signed with selector {selector}.", $"Publish the public key as TXT at {name}: \"v=DKIM1; k=rsa; p=<base64 key>\".")];
         }
 
-        var tags = Tags(record);
+        var tags = TagList.Parse(record);
         var published = tags.GetValueOrDefault("p") ?? string.Empty;
         if (published.Length == 0)
         {
@@ -201,7 +202,7 @@ internal static class DomainChecks
             return [new("dmarc", FindingSeverity.Error, $"{domain} publishes {records.Count} DMARC records; receivers then ignore DMARC for it.", "Keep one.")];
         }
 
-        var policy = Tags(records[0]).GetValueOrDefault("p");
+        var policy = TagList.Parse(records[0]).GetValueOrDefault("p");
         return policy switch
         {
             "reject" or "quarantine" => [new("dmarc", FindingSeverity.Ok, $"{domain} publishes DMARC with p={policy}.")],
@@ -236,11 +237,4 @@ internal static class DomainChecks
 
     private static bool IsSpf(string record) =>
         record.Equals("v=spf1", StringComparison.OrdinalIgnoreCase) || record.StartsWith("v=spf1 ", StringComparison.OrdinalIgnoreCase);
-
-    private static Dictionary<string, string> Tags(string record) =>
-        record.Split(';', StringSplitOptions.RemoveEmptyEntries)
-            .Select(t => t.Split('=', 2))
-            .Where(t => t.Length == 2)
-            .GroupBy(t => t[0].Trim().ToLowerInvariant())
-            .ToDictionary(g => g.Key, g => string.Concat(g.First()[1].Where(c => !char.IsWhiteSpace(c))), StringComparer.Ordinal);
 }

@@ -112,26 +112,12 @@ internal static partial class MessageChecks
 
     private static IEnumerable<string> DkimDomains(MimeMessage message) =>
         message.Headers.Where(h => h.Id == HeaderId.DkimSignature)
-            .Select(h => Tag(h.Value, "d"))
+            .Select(h => TagList.Parse(h.Value).GetValueOrDefault("d"))
             .Where(d => !string.IsNullOrEmpty(d))
             .Select(d => d!);
 
     private static HashSet<string> SignedHeaders(string signature) =>
-        new((Tag(signature, "h") ?? string.Empty).Split(':').Select(h => h.Trim().ToLowerInvariant()), StringComparer.Ordinal);
-
-    private static string? Tag(string value, string name)
-    {
-        foreach (var part in value.Split(';'))
-        {
-            var eq = part.IndexOf('=', StringComparison.Ordinal);
-            if (eq > 0 && string.Equals(part[..eq].Trim(), name, StringComparison.Ordinal))
-            {
-                return string.Concat(part[(eq + 1)..].Where(c => !char.IsWhiteSpace(c)));
-            }
-        }
-
-        return null;
-    }
+        new((TagList.Parse(signature).GetValueOrDefault("h") ?? string.Empty).Split(':').Select(h => h.Trim().ToLowerInvariant()), StringComparer.Ordinal);
 
     private static int VisibleText(string html)
     {

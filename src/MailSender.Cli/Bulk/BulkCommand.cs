@@ -41,17 +41,8 @@ internal sealed class BulkCommand : Command, IHasHelpEpilog
         Description = "With --template: every column of a row is a model value, by its header name (e.g. {{ name }}).",
     };
 
-    private readonly Option<string> _templates = new("--templates")
-    {
-        Description = $"The template folder. Default: ${CliDefaults.TemplatesVariable}, else ./{CliDefaults.Templates}.",
-        HelpName = "DIR",
-    };
-
-    private readonly Option<string> _culture = new("--culture")
-    {
-        Description = "The culture to render with (e.g. fr-FR); a 'culture' column, when present, wins per row.",
-        HelpName = "NAME",
-    };
+    // The template folder and rendering options, as render and send --template take them.
+    private readonly TemplateArguments _templateArguments = new();
 
     private readonly Option<string> _emlDir = new("--eml-dir")
     {
@@ -96,7 +87,7 @@ internal sealed class BulkCommand : Command, IHasHelpEpilog
         : base("bulk", "Send one message per row of a CSV file, from a template or a prepared .eml, with bounded concurrency; a results file makes re-runs skip what was sent.")
     {
         _context = context;
-        foreach (var option in new Option[] { _recipients, _template, _modelColumns, _templates, _culture, _emlDir, _transport, _outbox, _results, _from, _listId, _concurrency })
+        foreach (var option in new Option[] { _recipients, _template, _modelColumns, _templateArguments.Templates, _templateArguments.Culture, _templateArguments.MissingValues, _templateArguments.InlineCss, _emlDir, _transport, _outbox, _results, _from, _listId, _concurrency })
         {
             Options.Add(option);
         }
@@ -110,6 +101,7 @@ internal sealed class BulkCommand : Command, IHasHelpEpilog
           mailsender bulk --recipients people.csv --template newsletter --model-columns --transport smtp://relay:587 --results sent.csv
           mailsender bulk --recipients people.csv --eml-dir issue-42/ --outbox sqlite:outbox.db --results queued.csv
 
+        --culture is the default culture; a 'culture' column, when present, chooses it per row.
         Progress is shown on standard error when it is a terminal. The results file has one row per message:
         address, state (sent, queued, failed, refused, suppressed), and the server's reply or the reason.
 
@@ -184,8 +176,8 @@ internal sealed class BulkCommand : Command, IHasHelpEpilog
         ServiceProvider? templateServices = null;
         if (template is not null)
         {
-            var folder = TemplateArguments.ResolveFolder(parseResult.GetValue(_templates), _context);
-            templateServices = new ServiceCollection().AddMailSenderTemplates(options => options.Directory = folder).Services.BuildServiceProvider();
+            var folder = TemplateArguments.ResolveFolder(parseResult.GetValue(_templateArguments.Templates), _context);
+            templateServices = new ServiceCollection().AddMailSenderTemplates(options => _templateArguments.Configure(options, folder, parseResult)).Services.BuildServiceProvider();
         }
 
         await using var disposeTemplates = templateServices;
@@ -214,7 +206,7 @@ internal sealed class BulkCommand : Command, IHasHelpEpilog
             var templates = templateServices?.GetRequiredService<IEmailTemplates>();
 
             IEmailSender sender = outboxStore is null ? provider.GetRequiredService<IEmailSender>() : new OutboxSender(provider.GetRequiredService<MailSender.Outbox.IEmailOutbox>());
-            var defaultCulture = parseResult.GetValue(_culture) is { } cultureName ? TemplateArguments.ParseCulture(cultureName) : CultureInfo.InvariantCulture;
+            var defaultCulture = parseResult.GetValue(_templateArguments.Culture) is { } cultureName ? TemplateArguments.ParseCulture(cultureName) : CultureInfo.InvariantCulture;
             var emlFiles = emlDir is null ? null : EmlFiles(emlDir);
 
             var addresses = new ConcurrentDictionary<long, string>();

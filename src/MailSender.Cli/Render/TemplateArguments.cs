@@ -67,12 +67,7 @@ internal sealed class TemplateArguments
         using var model = ReadModel(parseResult.GetValue(Model), context);
 
         var services = new ServiceCollection();
-        services.AddMailSenderTemplates(options =>
-        {
-            options.Directory = folder;
-            options.MissingValues = parseResult.GetValue(MissingValues) == "empty" ? MissingValueHandling.Empty : MissingValueHandling.Error;
-            options.InlineCss = parseResult.GetValue(InlineCss);
-        });
+        services.AddMailSenderTemplates(options => Configure(options, folder, parseResult));
         var provider = services.BuildServiceProvider();
         await using (provider.ConfigureAwait(false))
         {
@@ -90,6 +85,16 @@ internal sealed class TemplateArguments
             var message = await templates.RenderAsync(name, model.RootElement, culture ?? CultureInfo.InvariantCulture, cancellationToken).ConfigureAwait(false);
             return new RenderedTemplate(message, folder, culture, FindFile(folder, name, culture ?? CultureInfo.InvariantCulture));
         }
+    }
+
+    /// <summary>Sets the library's options from the folder and <c>--missing-values</c>, <c>--inline-css</c>.</summary>
+    public void Configure(EmailTemplateOptions options, string folder, ParseResult parseResult)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(parseResult);
+        options.Directory = folder;
+        options.MissingValues = parseResult.GetValue(MissingValues) == "empty" ? MissingValueHandling.Empty : MissingValueHandling.Error;
+        options.InlineCss = parseResult.GetValue(InlineCss);
     }
 
     /// <summary>Returns the error for a template failure: kind <c>Template</c>, exit code 2, the library's advice worded in the CLI's options.</summary>

@@ -435,7 +435,8 @@ internal sealed class DirectTransport : IEmailTransport, IAsyncDisposable, Inter
     {
         if (!info.IsSecure)
         {
-            return info.StartTlsOffered ? "the TLS handshake failed" : "the host does not offer STARTTLS";
+            // No EHLO before MAIL: the plain-text retry after a failed handshake (security=none skips the STARTTLS step).
+            return !info.EhloAnswered || info.StartTlsOffered ? "the TLS handshake failed, so the message went in plain text" : "the host does not offer STARTTLS";
         }
 
         if (info.Certificate.Problem is { } certificate)

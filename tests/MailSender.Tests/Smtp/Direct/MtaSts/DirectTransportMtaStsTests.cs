@@ -125,6 +125,22 @@ public class DirectTransportMtaStsTests
     }
 
     [Fact]
+    public async Task Testing_StartTlsFailsAndPlainTextFallback_LoggedAsAFailedHandshake()
+    {
+        // STARTTLS offered but refused with 502: opportunistic delivery goes on in plain text, which a testing policy reports.
+        await using var server = ScriptedSmtpServer.Start(new SmtpScript { Capabilities = ["PIPELINING", "STARTTLS"] });
+        var (resolver, fetcher) = StsDomain("testing", "mx.sts.test", ("mx.sts.test", 10, "127.0.0.1"));
+        var logs = new CapturingLoggerProvider();
+        await using var transport = Create(resolver, fetcher, server.Port, logs);
+
+        await DirectTransportTests.SendAsync(transport, TestMessages.Text("Fallback.", "ann@sts.test"));
+
+        Assert.Equal(2, server.ConnectionCount);
+        Assert.Single(server.Transactions);
+        Assert.Contains(logs.Events, e => e.Id == 248 && e.Message.Contains("the TLS handshake failed, so the message went in plain text", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task MtaStsTestingSetting_EnforcePolicyOnlyLogged()
     {
         await using var server = await InProcessSmtpServer.StartAsync();

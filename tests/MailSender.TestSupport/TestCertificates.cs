@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -23,6 +24,45 @@ public static class TestCertificates
 
     /// <summary>Gets a self-signed certificate for the same names, which no CA file vouches for.</summary>
     public static X509Certificate2 UntrustedSelfSigned => Shared.Value.UntrustedSelfSigned;
+
+    private static readonly ConcurrentDictionary<string, X509Certificate2> Issued = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Gets a server certificate (with its private key) for the given DNS names, signed by <see cref="Authority"/>; one per set of names.</summary>
+    public static X509Certificate2 ServerFor(params string[] dnsNames) =>
+        Issued.GetOrAdd(string.Join(",", dnsNames), _ => Issue(dnsNames, selfSigned: false));
+
+    /// <summary>Gets a self-signed certificate for the given DNS names, which no CA file vouches for.</summary>
+    public static X509Certificate2 UntrustedFor(params string[] dnsNames) =>
+        Issued.GetOrAdd("untrusted:" + string.Join(",", dnsNames), _ => Issue(dnsNames, selfSigned: true));
+
+    private static X509Certificate2 Issue(string[] dnsNames, bool selfSigned)
+    {
+        var notBefore = DateTimeOffset.UtcNow.AddDays(-1);
+        var notAfter = DateTimeOffset.UtcNow.AddDays(30);
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=" + dnsNames[0], key, HashAlgorithmName.SHA256);
+        var names = new SubjectAlternativeNameBuilder();
+        foreach (var name in dnsNames)
+        {
+            names.AddDnsName(name);
+        }
+
+        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: false, hasPathLengthConstraint: false, pathLengthConstraint: 0, critical: true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, critical: true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1", "Server Authentication")], critical: false));
+        if (selfSigned)
+        {
+            using var untrusted = request.CreateSelfSigned(notBefore, notAfter);
+            return Reload(untrusted);
+        }
+
+        var authority = Shared.Value.AuthorityWithKey;
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(authority, includeKeyIdentifier: true, includeIssuerAndSerial: false));
+        using var signed = request.Create(authority, notBefore, notAfter, RandomNumberGenerator.GetBytes(16));
+        using var withKey = signed.CopyWithPrivateKey(key);
+        return Reload(withKey);
+    }
 
     private static Bundle Create()
     {
@@ -55,7 +95,8 @@ public static class TestCertificates
             X509CertificateLoader.LoadCertificate(authorityWithKey.RawData),
             pemFile,
             Reload(serverWithKey),
-            Reload(untrustedWithKey));
+            Reload(untrustedWithKey),
+            Reload(authorityWithKey));
     }
 
     private static CertificateRequest ServerRequest(string subject, ECDsa key)
@@ -89,5 +130,5 @@ public static class TestCertificates
         }
     }
 
-    private sealed record Bundle(X509Certificate2 Authority, string AuthorityPemFile, X509Certificate2 Server, X509Certificate2 UntrustedSelfSigned);
+    private sealed record Bundle(X509Certificate2 Authority, string AuthorityPemFile, X509Certificate2 Server, X509Certificate2 UntrustedSelfSigned, X509Certificate2 AuthorityWithKey);
 }

@@ -1,6 +1,8 @@
 using System.Net;
+using System.Security.Authentication;
 using MailSender.Diagnostics;
 using MailSender.Internal;
+using MailSender.Smtp.Direct.MtaSts;
 using MailSender.Smtp.Protocol;
 using Microsoft.Extensions.Logging;
 using MimeKit;
@@ -28,6 +30,8 @@ internal sealed class DirectTransport : IEmailTransport, IAsyncDisposable, Inter
     private readonly Random _random;
     private readonly ILogger _logger;
     private readonly CertificateValidator _certificates;
+    private readonly CertificateValidator _validatingCertificates;
+    private readonly MtaStsPolicyCache? _mtaSts;
     private readonly SemaphoreSlim _connections;
     private readonly Dictionary<string, DomainGate> _domainGates = new(StringComparer.Ordinal);
 
@@ -38,7 +42,9 @@ internal sealed class DirectTransport : IEmailTransport, IAsyncDisposable, Inter
     /// <param name="timeProvider">The clock.</param>
     /// <param name="random">Shuffles MX hosts of equal preference.</param>
     /// <param name="telemetry">Where log events go.</param>
-    public DirectTransport(DirectTransportSettings settings, SmtpConnector connector, CertificateValidator certificates, IMxResolver resolver, TimeProvider timeProvider, Random random, MailSenderTelemetry telemetry)
+    /// <param name="validatingCertificates">The same trust, never accepting an invalid certificate: for MX hosts under an enforced MTA-STS policy.</param>
+    /// <param name="policyFetcher">Fetches MTA-STS policies; <see langword="null"/> fetches them over HTTPS (a test seam).</param>
+    public DirectTransport(DirectTransportSettings settings, SmtpConnector connector, CertificateValidator certificates, IMxResolver resolver, TimeProvider timeProvider, Random random, MailSenderTelemetry telemetry, CertificateValidator validatingCertificates, IMtaStsPolicyFetcher? policyFetcher = null)
     {
         _settings = settings;
         _connector = connector;
@@ -48,7 +54,27 @@ internal sealed class DirectTransport : IEmailTransport, IAsyncDisposable, Inter
         _random = random;
         _logger = telemetry.Logger;
         _connections = new SemaphoreSlim(settings.MaxConnections, settings.MaxConnections);
+        _validatingCertificates = validatingCertificates;
+        if (settings.MtaSts != MtaStsUse.Off)
+        {
+            policyFetcher ??= new MtaStsPolicyFetcher(resolver.LookupAddressesAsync, settings.MtaStsPolicyTrust ?? CertificateValidator.SystemOnly, settings.MtaStsPolicyPort, settings.MtaStsFetchTimeout);
+            _mtaSts = new MtaStsPolicyCache(LookupPolicyRecordAsync, policyFetcher, timeProvider, _logger);
+        }
+
         Name = settings.DisplayName;
+    }
+
+    /// <summary>How one MX host is to be used.</summary>
+    private enum HostRule
+    {
+        /// <summary>As the settings say: opportunistic STARTTLS, or required with <c>requireTls=true</c>.</summary>
+        Settings,
+
+        /// <summary>An enforced MTA-STS policy: STARTTLS, TLS 1.2 or later, a valid certificate for the MX name.</summary>
+        Enforce,
+
+        /// <summary>A testing MTA-STS policy: as the settings say, logging what an enforced policy would refuse.</summary>
+        Testing,
     }
 
     public string Name { get; }
@@ -215,10 +241,29 @@ internal sealed class DirectTransport : IEmailTransport, IAsyncDisposable, Inter
             }
         }
 
+        // MTA-STS protects names, so an address literal has no policy.
+        var policy = _mtaSts is null || domain.StartsWith('[') ? null : await _mtaSts.GetAsync(domain, cancellationToken).ConfigureAwait(false);
+        var enforce = policy is { Mode: MtaStsMode.Enforce } && _settings.MtaSts == MtaStsUse.Enforce;
+        var rule = policy is null ? HostRule.Settings : enforce ? HostRule.Enforce : HostRule.Testing;
+
         Log.Route(_logger, domain, string.Join(", ", hosts.Select(DirectRouting.Describe)));
         EmailSendException? last = null;
+        var tried = new List<string>();
         foreach (var mx in hosts)
         {
+            if (policy is not null && !policy.Matches(mx.Host))
+            {
+                var reason = "it does not match the mx patterns of the domain's MTA-STS policy (" + string.Join(", ", policy.MxPatterns) + ")";
+                if (enforce)
+                {
+                    Log.MtaStsHostRefused(_logger, domain, mx.Host, reason);
+                    tried.Add($"{mx.Host} ({reason})");
+                    continue;
+                }
+
+                Log.MtaStsTestingFailure(_logger, domain, mx.Host, reason);
+            }
+
             IReadOnlyList<IPAddress> addresses;
             try
             {
@@ -227,6 +272,7 @@ internal sealed class DirectTransport : IEmailTransport, IAsyncDisposable, Inter
             catch (DnsLookupException ex)
             {
                 last = new EmailSendException(EmailErrorKind.ConnectionFailed, $"The address lookup of MX host '{mx.Host}' for '{domain}' failed: {ex.Message}", ex) { IsTransient = true, Transport = Name };
+                tried.Add($"{mx.Host} ({ex.Message})");
                 continue;
             }
 
@@ -238,6 +284,7 @@ internal sealed class DirectTransport : IEmailTransport, IAsyncDisposable, Inter
                 }
 
                 last = new EmailSendException(EmailErrorKind.ConnectionFailed, $"The MX host '{mx.Host}' of '{domain}' has no A or AAAA record.") { IsTransient = true, Transport = Name };
+                tried.Add($"{mx.Host} (no A or AAAA record)");
                 continue;
             }
 
@@ -245,13 +292,19 @@ internal sealed class DirectTransport : IEmailTransport, IAsyncDisposable, Inter
             {
                 try
                 {
-                    var result = await SendThroughAsync(message, envelope, group, mx.Host, address, cancellationToken).ConfigureAwait(false);
+                    var result = await SendThroughAsync(message, envelope, group, mx.Host, address, rule, cancellationToken).ConfigureAwait(false);
                     return new DomainOutcome(group, result, null, 0, null);
                 }
                 catch (EmailSendException ex) when (ShouldTryNextHost(ex))
                 {
                     Log.NextHost(_logger, domain, mx.Host, address.ToString(), Diagnostics.Redaction.Addresses(ex.Message));
+                    if (rule == HostRule.Enforce)
+                    {
+                        Log.MtaStsHostRefused(_logger, domain, mx.Host, Diagnostics.Redaction.Addresses(ex.Message));
+                    }
+
                     last = ex;
+                    tried.Add($"{mx.Host} at {address} ({ex.Message})");
                 }
                 catch (EmailSendException ex)
                 {
@@ -260,27 +313,67 @@ internal sealed class DirectTransport : IEmailTransport, IAsyncDisposable, Inter
             }
         }
 
+        if (enforce)
+        {
+            // RFC 8461, 5.1: a policy failure is temporary (the domain may fix its hosts, or publish a new policy).
+            return Failed(message, group, new EmailSendException(last?.Kind == EmailErrorKind.ConnectionFailed ? EmailErrorKind.ConnectionFailed : EmailErrorKind.TlsFailed,
+                $"'{domain}' publishes an MTA-STS policy (mode enforce) that allows delivery only to MX hosts matching {string.Join(", ", policy!.MxPatterns)} over STARTTLS with a valid certificate, and none of its MX hosts qualified: {string.Join("; ", tried)}.", last)
+            {
+                IsTransient = true,
+                Transport = Name,
+                Hint = "Nothing was sent. The receiving domain's MX hosts or its MTA-STS policy must be fixed (or the policy's id changed); a later attempt may succeed. mtaSts=testing logs instead of refusing.",
+            }, 0, null);
+        }
+
         last ??= new EmailSendException(EmailErrorKind.ConnectionFailed, $"'{domain}' has no usable MX host.") { IsTransient = true, Transport = Name };
+        if (tried.Count > 1)
+        {
+            // Name every host and why it was not used, not only the last one.
+            last = new EmailSendException(last.Kind, $"No MX host of '{domain}' took the message: {string.Join("; ", tried)}.", last)
+            {
+                IsTransient = last.IsTransient,
+                StatusCode = last.StatusCode,
+                EnhancedStatusCode = last.EnhancedStatusCode,
+                ServerText = last.ServerText,
+                Recipients = last.Recipients,
+                Transport = Name,
+                Hint = last.Hint,
+            };
+        }
+
         return Failed(message, group, last, 0, null);
     }
 
-    private async Task<SendResult> SendThroughAsync(MimeMessage message, MailEnvelope envelope, DomainGroup group, string host, IPAddress address, CancellationToken cancellationToken)
+    private async Task<MtaStsTxt> LookupPolicyRecordAsync(string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return new MtaStsTxt(await _resolver.LookupTextAsync(name, cancellationToken).ConfigureAwait(false), null);
+        }
+        catch (DnsLookupException ex)
+        {
+            return MtaStsTxt.Failed(ex.Message);
+        }
+    }
+
+    private async Task<SendResult> SendThroughAsync(MimeMessage message, MailEnvelope envelope, DomainGroup group, string host, IPAddress address, HostRule rule, CancellationToken cancellationToken)
     {
         await _connections.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            // A message that requires TLS all the way (REQUIRETLS) never falls back to plain text, whatever the settings.
-            var tlsRequired = _settings.RequireTls || envelope.RequireTls;
+            // A message that requires TLS all the way (REQUIRETLS), and an MX host under an enforced MTA-STS policy, never fall
+            // back to plain text, whatever the settings.
+            var tlsRequired = _settings.RequireTls || envelope.RequireTls || rule == HostRule.Enforce;
             var security = tlsRequired ? SmtpSecurity.StartTls : SmtpSecurity.Auto;
             try
             {
-                return await SendOnceAsync(message, envelope, group, host, address, security, cancellationToken).ConfigureAwait(false);
+                return await SendOnceAsync(message, envelope, group, host, address, security, rule, cancellationToken).ConfigureAwait(false);
             }
             catch (EmailSendException ex) when (ex.Kind == EmailErrorKind.TlsFailed && !tlsRequired && !_settings.ValidateCertificates)
             {
                 // Opportunistic TLS (RFC 7435): a failed handshake must not stop delivery that plain text would achieve.
                 Log.PlainTextFallback(_logger, host, address.ToString(), group.Domain, ex.Message);
-                return await SendOnceAsync(message, envelope, group, host, address, SmtpSecurity.None, cancellationToken).ConfigureAwait(false);
+                return await SendOnceAsync(message, envelope, group, host, address, SmtpSecurity.None, rule, cancellationToken).ConfigureAwait(false);
             }
         }
         finally
@@ -289,7 +382,7 @@ internal sealed class DirectTransport : IEmailTransport, IAsyncDisposable, Inter
         }
     }
 
-    private async Task<SendResult> SendOnceAsync(MimeMessage message, MailEnvelope envelope, DomainGroup group, string host, IPAddress address, SmtpSecurity security, CancellationToken cancellationToken)
+    private async Task<SendResult> SendOnceAsync(MimeMessage message, MailEnvelope envelope, DomainGroup group, string host, IPAddress address, SmtpSecurity security, HostRule rule, CancellationToken cancellationToken)
     {
         var endpoint = new SmtpEndpoint
         {
@@ -304,9 +397,20 @@ internal sealed class DirectTransport : IEmailTransport, IAsyncDisposable, Inter
         };
 
         // No TLS history: encryption to MX hosts is opportunistic, so a host without STARTTLS is no downgrade.
-        var session = await _connector.ConnectAsync(endpoint, _certificates, history: null, authenticate: false, info: null, cancellationToken).ConfigureAwait(false);
+        var trust = rule == HostRule.Enforce ? _validatingCertificates : _certificates;
+        var session = await _connector.ConnectAsync(endpoint, trust, history: null, authenticate: false, info: null, cancellationToken).ConfigureAwait(false);
         try
         {
+            if (rule != HostRule.Settings && PolicyProblem(session.Info) is { } problem)
+            {
+                if (rule == HostRule.Enforce)
+                {
+                    throw new EmailSendException(EmailErrorKind.TlsFailed, $"{host} does not meet the domain's MTA-STS policy: {problem}.") { IsTransient = true, Transport = Name };
+                }
+
+                Log.MtaStsTestingFailure(_logger, group.Domain, host, problem);
+            }
+
             SendResult result;
             try
             {
@@ -327,6 +431,23 @@ internal sealed class DirectTransport : IEmailTransport, IAsyncDisposable, Inter
             using var quit = new CancellationTokenSource(TimeSpan.FromSeconds(5), _timeProvider);
             await session.CloseAsync(quit.Token).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>What an enforced MTA-STS policy would refuse in a connection (RFC 8461, 4.2 and 7.2), or <see langword="null"/>.</summary>
+    private static string? PolicyProblem(SmtpConnectionInfo info)
+    {
+        if (!info.IsSecure)
+        {
+            // No EHLO before MAIL: the plain-text retry after a failed handshake (security=none skips the STARTTLS step).
+            return !info.EhloAnswered || info.StartTlsOffered ? "the TLS handshake failed, so the message went in plain text" : "the host does not offer STARTTLS";
+        }
+
+        if (info.Certificate.Problem is { } certificate)
+        {
+            return "its certificate is not valid: " + certificate;
+        }
+
+        return info.TlsProtocol is SslProtocols.Tls12 or SslProtocols.Tls13 ? null : "TLS older than 1.2 (" + info.TlsProtocol + ")";
     }
 
     private EmailSendException Permanent(DomainGroup group, string message, string hint) =>

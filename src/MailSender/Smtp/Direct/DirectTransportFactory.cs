@@ -12,7 +12,7 @@ internal sealed class DirectTransportFactory : IEmailTransportFactory
     private static readonly string[] KnownParameters =
     [
         "dns", "port", "requireTls", "certificatePolicy", "maxPerDomain", "maxConnections",
-        "timeout", "connectTimeout", "dnsTimeout", "ehlo", "caFile", "thumbprint", "pipelining",
+        "timeout", "connectTimeout", "dnsTimeout", "ehlo", "caFile", "thumbprint", "pipelining", "mtaSts",
     ];
 
     private readonly TimeProvider _timeProvider;
@@ -47,7 +47,8 @@ internal sealed class DirectTransportFactory : IEmailTransportFactory
         ArgumentNullException.ThrowIfNull(context);
         var settings = CreateSettings(uri, context.Options);
         var certificates = _trust.Create(settings.TrustedCaFile, settings.TrustedCertificateThumbprint, acceptInvalid: !settings.ValidateCertificates);
-        return new DirectTransport(settings, _connector, certificates, new DnsMxResolver(settings.NameServers, settings.DnsTimeout), _timeProvider, Random.Shared, _telemetry);
+        var validating = settings.ValidateCertificates ? certificates : _trust.Create(settings.TrustedCaFile, settings.TrustedCertificateThumbprint);
+        return new DirectTransport(settings, _connector, certificates, new DnsMxResolver(settings.NameServers, settings.DnsTimeout), _timeProvider, Random.Shared, _telemetry, validating);
     }
 
     /// <summary>Resolves a <c>direct:</c> URI's settings, without side effects; throws what validation reports.</summary>
@@ -75,16 +76,30 @@ internal sealed class DirectTransportFactory : IEmailTransportFactory
         var tls = smtp.Tls ?? new SmtpTlsOptions();
         var thumbprint = CertificateValidator.ThumbprintSetting(uri, tls.TrustedCertificateThumbprint);
 
+        var mtaSts = MtaStsUse.Enforce;
+        if (uri.Parameters.TryGetValue("mtaSts", out var sts))
+        {
+            mtaSts = sts.ToLowerInvariant() switch
+            {
+                "enforce" => MtaStsUse.Enforce,
+                "testing" => MtaStsUse.Testing,
+                "off" => MtaStsUse.Off,
+                _ => throw SettingParser.Bad(uri, "mtaSts", $"'{sts}' is not one of enforce (the default: policies as published), testing (log only), off"),
+            };
+        }
+
         var port = SettingParser.Integer(uri, "port", DirectDefaults.Port, 1, 65535);
         var nameServers = ParseNameServers(uri);
         var name = string.Create(CultureInfo.InvariantCulture, $"direct:?port={port}")
             + (nameServers.Length == 0 ? string.Empty : "&dns=" + string.Join(",", nameServers.Select(s => s.ToString())))
-            + (requireTls ? "&requireTls=true" : string.Empty);
+            + (requireTls ? "&requireTls=true" : string.Empty)
+            + (mtaSts == MtaStsUse.Enforce ? string.Empty : "&mtaSts=" + mtaSts.ToString().ToLowerInvariant());
         return new DirectTransportSettings
         {
             NameServers = nameServers,
             Port = port,
             RequireTls = requireTls,
+            MtaSts = mtaSts,
             ValidateCertificates = validate,
             ConnectTimeout = SettingParser.Duration(uri, "connectTimeout", smtp.ConnectTimeout),
             CommandTimeout = SettingParser.Duration(uri, "timeout", smtp.CommandTimeout),

@@ -1,5 +1,6 @@
 using System.Net;
 using MailSender.Internal;
+using MailSender.Smtp.Protocol;
 
 namespace MailSender.Smtp.Direct;
 
@@ -36,8 +37,33 @@ internal sealed record DirectTransportSettings
 
     public string? TrustedCertificateThumbprint { get; init; }
 
+    /// <summary>Gets how the recipient domains' MTA-STS policies are used (<c>mtaSts=</c>).</summary>
+    public MtaStsUse MtaSts { get; init; } = MtaStsUse.Enforce;
+
+    /// <summary>Gets the port of the policy web servers: 443 (a test seam; not a URI option).</summary>
+    internal int MtaStsPolicyPort { get; init; } = 443;
+
+    /// <summary>Gets the trust for the policy web servers' certificates: <see langword="null"/> is the system store (a test seam; not a URI option).</summary>
+    internal CertificateValidator? MtaStsPolicyTrust { get; init; }
+
+    /// <summary>Gets the limit of one policy fetch (RFC 8461, 3.3, suggests a minute).</summary>
+    internal TimeSpan MtaStsFetchTimeout { get; init; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Gets the transport's description for results and logs.</summary>
     public string DisplayName { get; init; } = "direct:";
+}
+
+/// <summary>How direct delivery uses the recipient domains' MTA-STS policies (RFC 8461).</summary>
+internal enum MtaStsUse
+{
+    /// <summary>As published: an <c>enforce</c> policy is enforced, a <c>testing</c> one is logged.</summary>
+    Enforce,
+
+    /// <summary>Every policy is treated as <c>testing</c>: what would fail is logged, nothing is refused.</summary>
+    Testing,
+
+    /// <summary>No MTA-STS lookups.</summary>
+    Off,
 }
 
 /// <summary>The defaults of direct delivery, in one place.</summary>

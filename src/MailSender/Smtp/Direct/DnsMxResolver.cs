@@ -95,6 +95,29 @@ internal sealed class DnsMxResolver : IMxResolver
         return addresses;
     }
 
+    public async Task<IReadOnlyList<string>> LookupTextAsync(string name, CancellationToken cancellationToken)
+    {
+        IDnsQueryResponse response;
+        try
+        {
+            response = await _client.Value.QueryAsync(name, QueryType.TXT, QueryClass.IN, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is DnsResponseException or InvalidOperationException or System.Net.Sockets.SocketException)
+        {
+            throw new DnsLookupException($"the TXT lookup of '{name}' failed: {ex.Message}", ex);
+        }
+
+        if (response.HasError)
+        {
+            return response.Header.ResponseCode == DnsHeaderResponseCode.NotExistentDomain
+                ? []
+                : throw new DnsLookupException($"the TXT lookup of '{name}' failed: {response.ErrorMessage}");
+        }
+
+        // A record longer than 255 characters comes as several strings, to be read as one (RFC 7208, 3.3; RFC 8461, 3.1).
+        return response.Answers.TxtRecords().Select(txt => string.Concat(txt.Text)).ToArray();
+    }
+
     /// <summary>DNS names end with the root dot; the null MX is the root alone and stays <c>.</c>.</summary>
     internal static string TrimDot(string name) => name.Length > 1 && name.EndsWith('.') ? name[..^1] : name;
 }

@@ -11,6 +11,10 @@ internal interface IMxResolver
     /// <summary>Looks up the A and AAAA records of <paramref name="host"/>, IPv4 first; empty when it has none.</summary>
     /// <exception cref="DnsLookupException">The name servers did not answer, or answered with an error other than "no such name".</exception>
     Task<IReadOnlyList<IPAddress>> LookupAddressesAsync(string host, CancellationToken cancellationToken);
+
+    /// <summary>Looks up the TXT records of <paramref name="name"/>, each record's strings joined; empty when it has none or does not exist.</summary>
+    /// <exception cref="DnsLookupException">The name servers did not answer, or answered with an error other than "no such name".</exception>
+    Task<IReadOnlyList<string>> LookupTextAsync(string name, CancellationToken cancellationToken);
 }
 
 /// <summary>One MX record: a host name (without the trailing dot; <c>.</c> for a null MX) and its preference.</summary>

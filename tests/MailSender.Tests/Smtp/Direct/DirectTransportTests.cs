@@ -461,7 +461,7 @@ public class DirectTransportTests
         Assert.Equal(1, server.ConnectionCount);
     }
 
-    internal static DirectTransport Create(FakeMxResolver resolver, int port, Func<DirectTransportSettings, DirectTransportSettings>? configure = null, MailSenderTelemetry? telemetry = null)
+    internal static DirectTransport Create(FakeMxResolver resolver, int port, Func<DirectTransportSettings, DirectTransportSettings>? configure = null, MailSenderTelemetry? telemetry = null, MailSender.Smtp.Direct.MtaSts.IMtaStsPolicyFetcher? policyFetcher = null)
     {
         var settings = new DirectTransportSettings
         {
@@ -472,8 +472,10 @@ public class DirectTransportTests
         };
         settings = configure?.Invoke(settings) ?? settings;
         telemetry ??= MailSenderTelemetry.Shared;
-        var certificates = new TrustStore().Create(settings.TrustedCaFile, settings.TrustedCertificateThumbprint, acceptInvalid: !settings.ValidateCertificates);
-        return new DirectTransport(settings, new SmtpConnector(TimeProvider.System, telemetry), certificates, resolver, TimeProvider.System, new Random(7), telemetry);
+        var trust = new TrustStore();
+        var certificates = trust.Create(settings.TrustedCaFile, settings.TrustedCertificateThumbprint, acceptInvalid: !settings.ValidateCertificates);
+        var validating = trust.Create(settings.TrustedCaFile, settings.TrustedCertificateThumbprint);
+        return new DirectTransport(settings, new SmtpConnector(TimeProvider.System, telemetry), certificates, resolver, TimeProvider.System, new Random(7), telemetry, validating, policyFetcher);
     }
 
     internal static Task<SendResult> SendAsync(DirectTransport transport, MimeMessage message) =>

@@ -9,6 +9,21 @@ internal sealed class FakeMxResolver : IMxResolver
 {
     private readonly Dictionary<string, MxLookup> _mx = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, IPAddress[]> _addresses = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, string[]?> _texts = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Gets the TXT names looked up, in order (kept apart from <see cref="Queries"/>, which every direct send makes).</summary>
+    public ConcurrentQueue<string> TextQueries { get; } = new();
+
+    /// <summary>Sets the TXT records of a name; <see langword="null"/> makes its lookup fail.</summary>
+    public FakeMxResolver Text(string name, params string[]? records)
+    {
+        lock (_texts)
+        {
+            _texts[name] = records;
+        }
+
+        return this;
+    }
 
     /// <summary>Gets the names looked up, in order (MX lookups as "MX name", address lookups as "A name").</summary>
     public ConcurrentQueue<string> Queries { get; } = new();
@@ -41,5 +56,16 @@ internal sealed class FakeMxResolver : IMxResolver
     {
         Queries.Enqueue("A " + host);
         return Task.FromResult<IReadOnlyList<IPAddress>>(_addresses.TryGetValue(host, out var addresses) ? addresses : []);
+    }
+
+    public Task<IReadOnlyList<string>> LookupTextAsync(string name, CancellationToken cancellationToken)
+    {
+        TextQueries.Enqueue(name);
+        lock (_texts)
+        {
+            return !_texts.TryGetValue(name, out var records) ? Task.FromResult<IReadOnlyList<string>>([])
+                : records is null ? Task.FromException<IReadOnlyList<string>>(new DnsLookupException($"the TXT lookup of '{name}' timed out"))
+                : Task.FromResult<IReadOnlyList<string>>(records);
+        }
     }
 }

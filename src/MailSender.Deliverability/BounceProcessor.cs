@@ -14,15 +14,32 @@ namespace MailSender.Deliverability;
 public sealed partial class BounceProcessor
 {
     private readonly IEmailSuppressionList _suppression;
+    private readonly IBounceReportHandler[] _handlers;
     private readonly ILogger _logger;
 
     /// <summary>Creates a processor that records hard bounces and complaints in <paramref name="suppression"/>.</summary>
     /// <param name="suppression">The suppression list to update.</param>
     /// <param name="logger">Where skipped messages and their reasons are logged, or <see langword="null"/>.</param>
+#pragma warning disable RS0027 // The short form keeps its optional logger; the long one (for DI, with handlers) takes it explicitly.
     public BounceProcessor(IEmailSuppressionList suppression, ILogger<BounceProcessor>? logger = null)
+#pragma warning restore RS0027
+        : this(suppression, [], logger)
+    {
+    }
+
+    /// <summary>
+    /// Creates a processor that records hard bounces and complaints in <paramref name="suppression"/>, then passes each
+    /// report to <paramref name="handlers"/> (the outbox's, which marks bounced recipients).
+    /// </summary>
+    /// <param name="suppression">The suppression list to update.</param>
+    /// <param name="handlers">What else acts on each report, in order.</param>
+    /// <param name="logger">Where skipped messages and their reasons are logged, or <see langword="null"/>.</param>
+    public BounceProcessor(IEmailSuppressionList suppression, IEnumerable<IBounceReportHandler> handlers, ILogger<BounceProcessor>? logger)
     {
         ArgumentNullException.ThrowIfNull(suppression);
+        ArgumentNullException.ThrowIfNull(handlers);
         _suppression = suppression;
+        _handlers = [.. handlers];
         _logger = logger ?? (ILogger)NullLogger.Instance;
     }
 
@@ -72,6 +89,11 @@ public sealed partial class BounceProcessor
                 : $"{recipient.Status} {recipient.Diagnostic}".Trim();
             await _suppression.AddAsync(new EmailSuppression(recipient.Address, reason.Value) { Detail = detail }, cancellationToken).ConfigureAwait(false);
             Log.Suppressed(_logger, reason.Value, report.OriginalMessageId ?? "(unknown)");
+        }
+
+        foreach (var handler in _handlers)
+        {
+            await handler.HandleAsync(report, cancellationToken).ConfigureAwait(false);
         }
     }
 

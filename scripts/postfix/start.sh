@@ -6,6 +6,9 @@
 #   12588  STARTTLS offered (not required), AUTH only after STARTTLS, only authenticated senders
 # Everything it accepts is delivered to one Maildir; nothing can leave the machine.
 # Recipients reject@example.test (550 5.1.1) and tempfail@example.test (450 4.2.0) are refused at RCPT TO.
+# Mail to any address at unknown.example.test is accepted, then bounced (5.1.1) by Postfix itself: the delivery status
+# notification goes to the envelope sender; for bounces@example.test it lands in the Maildir mail/bounces/ (which
+# scripts/dovecot/start.sh serves over IMAP), every other address's mail in mail/inbox/.
 #
 # Usage: sudo scripts/postfix/start.sh [DIR]   (DIR defaults to $MAILSENDER_POSTFIX_DIR or /tmp/mailsender-postfix)
 # Writes DIR/peer.env (ports, CA file, user, password, Maildir) for the tests. Running it again restarts the
@@ -69,7 +72,8 @@ if [[ -n ${SUDO_UID:-} && ${SUDO_UID} -ge 100 && ${SUDO_GID:-0} -ge 1 ]]; then
     mail_uid=$SUDO_UID
     mail_gid=$SUDO_GID
 fi
-chown "$mail_uid:$mail_gid" "$dir/mail"
+mkdir -p "$dir/mail/bounces"/{new,cur,tmp}
+chown -R "$mail_uid:$mail_gid" "$dir/mail"
 chmod 755 "$dir/mail"
 
 # 2. A self-signed certificate for localhost and 127.0.0.1; the tests trust it through caFile (TrustedCaFile).
@@ -94,8 +98,11 @@ sasldb_path: $dir/etc/sasldb2
 mech_list: PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256
 CONF
 
-# 4. Maps: every domain is a virtual mailbox domain; every address goes to the one Maildir.
+# 4. Maps: every domain is a virtual mailbox domain; every address goes to the one Maildir, except the bounce address.
 echo '/./ OK' > "$dir/etc/virtual_domains"
+echo "bounces@$domain bounces/" > "$dir/etc/virtual_mailboxes"
+# Accepted, then bounced by Postfix's error(8) with this status: a real Postfix-made delivery status notification.
+echo "unknown.$domain error:5.1.1 test mailbox does not exist" > "$dir/etc/transport"
 cat > "$dir/etc/recipient_access" <<CONF
 reject@$domain 550 5.1.1 test mailbox does not exist
 tempfail@$domain 450 4.2.0 test mailbox temporarily unavailable
@@ -134,15 +141,19 @@ local_transport = error:local delivery is disabled in the test Postfix
 smtp_dns_support_level = disabled
 smtpd_peername_lookup = no
 
-# Every address of every domain is delivered to $dir/mail/inbox/ (a Maildir, one file per recipient).
+# Every address of every domain is delivered to $dir/mail/inbox/ (a Maildir, one file per recipient), except
+# bounces@$domain (mail/bounces/); unknown.$domain is bounced.
 virtual_mailbox_domains = regexp:$dir/etc/virtual_domains
 virtual_mailbox_base = $dir/mail
-virtual_mailbox_maps = static:inbox/
+virtual_mailbox_maps = texthash:$dir/etc/virtual_mailboxes, static:inbox/
+transport_maps = texthash:$dir/etc/transport
 virtual_uid_maps = static:$mail_uid
 virtual_gid_maps = static:$mail_gid
 
 # Refusals are reported at the command that caused them; fault recipients.
 smtpd_delay_reject = no
+# Accept mail for unknown.$domain (its transport is error:) so that Postfix bounces it, as a relay would.
+smtpd_reject_unlisted_recipient = no
 smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination
 smtpd_recipient_restrictions = check_recipient_access texthash:$dir/etc/recipient_access, permit
 
@@ -264,6 +275,8 @@ MAILSENDER_POSTFIX_DOMAIN=$domain
 MAILSENDER_POSTFIX_MAILDIR=$dir/mail/inbox
 MAILSENDER_POSTFIX_REJECT_RECIPIENT=reject@$domain
 MAILSENDER_POSTFIX_TEMPFAIL_RECIPIENT=tempfail@$domain
+MAILSENDER_POSTFIX_BOUNCE_RECIPIENT=nobody@unknown.$domain
+MAILSENDER_POSTFIX_BOUNCE_MAILDIR=$dir/mail/bounces
 MAILSENDER_POSTFIX_LOG=$dir/log/postfix.log
 ENV
 chmod 644 "$dir/peer.env"

@@ -1,3 +1,4 @@
+using MailKit;
 using MailSender.Deliverability.Bounces;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -183,6 +184,25 @@ public sealed partial class BounceProcessor
         {
             Log.Skipped(_logger, Path.GetFileName(file), problem!);
             summary.Skipped.Add(new SkippedMessage(file, problem!));
+            return false;
+        }
+
+        await ApplyAsync(report, cancellationToken).ConfigureAwait(false);
+        summary.Reports.Add(report);
+        return true;
+    }
+
+    private async Task<bool> ProcessImapMessageAsync(IMailFolder folder, UniqueId uid, BounceProcessingSummary summary, CancellationToken cancellationToken)
+    {
+        var name = $"{folder.FullName};UID={uid.Id}";
+
+        // GetMessage fetches BODY.PEEK[]: reading does not mark the message seen, so a skipped one stays unseen.
+        var message = await folder.GetMessageAsync(uid, cancellationToken).ConfigureAwait(false);
+        var report = BounceParser.TryParse(message, out var problem);
+        if (report is null)
+        {
+            Log.Skipped(_logger, name, problem!);
+            summary.Skipped.Add(new SkippedMessage(name, problem!));
             return false;
         }
 

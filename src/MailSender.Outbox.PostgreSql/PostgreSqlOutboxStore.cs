@@ -566,6 +566,80 @@ internal sealed class PostgreSqlOutboxStore : IOutboxStore
         }, cancellationToken);
     }
 
+    public Task<int> MarkBouncedAsync(string messageId, string address, string? enhancedStatusCode, string? reply, DateTimeOffset now, CancellationToken cancellationToken) =>
+        RunAsync("record a bounce", async connection =>
+        {
+            // One statement: the recipients change, then each of their messages whose recipients are no longer sent
+            // (a data-modifying CTE's rows are not visible to the rest of the statement, so they are counted from it).
+            await using var command = new NpgsqlCommand($"""
+                WITH bounced AS (
+                    UPDATE mailsender_outbox_recipients r
+                    SET state = 'bounced', enhanced_status_code = @status, reply = @reply, updated_at = @now
+                    FROM {Messages} m
+                    WHERE r.message_id = m.id AND m.message_id = @messageId AND r.state = 'sent' AND lower(r.address) = @address
+                    RETURNING r.message_id, r.position),
+                messages AS (
+                    UPDATE {Messages} m SET state = 'bounced'
+                    WHERE m.id IN (SELECT message_id FROM bounced) AND m.state = 'sent'
+                      AND NOT EXISTS (
+                          SELECT 1 FROM mailsender_outbox_recipients r
+                          WHERE r.message_id = m.id AND r.state = 'sent'
+                            AND (r.message_id, r.position) NOT IN (SELECT message_id, position FROM bounced)))
+                SELECT count(*)::integer FROM bounced
+                """, connection);
+            command.Parameters.Add(Nullable("status", enhancedStatusCode, NpgsqlDbType.Text));
+            command.Parameters.Add(Nullable("reply", reply, NpgsqlDbType.Text));
+            command.Parameters.Add(Time("now", now));
+            command.Parameters.Add(new NpgsqlParameter<string>("address", OutboxStates.AddressKey(address)));
+            command.Parameters.Add(new NpgsqlParameter<string>("messageId", messageId));
+            return (int)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }, cancellationToken);
+
+    public Task<EmailSuppression?> FindSuppressionAsync(string address, string? list, CancellationToken cancellationToken) =>
+        RunAsync("read the suppression list", async connection =>
+        {
+            // The global entry ('') first: it applies to every list.
+            await using var command = new NpgsqlCommand("""
+                SELECT address, reason, list, detail, created_at FROM mailsender_suppressions
+                WHERE address_key = @key AND list IN ('', @list) ORDER BY list = '' DESC LIMIT 1
+                """, connection);
+            command.Parameters.Add(new NpgsqlParameter<string>("key", OutboxStates.AddressKey(address)));
+            command.Parameters.Add(new NpgsqlParameter<string>("list", list ?? string.Empty));
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+                ? new EmailSuppression(reader.GetString(0), OutboxStates.ParseReason(reader.GetString(1)), reader.GetString(2) is { Length: > 0 } found ? found : null)
+                {
+                    Detail = NullableString(reader, 3),
+                    CreatedAt = reader.GetFieldValue<DateTimeOffset>(4),
+                }
+                : null;
+        }, cancellationToken);
+
+    public Task AddSuppressionAsync(EmailSuppression suppression, CancellationToken cancellationToken) =>
+        RunAsync("add to the suppression list", async connection =>
+        {
+            await using var command = new NpgsqlCommand("""
+                INSERT INTO mailsender_suppressions (address_key, list, address, reason, detail, created_at)
+                VALUES (@key, @list, @address, @reason, @detail, @created) ON CONFLICT DO NOTHING
+                """, connection);
+            command.Parameters.Add(new NpgsqlParameter<string>("key", OutboxStates.AddressKey(suppression.Address)));
+            command.Parameters.Add(new NpgsqlParameter<string>("list", suppression.List ?? string.Empty));
+            command.Parameters.Add(new NpgsqlParameter<string>("address", suppression.Address.Trim()));
+            command.Parameters.Add(new NpgsqlParameter<string>("reason", OutboxStates.ReasonName(suppression.Reason)));
+            command.Parameters.Add(Nullable("detail", suppression.Detail, NpgsqlDbType.Text));
+            command.Parameters.Add(Time("created", suppression.CreatedAt));
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+
+    public Task<bool> RemoveSuppressionAsync(string address, string? list, CancellationToken cancellationToken) =>
+        RunAsync("remove from the suppression list", async connection =>
+        {
+            await using var command = new NpgsqlCommand("DELETE FROM mailsender_suppressions WHERE address_key = @key AND list = @list", connection);
+            command.Parameters.Add(new NpgsqlParameter<string>("key", OutboxStates.AddressKey(address)));
+            command.Parameters.Add(new NpgsqlParameter<string>("list", list ?? string.Empty));
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        }, cancellationToken);
+
     public async Task<IAsyncDisposable?> ListenAsync(Action wake, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(wake);

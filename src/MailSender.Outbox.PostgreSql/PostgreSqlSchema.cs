@@ -8,7 +8,10 @@ namespace MailSender.Outbox.PostgreSql;
 internal static class PostgreSqlSchema
 {
     /// <summary>The version this code writes; a database with a newer one is refused.</summary>
-    public const int Version = 1;
+    public const int Version = 2;
+
+    // Version 2 added mailsender_suppressions and the state 'bounced'; the CREATE ... IF NOT EXISTS script below upgrades
+    // a version 1 database in place (its tables are kept as they are).
 
     /// <summary>The channel every enqueue notifies (delivered when its transaction commits) and workers LISTEN on.</summary>
     public const string Channel = "mailsender_outbox";
@@ -83,6 +86,16 @@ internal static class PostgreSqlSchema
             window_start bigint NOT NULL,
             count integer NOT NULL,
             PRIMARY KEY (key, window_start)
+        );
+        CREATE INDEX IF NOT EXISTS mailsender_outbox_message_id ON mailsender_outbox_messages (message_id) WHERE message_id IS NOT NULL;
+        CREATE TABLE IF NOT EXISTS mailsender_suppressions (
+            address_key text NOT NULL,
+            list text NOT NULL,
+            address text NOT NULL,
+            reason text NOT NULL,
+            detail text,
+            created_at timestamptz NOT NULL,
+            PRIMARY KEY (address_key, list)
         );
         """;
 

@@ -134,7 +134,7 @@ internal sealed class EmailOutbox : IEmailOutbox
         {
             if (!OutboxStates.Final.Contains(state))
             {
-                throw new ArgumentException($"Only finished messages can be purged (sent, failed, uncertain, cancelled), not {OutboxStates.Name(state)} ones: cancel them first.", nameof(states));
+                throw new ArgumentException($"Only finished messages can be purged (sent, failed, uncertain, cancelled, bounced), not {OutboxStates.Name(state)} ones: cancel them first.", nameof(states));
             }
         }
 

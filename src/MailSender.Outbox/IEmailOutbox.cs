@@ -53,7 +53,7 @@ public interface IEmailOutbox
     /// <returns>Whether it was cancelled.</returns>
     Task<bool> CancelAsync(Guid id, CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes messages in a final state (sent, failed, uncertain, cancelled) that finished before <paramref name="finishedBefore"/>.</summary>
+    /// <summary>Deletes messages in a final state (sent, failed, uncertain, cancelled, bounced) that finished before <paramref name="finishedBefore"/>.</summary>
     /// <param name="finishedBefore">Only messages that finished before this time.</param>
     /// <param name="states">Only these final states; <see langword="null"/> or empty for all four.</param>
     /// <param name="cancellationToken">Cancels the purge.</param>

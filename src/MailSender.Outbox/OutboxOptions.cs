@@ -62,7 +62,7 @@ public sealed class OutboxOptions
     public bool KeepBodies { get; set; }
 
     /// <summary>
-    /// Gets or sets how long finished messages (sent, failed, uncertain, cancelled) are kept before the worker deletes them;
+    /// Gets or sets how long finished messages (sent, failed, uncertain, cancelled, bounced) are kept before the worker deletes them;
     /// <see langword="null"/> keeps them until purged by hand.
     /// </summary>
     public TimeSpan? RetainFinished { get; set; } = TimeSpan.FromDays(7);

@@ -26,4 +26,11 @@ public enum OutboxState
 
     /// <summary>Cancelled before it was sent.</summary>
     Cancelled,
+
+    /// <summary>
+    /// The server accepted it, and a delivery status notification later said it could not be delivered (a hard bounce,
+    /// recorded by the bounce processor of MailSender.Deliverability). For a message: none of its recipients remains
+    /// <see cref="Sent"/>. Final: never tried again, and a retry by hand does not resend to a bounced recipient.
+    /// </summary>
+    Bounced,
 }

@@ -362,6 +362,97 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         Assert.NotNull(await store.GetAsync(id, default));
     }
 
+    [SkippableFact]
+    public async Task MarkBounced_OneOfTwoRecipients_KeepsTheMessageSent_TheSecondMakesItBounced()
+    {
+        var store = await NewStoreAsync();
+        var id = await SentAsync(store, "a@example.com", "B@Example.com");
+
+        var first = await store.MarkBouncedAsync("id@example.com", "a@example.com", "5.1.1", "no such user", T0.AddHours(1), default);
+        var afterFirst = (await store.GetAsync(id, default))!;
+        var second = await store.MarkBouncedAsync("id@example.com", "b@example.com", "5.2.1", "mailbox disabled", T0.AddHours(2), default);
+        var afterSecond = (await store.GetAsync(id, default))!;
+
+        Assert.Equal(1, first);
+        Assert.Equal(OutboxState.Sent, afterFirst.State);
+        Assert.Equal([OutboxState.Bounced, OutboxState.Sent], afterFirst.Recipients.Select(r => r.State));
+        var bounced = afterFirst.Recipients[0];
+        Assert.Equal("5.1.1", bounced.EnhancedStatusCode);
+        Assert.Equal("no such user", bounced.Reply);
+        Assert.Equal(T0.AddHours(1), bounced.UpdatedAt);
+        Assert.Equal(1, second);
+        Assert.Equal(OutboxState.Bounced, afterSecond.State);
+        Assert.All(afterSecond.Recipients, r => Assert.Equal(OutboxState.Bounced, r.State));
+        Assert.Equal(1, (await store.GetStatisticsAsync(T0.AddHours(3), default)).Counts[OutboxState.Bounced]);
+        Assert.Single(await store.ListAsync(OutboxState.Bounced, 10, default));
+    }
+
+    [SkippableFact]
+    public async Task MarkBounced_IsIdempotent_AndChangesNothingUnknownOrNotSent()
+    {
+        var store = await NewStoreAsync();
+        var sent = await SentAsync(store, "a@example.com");
+        var (queued, _) = await store.EnqueueAsync(Message(T0, "a@example.com"), null, default);
+
+        Assert.Equal(1, await store.MarkBouncedAsync("id@example.com", "a@example.com", "5.1.1", "no", T0.AddHours(1), default));
+        Assert.Equal(0, await store.MarkBouncedAsync("id@example.com", "a@example.com", "5.1.1", "no", T0.AddHours(2), default));
+        Assert.Equal(0, await store.MarkBouncedAsync("other@example.com", "a@example.com", "5.1.1", "no", T0.AddHours(2), default));
+        Assert.Equal(0, await store.MarkBouncedAsync("id@example.com", "nobody@example.com", "5.1.1", "no", T0.AddHours(2), default));
+
+        Assert.Equal(T0.AddHours(1), (await store.GetAsync(sent, default))!.Recipients[0].UpdatedAt);
+        var untouched = (await store.GetAsync(queued, default))!;
+        Assert.Equal(OutboxState.Queued, untouched.State);
+        Assert.Equal(OutboxState.Queued, untouched.Recipients[0].State);
+    }
+
+    [SkippableFact]
+    public async Task Bounced_IsNotRetried_AndIsPurgedAsFinal()
+    {
+        var store = await NewStoreAsync();
+        var id = await SentAsync(store, "a@example.com");
+        await store.MarkBouncedAsync("id@example.com", "a@example.com", "5.1.1", "no", T0.AddHours(1), default);
+
+        Assert.False(await store.RetryAsync(id, T0.AddHours(2), default));
+        Assert.Equal(1, await store.PurgeAsync(T0.AddDays(1), [OutboxState.Bounced], default));
+        Assert.Null(await store.GetAsync(id, default));
+    }
+
+    [SkippableFact]
+    public async Task Suppressions_FollowTheInMemoryRules()
+    {
+        var store = await NewStoreAsync();
+        await store.AddSuppressionAsync(new EmailSuppression("Ann@Example.com", SuppressionReason.Unsubscribed, "news") { Detail = "one-click", CreatedAt = T0 }, default);
+        await store.AddSuppressionAsync(new EmailSuppression("bob@example.com", SuppressionReason.HardBounce) { Detail = "5.1.1", CreatedAt = T0 }, default);
+
+        // Address without case, list exactly; a global entry suppresses every list.
+        var ann = await store.FindSuppressionAsync("ann@EXAMPLE.com", "news", default);
+        Assert.NotNull(ann);
+        Assert.Equal(("Ann@Example.com", SuppressionReason.Unsubscribed, "news", "one-click", T0), (ann.Address, ann.Reason, ann.List, ann.Detail, ann.CreatedAt));
+        Assert.Null(await store.FindSuppressionAsync("ann@example.com", "News", default));
+        Assert.Null(await store.FindSuppressionAsync("ann@example.com", null, default));
+        var bob = await store.FindSuppressionAsync("BOB@example.com", "news", default);
+        Assert.Equal((SuppressionReason.HardBounce, (string?)null), (bob!.Reason, bob.List));
+        Assert.NotNull(await store.FindSuppressionAsync("bob@example.com", null, default));
+
+        // Adding again keeps the first entry; removing is per list.
+        await store.AddSuppressionAsync(new EmailSuppression("bob@example.com", SuppressionReason.Complaint) { CreatedAt = T0.AddDays(1) }, default);
+        Assert.Equal(SuppressionReason.HardBounce, (await store.FindSuppressionAsync("bob@example.com", null, default))!.Reason);
+        Assert.False(await store.RemoveSuppressionAsync("bob@example.com", "news", default));
+        Assert.True(await store.RemoveSuppressionAsync("Bob@Example.com", null, default));
+        Assert.Null(await store.FindSuppressionAsync("bob@example.com", "news", default));
+        Assert.True(await store.RemoveSuppressionAsync("ann@example.com", "news", default));
+        Assert.Null(await store.FindSuppressionAsync("ann@example.com", "news", default));
+    }
+
+    /// <summary>Enqueues a message to the recipients, claims it and records it sent to all of them.</summary>
+    private static async Task<Guid> SentAsync(IOutboxStore store, params string[] recipients)
+    {
+        var (id, _) = await store.EnqueueAsync(Message(T0, recipients[0], recipients.Length > 1 ? recipients[1] : null), null, default);
+        var held = Assert.Single(await store.ClaimAsync(10, T0, Lease, atLeastOnce: false, default));
+        Assert.True(await store.CompleteAttemptAsync(Record(held, OutboxState.Sent, [.. recipients.Select((_, i) => new RecipientUpdate(i, OutboxState.Sent, 250, null, "ok"))]), default));
+        return id;
+    }
+
     private protected async Task<IOutboxStore> NewStoreAsync(OutboxOptions? options = null)
     {
         var store = await CreateStoreAsync(options ?? new OutboxOptions());

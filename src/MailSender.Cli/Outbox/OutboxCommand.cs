@@ -113,7 +113,7 @@ internal sealed class OutboxCommand : Command, IHasHelpEpilog
 
     private sealed class ListCommand : OutboxSubcommand
     {
-        private readonly Option<string> _state = new("--state") { Description = "Only messages in this state: queued, sending, deferred, sent, failed, uncertain, cancelled.", HelpName = "STATE" };
+        private readonly Option<string> _state = new("--state") { Description = "Only messages in this state: queued, sending, deferred, sent, failed, uncertain, cancelled, bounced.", HelpName = "STATE" };
         private readonly Option<int> _limit = new("--limit") { Description = "At most this many (1-10000).", HelpName = "N", DefaultValueFactory = _ => 100 };
 
         public ListCommand(CliContext context)
@@ -225,6 +225,7 @@ internal sealed class OutboxCommand : Command, IHasHelpEpilog
                 OutboxState.Failed => $"failed{last}: it will not be tried again ('mailsender outbox retry {message.Id}' queues it for the recipients that do not have it).",
                 OutboxState.Uncertain => $"uncertain: the end of the message was written but its reply never came, so the server may have it; it is not sent again unless you run 'mailsender outbox retry {message.Id}'.",
                 OutboxState.Cancelled => "cancelled before it was sent.",
+                OutboxState.Bounced => "bounced: the server accepted it, then a delivery status notification said no recipient could get it (a hard bounce); it is never sent again to a bounced address.",
                 _ => OutboxStates.Name(message.State),
             };
         }
@@ -304,7 +305,7 @@ internal sealed class OutboxCommand : Command, IHasHelpEpilog
         private readonly Option<string> _state = new("--state") { Description = "Only this final state: sent, failed, uncertain or cancelled. Default: all four.", HelpName = "STATE" };
 
         public PurgeCommand(CliContext context)
-            : base(context, "purge", "Delete finished messages (sent, failed, uncertain, cancelled).")
+            : base(context, "purge", "Delete finished messages (sent, failed, uncertain, cancelled, bounced).")
         {
             Options.Add(_olderThan);
             Options.Add(_state);
@@ -321,7 +322,7 @@ internal sealed class OutboxCommand : Command, IHasHelpEpilog
             var state = ParseState(parseResult.GetValue(_state));
             if (state is { } s && !OutboxStates.Final.Contains(s))
             {
-                throw new UsageException($"--state {OutboxStates.Name(s)}: only finished messages are purged (sent, failed, uncertain, cancelled).", "Cancel a queued or deferred message first.");
+                throw new UsageException($"--state {OutboxStates.Name(s)}: only finished messages are purged (sent, failed, uncertain, cancelled, bounced).", "Cancel a queued or deferred message first.");
             }
 
             var count = await outbox.PurgeAsync(DateTimeOffset.UtcNow - age, state is { } only ? [only] : null, cancellationToken).ConfigureAwait(false);
@@ -567,7 +568,7 @@ internal sealed class OutboxCommand : Command, IHasHelpEpilog
 
         return OutboxStates.TryParse(text, out var state)
             ? state
-            : throw new UsageException($"--state '{text}' is not a state.", "Use queued, sending, deferred, sent, failed, uncertain or cancelled.");
+            : throw new UsageException($"--state '{text}' is not a state.", "Use queued, sending, deferred, sent, failed, uncertain, cancelled or bounced.");
     }
 
     private static string Truncate(string text, int length) => text.Length <= length ? text : text[..(length - 1)] + "…";

@@ -1,3 +1,4 @@
+using MailSender;
 using MailSender.Deliverability;
 using MailSender.Deliverability.Processing;
 using Microsoft.Extensions.Configuration;
@@ -40,7 +41,12 @@ public static class BounceProcessingServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         services.AddSuppressionList();
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<BounceProcessor>();
+        // A factory, not the constructor DI would pick: without logging registered it would choose the short constructor
+        // and leave the handlers out.
+        services.TryAddSingleton(provider => new BounceProcessor(
+            provider.GetRequiredService<IEmailSuppressionList>(),
+            provider.GetServices<IBounceReportHandler>(),
+            provider.GetService<Microsoft.Extensions.Logging.ILogger<BounceProcessor>>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BounceProcessingOptions>, BounceProcessingOptionsValidation>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, BounceProcessingService>());
         return services.AddOptions<BounceProcessingOptions>().ValidateOnStart();

@@ -1,11 +1,14 @@
 using MailSender;
 using MailSender.Outbox;
 using MailSender.DependencyInjection;
+using MailSender.Deliverability;
+using MailSender.Outbox.Bounces;
 using MailSender.Outbox.Delivery;
 using MailSender.Outbox.DependencyInjection;
 using MailSender.Outbox.Diagnostics;
 using MailSender.Outbox.Sqlite;
 using MailSender.Outbox.Storage;
+using MailSender.Outbox.Suppression;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -82,6 +85,9 @@ public static class OutboxServiceCollectionExtensions
         services.AddSingleton<OutboxWorker>();
         services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<OutboxWorker>());
 
+        // Hard bounces read by MailSender.Deliverability's bounce processor mark the recipients they name bounced.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IBounceReportHandler, OutboxBounceHandler>());
+
         // QueueSends: every IEmailSender the application gets (the default one, keyed ones, IEmailSenderFactory's, so the
         // Identity adapter too) enqueues, decided from the options when first resolved. The worker delivers through
         // MailSender's own factory, resolved by its concrete type, so its sends are never queued again.
@@ -96,6 +102,22 @@ public static class OutboxServiceCollectionExtensions
         }
 
         return new OutboxBuilder(services);
+    }
+
+    /// <summary>
+    /// Keeps the suppression list in the outbox's database (table <c>mailsender_suppressions</c>, SQLite or PostgreSQL)
+    /// instead of memory, and adds the suppression check (<c>AddSuppressionList</c>): unsubscribes, hard bounces and
+    /// complaints then survive restarts and are shared by every machine of a PostgreSQL outbox. Replaces an
+    /// <see cref="IEmailSuppressionList"/> registered before (the in-memory one of <c>AddSuppressionList</c>).
+    /// </summary>
+    /// <param name="outbox">What <c>AddOutbox</c> returned.</param>
+    /// <returns>The same builder.</returns>
+    public static IOutboxBuilder AddSuppressionList(this IOutboxBuilder outbox)
+    {
+        ArgumentNullException.ThrowIfNull(outbox);
+        outbox.Services.Replace(ServiceDescriptor.Singleton<IEmailSuppressionList>(provider => new OutboxSuppressionList(provider.GetRequiredService<OutboxRuntime>())));
+        outbox.Services.AddSuppressionList();
+        return outbox;
     }
 
     /// <summary>With <see cref="OutboxOptions.QueueSends"/>: each named sender enqueues for itself.</summary>

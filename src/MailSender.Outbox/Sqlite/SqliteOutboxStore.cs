@@ -246,6 +246,63 @@ internal sealed class SqliteOutboxStore : IOutboxStore
             return granted;
         }, cancellationToken);
 
+    public Task<int> MarkBouncedAsync(string messageId, string address, string? enhancedStatusCode, string? reply, DateTimeOffset now, CancellationToken cancellationToken) =>
+        WriteAsync(connection =>
+        {
+            var changed = Execute(connection, """
+                UPDATE mailsender_outbox_recipients
+                SET state = 'bounced', enhanced_status_code = $status, reply = $reply, updated_at = $now
+                WHERE state = 'sent' AND lower(address) = $address
+                  AND message_id IN (SELECT id FROM mailsender_outbox_messages WHERE message_id = $messageId)
+                """, ("$status", enhancedStatusCode), ("$reply", reply), ("$now", Ms(now)), ("$address", OutboxStates.AddressKey(address)), ("$messageId", messageId));
+            if (changed > 0)
+            {
+                Execute(connection, """
+                    UPDATE mailsender_outbox_messages SET state = 'bounced'
+                    WHERE message_id = $messageId AND state = 'sent'
+                      AND NOT EXISTS (SELECT 1 FROM mailsender_outbox_recipients r WHERE r.message_id = mailsender_outbox_messages.id AND r.state = 'sent')
+                    """, ("$messageId", messageId));
+            }
+
+            return changed;
+        }, cancellationToken);
+
+    public Task<EmailSuppression?> FindSuppressionAsync(string address, string? list, CancellationToken cancellationToken) =>
+        ReadAsync(connection =>
+        {
+            // The global entry ('') first: it applies to every list.
+            using var command = Command(connection, """
+                SELECT address, reason, list, detail, created_at FROM mailsender_suppressions
+                WHERE address_key = $key AND list IN ('', $list) ORDER BY list = '' DESC LIMIT 1
+                """);
+            command.Parameters.AddWithValue("$key", OutboxStates.AddressKey(address));
+            command.Parameters.AddWithValue("$list", list ?? string.Empty);
+            using var reader = command.ExecuteReader();
+            return reader.Read()
+                ? new EmailSuppression(reader.GetString(0), OutboxStates.ParseReason(reader.GetString(1)), reader.GetString(2) is { Length: > 0 } found ? found : null)
+                {
+                    Detail = NullableString(reader, 3),
+                    CreatedAt = FromMs(reader.GetInt64(4)),
+                }
+                : null;
+        }, cancellationToken);
+
+    public Task AddSuppressionAsync(EmailSuppression suppression, CancellationToken cancellationToken) =>
+        WriteAsync(connection => Execute(connection, """
+            INSERT INTO mailsender_suppressions (address_key, list, address, reason, detail, created_at)
+            VALUES ($key, $list, $address, $reason, $detail, $created) ON CONFLICT DO NOTHING
+            """,
+            ("$key", OutboxStates.AddressKey(suppression.Address)),
+            ("$list", suppression.List ?? string.Empty),
+            ("$address", suppression.Address.Trim()),
+            ("$reason", OutboxStates.ReasonName(suppression.Reason)),
+            ("$detail", suppression.Detail),
+            ("$created", Ms(suppression.CreatedAt))), cancellationToken, singleStatement: true);
+
+    public Task<bool> RemoveSuppressionAsync(string address, string? list, CancellationToken cancellationToken) =>
+        WriteAsync(connection => Execute(connection, "DELETE FROM mailsender_suppressions WHERE address_key = $key AND list = $list",
+            ("$key", OutboxStates.AddressKey(address)), ("$list", list ?? string.Empty)) == 1, cancellationToken, singleStatement: true);
+
     public Task<IAsyncDisposable?> ListenAsync(Action wake, CancellationToken cancellationToken) => Task.FromResult<IAsyncDisposable?>(null);
 
     public async ValueTask DisposeAsync()

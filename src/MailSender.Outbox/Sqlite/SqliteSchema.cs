@@ -4,7 +4,10 @@ namespace MailSender.Outbox.Sqlite;
 internal static class SqliteSchema
 {
     /// <summary>The version this code writes; a database with a newer one is refused.</summary>
-    public const int Version = 1;
+    public const int Version = 2;
+
+    // Version 2 added mailsender_suppressions and the state 'bounced'; the CREATE ... IF NOT EXISTS script below upgrades
+    // a version 1 database in place (its tables are kept as they are).
 
     public const string Create = """
         CREATE TABLE IF NOT EXISTS mailsender_outbox_schema (version INTEGER NOT NULL);
@@ -53,6 +56,16 @@ internal static class SqliteSchema
             window_start INTEGER NOT NULL,
             count INTEGER NOT NULL,
             PRIMARY KEY (key, window_start)
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS mailsender_outbox_message_id ON mailsender_outbox_messages (message_id) WHERE message_id IS NOT NULL;
+        CREATE TABLE IF NOT EXISTS mailsender_suppressions (
+            address_key TEXT NOT NULL,
+            list TEXT NOT NULL,
+            address TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            detail TEXT,
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY (address_key, list)
         ) WITHOUT ROWID;
         """;
 }

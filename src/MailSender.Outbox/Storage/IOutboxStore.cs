@@ -102,6 +102,27 @@ internal interface IOutboxStore : IAsyncDisposable
     Task<int> TakePermitsAsync(string key, int wanted, int limit, TimeSpan window, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Marks a recipient bounced after the server had accepted it (a hard bounce reported by a delivery status
+    /// notification): every recipient <paramref name="address"/> (compared without case) in state <c>sent</c> of a message
+    /// whose Message-ID is <paramref name="messageId"/> becomes <c>bounced</c> with the status and the report's words as
+    /// its reply, updated_at = now; such a message becomes <c>bounced</c> when it was <c>sent</c> and none of its
+    /// recipients remains <c>sent</c>. Idempotent; returns how many recipients changed.
+    /// </summary>
+    Task<int> MarkBouncedAsync(string messageId, string address, string? enhancedStatusCode, string? reply, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Finds the suppression of <paramref name="address"/> (without case): a global entry first, else one for
+    /// <paramref name="list"/> (compared exactly). Null when there is none.
+    /// </summary>
+    Task<EmailSuppression?> FindSuppressionAsync(string address, string? list, CancellationToken cancellationToken);
+
+    /// <summary>Records a suppression unless one exists for the same address and list (the first one is kept: its reason and time).</summary>
+    Task AddSuppressionAsync(EmailSuppression suppression, CancellationToken cancellationToken);
+
+    /// <summary>Removes the suppression of <paramref name="address"/> for <paramref name="list"/> (null: the global one); false when there was none.</summary>
+    Task<bool> RemoveSuppressionAsync(string address, string? list, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Starts listening for new messages from other processes (PostgreSQL: LISTEN on channel <c>mailsender_outbox</c>,
     /// notified by every enqueue's transaction); calls <paramref name="wake"/> for each. Returns null when the store has no
     /// such thing (SQLite: the outbox wakes its own worker, other processes poll). Reconnects by itself after a failure.

@@ -5,7 +5,7 @@ internal static class OutboxStates
 {
     public static readonly OutboxState[] All = Enum.GetValues<OutboxState>();
 
-    public static readonly OutboxState[] Final = [OutboxState.Sent, OutboxState.Failed, OutboxState.Uncertain, OutboxState.Cancelled];
+    public static readonly OutboxState[] Final = [OutboxState.Sent, OutboxState.Failed, OutboxState.Uncertain, OutboxState.Cancelled, OutboxState.Bounced];
 
     public static string Name(OutboxState state) => state switch
     {
@@ -16,6 +16,7 @@ internal static class OutboxStates
         OutboxState.Failed => "failed",
         OutboxState.Uncertain => "uncertain",
         OutboxState.Cancelled => "cancelled",
+        OutboxState.Bounced => "bounced",
         _ => throw new ArgumentOutOfRangeException(nameof(state), state, null),
     };
 
@@ -28,6 +29,7 @@ internal static class OutboxStates
         "failed" => OutboxState.Failed,
         "uncertain" => OutboxState.Uncertain,
         "cancelled" => OutboxState.Cancelled,
+        "bounced" => OutboxState.Bounced,
         _ => throw new FormatException($"Unknown outbox state '{name}' in the database."),
     };
 
@@ -45,6 +47,17 @@ internal static class OutboxStates
         state = default;
         return false;
     }
+
+    /// <summary>How a suppression reason is written in the database (the enum's name; the same in every store).</summary>
+    public static string ReasonName(SuppressionReason reason) => reason.ToString();
+
+    public static SuppressionReason ParseReason(string name) =>
+        Enum.TryParse<SuppressionReason>(name, ignoreCase: false, out var reason) && Enum.IsDefined(reason)
+            ? reason
+            : throw new FormatException($"Unknown suppression reason '{name}' in the database.");
+
+    /// <summary>The key a suppression is stored under: the address trimmed and in lower case (addresses compare without case, as the in-memory list does).</summary>
+    public static string AddressKey(string address) => address.Trim().ToLowerInvariant();
 
     /// <summary>What the worker writes when it takes back a message whose holder died.</summary>
     public const string ReclaimedBeforeFinalWrite = "The worker that held it stopped before the end of the message was written: it is sent again.";

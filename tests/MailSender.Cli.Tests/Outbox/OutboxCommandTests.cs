@@ -27,7 +27,7 @@ public sealed class OutboxCommandTests : IDisposable
         using var document = JsonDocument.Parse(sent.Output);
         Assert.True(Guid.TryParse(document.RootElement.GetProperty("id").GetString(), out _));
         Assert.Equal("queued", document.RootElement.GetProperty("state").GetString());
-        Assert.Equal("{\"queued\":1,\"sending\":0,\"deferred\":0,\"sent\":0,\"failed\":0,\"uncertain\":0,\"cancelled\":0}", stats.Output.Trim());
+        Assert.Equal("{\"queued\":1,\"sending\":0,\"deferred\":0,\"sent\":0,\"failed\":0,\"uncertain\":0,\"cancelled\":0,\"bounced\":0}", stats.Output.Trim());
         Assert.Empty(_folder.WrittenFiles());
     }
 

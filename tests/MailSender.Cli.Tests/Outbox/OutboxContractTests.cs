@@ -138,9 +138,9 @@ public sealed class OutboxContractTests : IDisposable
 
         Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
         var lines = run.Output.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(["queued", "sending", "deferred", "sent", "failed", "uncertain", "cancelled"], lines[..7].Select(l => l.Split(' ')[0]));
+        Assert.Equal(["queued", "sending", "deferred", "sent", "failed", "uncertain", "cancelled", "bounced"], lines[..8].Select(l => l.Split(' ')[0]));
         Assert.Equal("1", lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
-        Assert.StartsWith("oldest due message waiting: ", lines[7], StringComparison.Ordinal);
+        Assert.StartsWith("oldest due message waiting: ", lines[8], StringComparison.Ordinal);
     }
 
     [Fact]

@@ -37,7 +37,7 @@ public sealed class WorkerCommandTests : IDisposable
         Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
         Assert.Equal("sent 1, deferred 0, failed 0, uncertain 0", run.Output.Trim());
         Assert.Single(server.Transactions);
-        Assert.Equal("{\"queued\":1,\"sending\":0,\"deferred\":0,\"sent\":1,\"failed\":0,\"uncertain\":0,\"cancelled\":0}", (await Run("outbox", "stats", "--outbox", Store, "--json")).Output.Trim());
+        Assert.Equal("{\"queued\":1,\"sending\":0,\"deferred\":0,\"sent\":1,\"failed\":0,\"uncertain\":0,\"cancelled\":0,\"bounced\":0}", (await Run("outbox", "stats", "--outbox", Store, "--json")).Output.Trim());
     }
 
     [Fact]

@@ -44,6 +44,14 @@ internal class DelegatingStore(IOutboxStore inner) : IOutboxStore
 
     public virtual Task<IAsyncDisposable?> ListenAsync(Action wake, CancellationToken cancellationToken) => inner.ListenAsync(wake, cancellationToken);
 
+    public virtual Task<int> MarkBouncedAsync(string messageId, string address, string? enhancedStatusCode, string? reply, DateTimeOffset now, CancellationToken cancellationToken) => inner.MarkBouncedAsync(messageId, address, enhancedStatusCode, reply, now, cancellationToken);
+
+    public virtual Task<EmailSuppression?> FindSuppressionAsync(string address, string? list, CancellationToken cancellationToken) => inner.FindSuppressionAsync(address, list, cancellationToken);
+
+    public virtual Task AddSuppressionAsync(EmailSuppression suppression, CancellationToken cancellationToken) => inner.AddSuppressionAsync(suppression, cancellationToken);
+
+    public virtual Task<bool> RemoveSuppressionAsync(string address, string? list, CancellationToken cancellationToken) => inner.RemoveSuppressionAsync(address, list, cancellationToken);
+
     public ValueTask DisposeAsync() => inner.DisposeAsync();
 }
 

@@ -322,8 +322,30 @@ public sealed class PostgreSqlStoreTests(ITestOutputHelper output) : IAsyncLifet
             Assert.NotNull(await stores[3].GetAsync(id, default));
             await using var connection = await OpenAsync();
             await using var versions = new NpgsqlCommand($"SELECT string_agg(version::text, ',') FROM {schema.Name}.mailsender_outbox_schema", connection);
-            Assert.Equal("1", await versions.ExecuteScalarAsync());
+            Assert.Equal("2", await versions.ExecuteScalarAsync());
         }
+    }
+
+    [SkippableFact]
+    public async Task Initialize_UpgradesAVersion1Database_KeepingItsMessages()
+    {
+        var first = await StoreAsync();
+        var (id, _) = await first.EnqueueAsync(StoreConformanceTests.Message(T0), null, default);
+        await using (var connection = await OpenAsync())
+        {
+            // What version 1 had: no suppression table, no index on message_id.
+            await ExecuteAsync(connection, "DROP TABLE mailsender_suppressions; DROP INDEX mailsender_outbox_message_id; UPDATE mailsender_outbox_schema SET version = 1");
+        }
+
+        await using var upgraded = new PostgreSqlOutboxStore(_schema!.ConnectionString, new OutboxOptions());
+        await upgraded.InitializeAsync(default);
+        await upgraded.AddSuppressionAsync(new EmailSuppression("a@example.com", SuppressionReason.Manual), default);
+
+        Assert.NotNull(await upgraded.GetAsync(id, default));
+        Assert.NotNull(await upgraded.FindSuppressionAsync("a@example.com", null, default));
+        await using var check = await OpenAsync();
+        await using var version = new NpgsqlCommand("SELECT max(version) FROM mailsender_outbox_schema", check);
+        Assert.Equal(2, await version.ExecuteScalarAsync());
     }
 
     [SkippableFact]
@@ -339,7 +361,7 @@ public sealed class PostgreSqlStoreTests(ITestOutputHelper output) : IAsyncLifet
         var error = await Assert.ThrowsAsync<EmailSendException>(() => newer.InitializeAsync(default));
 
         Assert.Equal(EmailErrorKind.Configuration, error.Kind);
-        Assert.Contains("schema version 99, newer than this MailSender knows (1)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("schema version 99, newer than this MailSender knows (2)", error.Message, StringComparison.Ordinal);
     }
 
     [SkippableFact]

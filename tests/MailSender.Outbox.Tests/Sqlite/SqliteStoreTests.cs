@@ -27,7 +27,7 @@ public sealed class SqliteStoreTests(ITestOutputHelper output) : IDisposable
         using var connection = new SqliteConnection($"Data Source={path}");
         connection.Open();
         Assert.Equal("wal", Scalar(connection, "PRAGMA journal_mode"));
-        Assert.Equal(1L, Scalar(connection, "SELECT version FROM mailsender_outbox_schema"));
+        Assert.Equal(2L, Scalar(connection, "SELECT version FROM mailsender_outbox_schema"));
         output.WriteLine("SQLite " + Scalar(connection, "SELECT sqlite_version()"));
     }
 
@@ -52,6 +52,35 @@ public sealed class SqliteStoreTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Initialize_UpgradesAVersion1Database_KeepingItsMessages()
+    {
+        var path = _folder.File("outbox.db");
+        Guid id;
+        await using (var store = new SqliteOutboxStore(path, new OutboxOptions()))
+        {
+            await store.InitializeAsync(default);
+            (id, _) = await store.EnqueueAsync(StoreConformanceTests.Message(DateTimeOffset.UnixEpoch.AddYears(56)), null, default);
+        }
+
+        using (var connection = new SqliteConnection($"Data Source={path};Pooling=false"))
+        {
+            // What version 1 had: no suppression table, no index on message_id.
+            connection.Open();
+            Execute(connection, "DROP TABLE mailsender_suppressions; DROP INDEX mailsender_outbox_message_id; UPDATE mailsender_outbox_schema SET version = 1");
+        }
+
+        await using var upgraded = new SqliteOutboxStore(path, new OutboxOptions());
+        await upgraded.InitializeAsync(default);
+        await upgraded.AddSuppressionAsync(new EmailSuppression("a@example.com", SuppressionReason.Manual), default);
+
+        Assert.NotNull(await upgraded.GetAsync(id, default));
+        Assert.NotNull(await upgraded.FindSuppressionAsync("a@example.com", null, default));
+        using var check = new SqliteConnection($"Data Source={path};Pooling=false");
+        check.Open();
+        Assert.Equal(2L, Scalar(check, "SELECT version FROM mailsender_outbox_schema"));
+    }
+
+    [Fact]
     public async Task Initialize_RefusesANewerSchema()
     {
         var path = _folder.File("outbox.db");
@@ -70,7 +99,7 @@ public sealed class SqliteStoreTests(ITestOutputHelper output) : IDisposable
         var error = await Assert.ThrowsAsync<EmailSendException>(() => newer.InitializeAsync(default));
 
         Assert.Equal(EmailErrorKind.Configuration, error.Kind);
-        Assert.Contains("schema version 99, newer than this MailSender knows (1)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("schema version 99, newer than this MailSender knows (2)", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

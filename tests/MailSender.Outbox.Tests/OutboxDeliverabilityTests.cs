@@ -1,0 +1,157 @@
+using MailSender.Deliverability;
+using MailSender.Outbox.Delivery;
+using MailSender.Outbox.Suppression;
+using Microsoft.Extensions.DependencyInjection;
+using MimeKit;
+using Xunit;
+
+namespace MailSender.Outbox.Tests;
+
+/// <summary>
+/// The outbox and MailSender.Deliverability together: the suppression list kept in the outbox's database
+/// (<c>AddOutbox().AddSuppressionList()</c>), and hard bounces read by the bounce processor marking outbox recipients bounced.
+/// </summary>
+public sealed class OutboxDeliverabilityTests : IDisposable
+{
+    private readonly TempFolder _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    [Fact]
+    public async Task SuppressionList_IsTheOutboxDatabase_AndSurvivesARestart()
+    {
+        var database = _folder.File("outbox.db");
+        await using (var provider = Build(database))
+        {
+            var list = provider.GetRequiredService<IEmailSuppressionList>();
+            Assert.IsType<OutboxSuppressionList>(list);
+            await list.AddAsync(new EmailSuppression("gone@example.com", SuppressionReason.HardBounce) { Detail = "5.1.1" });
+        }
+
+        await using (var restarted = Build(database))
+        {
+            var entry = await restarted.GetRequiredService<IEmailSuppressionList>().FindAsync("GONE@example.com", "news");
+            Assert.NotNull(entry);
+            Assert.Equal(SuppressionReason.HardBounce, entry.Reason);
+            Assert.Equal("5.1.1", entry.Detail);
+        }
+    }
+
+    [Fact]
+    public async Task SuppressionList_ReplacesTheInMemoryOne_RegisteredBefore()
+    {
+        var services = new ServiceCollection();
+        services.AddSuppressionList();
+        services.AddMailSender(o => o.Transport = "pickup:" + _folder.File("pickup")).AddOutbox(o => o.Store = "sqlite:" + _folder.File("outbox.db")).AddSuppressionList();
+        await using var provider = services.BuildServiceProvider();
+
+        Assert.IsType<OutboxSuppressionList>(provider.GetRequiredService<IEmailSuppressionList>());
+    }
+
+    [Fact]
+    public async Task SuppressedRecipient_OfListMail_IsRefusedBeforeTheWire()
+    {
+        await using var provider = Build(_folder.File("outbox.db"));
+        await provider.GetRequiredService<IEmailSuppressionList>().AddAsync(new EmailSuppression("gone@example.com", SuppressionReason.Unsubscribed, "news.example.com"));
+        var message = Message("gone@example.com");
+        message.Headers.Add("List-Id", "<news.example.com>");
+
+        var error = await Assert.ThrowsAsync<EmailSendException>(() => provider.GetRequiredService<IEmailSender>().SendAsync(message));
+
+        Assert.Equal(EmailErrorKind.Vetoed, error.Kind);
+        Assert.Empty(Directory.Exists(_folder.File("pickup")) ? Directory.GetFiles(_folder.File("pickup")) : []);
+    }
+
+    [Fact]
+    public async Task HardBounce_ReadByTheBounceProcessor_MarksTheOutboxRecipientBounced_AndSuppressesIt()
+    {
+        await using var provider = Build(_folder.File("outbox.db"), services => services.AddBounceProcessing(o => o.Folder = _folder.File("bounces")));
+        var outbox = provider.GetRequiredService<IEmailOutbox>();
+        var message = Message("gone@example.com", "here@example.com");
+        var id = await outbox.EnqueueAsync(message);
+        var worker = provider.GetRequiredService<OutboxWorker>();
+        await worker.StartAsync(CancellationToken.None);
+        try
+        {
+            await TestSupport.Eventually.TrueAsync(() => outbox.GetAsync(id).GetAwaiter().GetResult()?.State == OutboxState.Sent, "the message sent", TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            await worker.StopAsync(CancellationToken.None);
+        }
+
+        Directory.CreateDirectory(_folder.File("bounces"));
+        await File.WriteAllTextAsync(Path.Combine(_folder.File("bounces"), "dsn.eml"), Bounce(message.MessageId!, "gone@example.com"));
+        var summary = await provider.GetRequiredService<BounceProcessor>().ProcessFolderAsync(_folder.File("bounces"));
+
+        Assert.Single(summary.Reports);
+        var stored = (await outbox.GetAsync(id))!;
+        Assert.Equal(OutboxState.Sent, stored.State);
+        var gone = Assert.Single(stored.Recipients, r => r.Address == "gone@example.com");
+        Assert.Equal(OutboxState.Bounced, gone.State);
+        Assert.Equal("5.1.1", gone.EnhancedStatusCode);
+        Assert.Contains("bounced after acceptance: 550 5.1.1 no such user", gone.Reply, StringComparison.Ordinal);
+        Assert.Contains("reported by mx.example.com", gone.Reply, StringComparison.Ordinal);
+        Assert.Equal(OutboxState.Sent, Assert.Single(stored.Recipients, r => r.Address == "here@example.com").State);
+        Assert.Equal(SuppressionReason.HardBounce, (await provider.GetRequiredService<IEmailSuppressionList>().FindAsync("gone@example.com", null))!.Reason);
+    }
+
+    private ServiceProvider Build(string database, Action<IServiceCollection>? more = null)
+    {
+        var services = new ServiceCollection();
+        services.AddMailSender(o => o.Transport = "pickup:" + _folder.File("pickup"))
+            .AddOutbox(o => o.Store = "sqlite:" + database)
+            .AddSuppressionList();
+        more?.Invoke(services);
+        return services.BuildServiceProvider();
+    }
+
+    private static MimeMessage Message(params string[] to)
+    {
+        var message = new MimeMessage();
+        message.From.Add(MailboxAddress.Parse("news@example.com"));
+        foreach (var address in to)
+        {
+            message.To.Add(MailboxAddress.Parse(address));
+        }
+
+        message.Subject = "Hello";
+        message.MessageId = MimeKit.Utils.MimeUtils.GenerateMessageId("example.com");
+        message.Body = new TextPart("plain") { Text = "Hello" };
+        return message;
+    }
+
+    private static string Bounce(string messageId, string recipient) => $"""
+        From: MAILER-DAEMON@mx.example.com
+        To: news@example.com
+        Subject: Undelivered Mail Returned to Sender
+        Message-Id: <{Guid.NewGuid():N}@mx.example.com>
+        MIME-Version: 1.0
+        Content-Type: multipart/report; report-type=delivery-status; boundary="B1"
+
+        --B1
+        Content-Type: text/plain
+
+        Your message could not be delivered.
+
+        --B1
+        Content-Type: message/delivery-status
+
+        Reporting-MTA: dns; mx.example.com
+
+        Final-Recipient: rfc822; {recipient}
+        Action: failed
+        Status: 5.1.1
+        Diagnostic-Code: smtp; 550 5.1.1 no such user
+
+        --B1
+        Content-Type: text/rfc822-headers
+
+        From: news@example.com
+        To: {recipient}
+        Subject: Hello
+        Message-ID: <{messageId}>
+
+        --B1--
+        """.ReplaceLineEndings("\r\n");
+}

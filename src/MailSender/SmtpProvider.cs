@@ -25,6 +25,7 @@ public sealed class SmtpProvider
         RequiresOAuth = entry.OAuth == "required";
         SupportsOAuth = entry.OAuth != "none";
         Documentation = new Uri(entry.Documentation);
+        SpfInclude = entry.SpfInclude;
     }
 
     /// <summary>Gets every preset, in a stable order.</summary>
@@ -68,6 +69,13 @@ public sealed class SmtpProvider
 
     /// <summary>Gets the page documenting the provider's SMTP settings (the best source the data was checked against).</summary>
     public Uri Documentation { get; }
+
+    /// <summary>
+    /// Gets the domain the provider's DNS set-up documentation tells you to include in the SPF record of your sending
+    /// (return-path) domain, as in <c>v=spf1 include:sendgrid.net -all</c>; <see langword="null"/> for personal mailboxes
+    /// (no domain of your own) and providers that document none. <c>mailsender doctor --transport relay://ID</c> checks it.
+    /// </summary>
+    public string? SpfInclude { get; }
 
     /// <summary>Finds a preset by id or alias, ignoring case, spaces, dots and dashes.</summary>
     /// <param name="idOrAlias">E.g. <c>sendgrid</c>, <c>SendGrid</c>, <c>aws-ses</c>.</param>

@@ -7,7 +7,7 @@ using MailSender.Deliverability;
 
 namespace MailSender.Cli.Doctor;
 
-/// <summary><c>mailsender doctor --from ADDRESS|DOMAIN [--dkim-selector S] [--dkim-key FILE] [--dns IP:PORT] [--json]</c>: checks the DNS records a From domain needs.</summary>
+/// <summary><c>mailsender doctor --from ADDRESS|DOMAIN [--transport URI] [--dkim-selector S] [--dkim-key FILE] [--dns IP:PORT] [--json]</c>: checks the DNS records a From domain needs.</summary>
 internal sealed class DoctorCommand : Command, IHasHelpEpilog
 {
     private readonly CliContext _context;
@@ -19,6 +19,30 @@ internal sealed class DoctorCommand : Command, IHasHelpEpilog
         Required = true,
     };
 
+    private readonly Option<string> _transport = new("--transport")
+    {
+        Description = "The transport mail leaves through: for smtp:// and relay:// whether SPF authorizes the relay; for direct: whether it authorizes the sending address, and that address's reverse DNS against the EHLO name.",
+        HelpName = "URI",
+    };
+
+    private readonly Option<string> _sendingIp = new("--sending-ip")
+    {
+        Description = "The public address direct mail leaves from (default: the machine's, when it is not private).",
+        HelpName = "IP",
+    };
+
+    private readonly Option<string> _returnPath = new("--return-path")
+    {
+        Description = "The envelope sender (MAIL FROM) address or domain when it is not the From domain: SPF is checked there.",
+        HelpName = "ADDRESS|DOMAIN",
+    };
+
+    private readonly Option<string> _dkimDomain = new("--dkim-domain")
+    {
+        Description = "The DKIM signing domain (d=) when it is not the From domain.",
+        HelpName = "DOMAIN",
+    };
+
     private readonly Option<string> _selector = new("--dkim-selector")
     {
         Description = "The DKIM selector to check (s1 for s1._domainkey.DOMAIN).",
@@ -27,7 +51,7 @@ internal sealed class DoctorCommand : Command, IHasHelpEpilog
 
     private readonly Option<string> _key = new("--dkim-key")
     {
-        Description = "The DKIM private key (PEM, RSA): the published key must match it. Needs --dkim-selector.",
+        Description = "The DKIM private key (PEM, RSA or Ed25519): the published key must match it. Needs --dkim-selector.",
         HelpName = "FILE",
     };
 
@@ -43,10 +67,10 @@ internal sealed class DoctorCommand : Command, IHasHelpEpilog
     };
 
     public DoctorCommand(CliContext context)
-        : base("doctor", "Check the DNS records a From domain needs for its mail to be accepted: SPF, DKIM, DMARC, MX, MTA-STS, TLS-RPT.")
+        : base("doctor", "Check the DNS records a From domain needs for its mail to be accepted: SPF (and that it authorizes the transport), DKIM, DMARC and its alignment, MX, MTA-STS, TLS-RPT, and reverse DNS for direct delivery.")
     {
         _context = context;
-        foreach (var option in new Option[] { _from, _selector, _key, _dns, _json })
+        foreach (var option in new Option[] { _from, _transport, _sendingIp, _returnPath, _dkimDomain, _selector, _key, _dns, _json })
         {
             Options.Add(option);
         }
@@ -59,6 +83,8 @@ internal sealed class DoctorCommand : Command, IHasHelpEpilog
         Examples:
           mailsender doctor --from news@example.com
           mailsender doctor --from example.com --dkim-selector s1 --dkim-key s1.pem --json
+          mailsender doctor --from news@example.com --transport relay://sendgrid
+          mailsender doctor --from news@example.com --transport "direct:?ehlo=mail.example.com" --sending-ip 203.0.113.7
 
         Exit codes:
           0  no errors (warnings may be printed)
@@ -103,7 +129,23 @@ internal sealed class DoctorCommand : Command, IHasHelpEpilog
                 }
             }
 
-            var request = new DoctorRequest { From = parseResult.GetValue(_from)!, DkimSelector = selector, DkimPrivateKeyPem = key, DnsServer = dns };
+            IPAddress? sendingAddress = null;
+            if (parseResult.GetValue(_sendingIp) is { } ip)
+            {
+                sendingAddress = IPAddress.TryParse(ip, out var parsed) ? parsed : throw new UsageException($"--sending-ip '{ip}' is not an IP address (e.g. 203.0.113.7).");
+            }
+
+            var request = new DoctorRequest
+            {
+                From = parseResult.GetValue(_from)!,
+                Transport = parseResult.GetValue(_transport),
+                SendingAddress = sendingAddress,
+                ReturnPath = parseResult.GetValue(_returnPath),
+                DkimDomain = parseResult.GetValue(_dkimDomain),
+                DkimSelector = selector,
+                DkimPrivateKeyPem = key,
+                DnsServer = dns,
+            };
             var findings = await DeliverabilityDoctor.CheckAsync(request, cancellationToken).ConfigureAwait(false);
             var errors = findings.Count(f => f.Severity == FindingSeverity.Error);
             var warnings = findings.Count(f => f.Severity == FindingSeverity.Warning);

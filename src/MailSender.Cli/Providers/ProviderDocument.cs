@@ -16,6 +16,7 @@ namespace MailSender.Cli.Providers;
 /// <param name="UserName">The literal user name the provider requires, if any.</param>
 /// <param name="OAuth"><c>required</c>, <c>supported</c> or <c>none</c>.</param>
 /// <param name="Documentation">The documentation link.</param>
+/// <param name="SpfInclude">The domain the provider documents for your SPF record (<c>include:</c>), if any; <c>mailsender doctor --transport relay://ID</c> checks it.</param>
 internal sealed record ProviderDocument(
     string Id,
     string Name,
@@ -28,7 +29,8 @@ internal sealed record ProviderDocument(
     IReadOnlyList<string> EmailDomains,
     string? UserName,
     [property: JsonPropertyName("oauth")] string OAuth,
-    string Documentation)
+    string Documentation,
+    string? SpfInclude)
 {
     public static ProviderDocument From(SmtpProvider provider) => new(
         provider.Id,
@@ -42,5 +44,6 @@ internal sealed record ProviderDocument(
         provider.EmailDomains,
         provider.UserName,
         provider.RequiresOAuth ? "required" : provider.SupportsOAuth ? "supported" : "none",
-        provider.Documentation.ToString());
+        provider.Documentation.ToString(),
+        provider.SpfInclude);
 }

@@ -34,6 +34,21 @@ internal sealed class DnsLookup
         return response.Answers.MxRecords().OrderBy(r => r.Preference).Select(r => r.Exchange.Value.TrimEnd('.')).ToList();
     }
 
+    /// <summary>The A and AAAA addresses of <paramref name="name"/> (empty when it has none).</summary>
+    public async Task<IReadOnlyList<IPAddress>> AddressesAsync(string name, CancellationToken cancellationToken)
+    {
+        var v4 = await QueryAsync(name, QueryType.A, cancellationToken).ConfigureAwait(false);
+        var v6 = await QueryAsync(name, QueryType.AAAA, cancellationToken).ConfigureAwait(false);
+        return [.. v4.Answers.ARecords().Select(r => r.Address), .. v6.Answers.AaaaRecords().Select(r => r.Address)];
+    }
+
+    /// <summary>The names of the PTR records of <paramref name="address"/> (empty when it has none).</summary>
+    public async Task<IReadOnlyList<string>> PtrAsync(IPAddress address, CancellationToken cancellationToken)
+    {
+        var response = await QueryAsync(address.GetArpaName(), QueryType.PTR, cancellationToken).ConfigureAwait(false);
+        return response.Answers.PtrRecords().Select(r => r.PtrDomainName.Value.TrimEnd('.')).ToList();
+    }
+
     private async Task<IDnsQueryResponse> QueryAsync(string name, QueryType type, CancellationToken cancellationToken)
     {
         try

@@ -60,6 +60,44 @@ public sealed class DoctorCommandTests
         Assert.Contains("IP:PORT", dns.Error, StringComparison.Ordinal);
     }
 
+    [SkippableFact]
+    public async Task Doctor_Transport_RelayWithoutItsInclude_ExitsOne_NamingTheFix()
+    {
+        await RequireDnsAsync();
+
+        var run = await CliRun.RunAsync(["doctor", "--from", "news@good.doctor.test", "--transport", "relay://mailgun", "--dns", Dns]);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("spf-sender", run.Output, StringComparison.Ordinal);
+        Assert.Contains("include:mailgun.org", run.Output, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task Doctor_DirectWithASendingIp_ChecksSpfAndReverseDns()
+    {
+        await RequireDnsAsync();
+
+        var run = await CliRun.RunAsync(["doctor", "--from", "news@direct.doctor.test", "--transport", "direct:?ehlo=mail.direct.doctor.test", "--sending-ip", "192.0.2.40", "--dns", Dns, "--json"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        using var document = JsonDocument.Parse(run.Output);
+        var checks = document.RootElement.GetProperty("findings").EnumerateArray().ToDictionary(f => f.GetProperty("check").GetString()!, f => f.GetProperty("severity").GetString());
+        Assert.Equal("ok", checks["spf-sender"]);
+        Assert.Equal("ok", checks["ptr"]);
+    }
+
+    [Fact]
+    public async Task Doctor_BadSendingIp_OrUnknownPreset_IsAUsageError()
+    {
+        var ip = await CliRun.RunAsync(["doctor", "--from", "example.com", "--sending-ip", "300.1.2.3"]);
+        var preset = await CliRun.RunAsync(["doctor", "--from", "example.com", "--transport", "relay://nosuch", "--dns", "127.0.0.1:" + LoopbackPorts.Closed().ToString(CultureInfo.InvariantCulture)]);
+
+        Assert.Equal(2, ip.ExitCode);
+        Assert.Contains("--sending-ip '300.1.2.3' is not an IP address", ip.Error, StringComparison.Ordinal);
+        Assert.Equal(2, preset.ExitCode);
+        Assert.Contains("names no provider preset", preset.Error, StringComparison.Ordinal);
+    }
+
     private static async Task RequireDnsAsync()
     {
         var available = false;

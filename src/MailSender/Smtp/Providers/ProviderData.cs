@@ -63,6 +63,13 @@ internal sealed record ProviderEntry
 
     public required string Documentation { get; init; }
 
+    /// <summary>
+    /// Gets the domain the provider's DNS set-up documentation tells customers to include in their SPF record
+    /// (<c>include:sendgrid.net</c>), MailSender's own data; <see langword="null"/> where customers have no domain of
+    /// their own on it (personal mailboxes) or it documents none.
+    /// </summary>
+    public string? SpfInclude { get; init; }
+
     public IReadOnlyList<string> Sources { get; set; } = [];
 }
 

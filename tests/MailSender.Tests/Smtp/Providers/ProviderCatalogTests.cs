@@ -99,7 +99,7 @@ public class ProviderCatalogTests
         // The source generator ignores unknown names silently: a misspelt key would drop a value without a trace.
         using var stream = typeof(ProviderCatalog).Assembly.GetManifestResourceStream(ProviderCatalog.ResourceName)!;
         using var json = JsonDocument.Parse(stream);
-        string[] known = ["id", "name", "aliases", "category", "emailDomains", "host", "hostPattern", "port", "security", "verified", "defaultRegion", "regions", "endpoints", "userName", "passwordIsUserName", "userNameNote", "passwordNote", "oauth", "tokenService", "authHints", "limits", "documentation", "sources"];
+        string[] known = ["id", "name", "aliases", "category", "emailDomains", "host", "hostPattern", "port", "security", "verified", "defaultRegion", "regions", "endpoints", "userName", "passwordIsUserName", "userNameNote", "passwordNote", "oauth", "tokenService", "authHints", "limits", "documentation", "spfInclude", "sources"];
         string[] limitNames = ["maxRecipientsPerMessage", "maxMessageSizeMB", "messagesPerConnection", "maxConnections", "messagesPerSecond", "messagesPerMinute", "messagesPerDay", "recipientsPerDay"];
         foreach (var provider in json.RootElement.GetProperty("providers").EnumerateArray())
         {
@@ -115,6 +115,14 @@ public class ProviderCatalogTests
             }
         }
     }
+
+    [Theory]
+    [InlineData("sendgrid", "sendgrid.net")]
+    [InlineData("microsoft365", "spf.protection.outlook.com")]
+    [InlineData("google-workspace", "_spf.google.com")]
+    [InlineData("gmail", null)]
+    public void SpfInclude_IsThePresetsDocumentedDomain_OrNoneForPersonalMailboxes(string id, string? expected) =>
+        Assert.Equal(expected, SmtpProvider.Find(id)!.SpfInclude);
 
     [Fact]
     public void Data_ReadBack_KeepsEveryValueOfTheFile()

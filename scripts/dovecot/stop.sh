@@ -4,25 +4,10 @@
 set -euo pipefail
 
 dir=${1:-${MAILSENDER_DOVECOT_DIR:-/tmp/mailsender-dovecot}}
-pid_file=$dir/run/master.pid
+# shellcheck source=../lib/instance.sh
+. "$(cd "$(dirname "$0")" && pwd)/../lib/instance.sh"
 
-pid=$(tr -d ' \n' 2>/dev/null < "$pid_file" || true)
-if [[ -z $pid ]] || ! kill -0 "$pid" 2>/dev/null; then
-    echo "stop.sh: no Dovecot running from $dir."
-    rm -f "$dir/dovecot.env"
-    exit 0
-fi
-
-echo "stop.sh: stopping Dovecot (master pid $pid) from $dir"
-kill -TERM "$pid" 2>/dev/null || true
-for _ in $(seq 1 50); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.2
-done
-if kill -0 "$pid" 2>/dev/null; then
-    echo "stop.sh: the master process $pid did not exit after 10 s; killing it." >&2
-    kill -KILL "$pid" 2>/dev/null || true
-fi
-# The env file must not point tests at a server that is gone.
+# The env file must not point tests at a server that is going away.
 rm -f "$dir/dovecot.env"
-echo "stop.sh: stopped."
+stop_pid_file Dovecot "$dir/run/master.pid"
+echo "stop.sh: no Dovecot is running from $dir."

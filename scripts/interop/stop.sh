@@ -5,28 +5,11 @@
 set -euo pipefail
 
 dir=${1:-${MAILSENDER_INTEROP_DIR:-/tmp/mailsender-interop}}
+# shellcheck source=../lib/instance.sh
+. "$(cd "$(dirname "$0")" && pwd)/../lib/instance.sh"
 
 # The tests must not be pointed at servers that are going away.
 rm -f "$dir/interop.env"
-
-stop_pid_file() { # NAME FILE
-    local name=$1 file=$2 pid
-    pid=$(tr -d ' \n' 2>/dev/null < "$file" || true)
-    if [[ -z $pid ]] || ! kill -0 "$pid" 2>/dev/null; then
-        return 0
-    fi
-    echo "stop.sh: stopping $name (pid $pid)"
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-        echo "stop.sh: $name (pid $pid) did not exit after 5 s; killing it." >&2
-        kill -KILL "$pid" 2>/dev/null || true
-    fi
-    rm -f "$file"
-}
 
 stop_pid_file Exim "$dir/exim/exim.pid"
 stop_pid_file OpenSMTPD "$dir/opensmtpd/smtpd.pid"

@@ -25,3 +25,23 @@ require_free_ports() {
         fi
     done
 }
+
+# stop_pid_file NAME FILE : stops the process whose id FILE holds (TERM, then KILL after 5 s) and removes FILE.
+stop_pid_file() { # NAME FILE
+    local name=$1 file=$2 pid
+    pid=$(tr -d ' \n' 2>/dev/null < "$file" || true)
+    if [[ -z $pid ]] || ! kill -0 "$pid" 2>/dev/null; then
+        return 0
+    fi
+    echo "stop.sh: stopping $name (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        echo "stop.sh: $name (pid $pid) did not exit after 5 s; killing it." >&2
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$file"
+}

@@ -77,15 +77,8 @@ public sealed class ImapBounceTests
             await client.DisconnectAsync(true);
         }
 
-        var processor = new BounceProcessor(new ServiceCollection().AddSuppressionList().BuildServiceProvider().GetRequiredService<IEmailSuppressionList>());
-        var mailbox = new ImapBounceMailbox
-        {
-            Host = servers.ImapHost,
-            Port = servers.ImapPort,
-            Security = SecureSocketOptions.None,
-            UserName = servers.ImapUser,
-            Password = servers.ImapPassword,
-        };
+        var processor = NewProcessor();
+        var mailbox = PlainMailbox(servers);
         var first = await processor.ProcessImapAsync(mailbox);
 
         Assert.Contains(first.Reports, r => r.OriginalEnvelopeId == "order+42");
@@ -122,16 +115,11 @@ public sealed class ImapBounceTests
     public async Task WrongPassword_IsABounceMailboxException_WithoutThePassword()
     {
         var servers = BounceServers.Require();
-        var processor = new BounceProcessor(new ServiceCollection().AddSuppressionList().BuildServiceProvider().GetRequiredService<IEmailSuppressionList>());
+        var processor = NewProcessor();
 
-        var error = await Assert.ThrowsAsync<BounceMailboxException>(() => processor.ProcessImapAsync(new ImapBounceMailbox
-        {
-            Host = servers.ImapHost,
-            Port = servers.ImapPort,
-            Security = SecureSocketOptions.None,
-            UserName = servers.ImapUser,
-            Password = "wrong-" + servers.ImapPassword,
-        }));
+        var mailbox = PlainMailbox(servers);
+        mailbox.Password = "wrong-" + servers.ImapPassword;
+        var error = await Assert.ThrowsAsync<BounceMailboxException>(() => processor.ProcessImapAsync(mailbox));
 
         Assert.Contains("refused the login", error.Message, StringComparison.Ordinal);
         Assert.Contains(servers.ImapUser, error.Message, StringComparison.Ordinal);
@@ -142,17 +130,11 @@ public sealed class ImapBounceTests
     public async Task UnknownFolder_IsABounceMailboxException_NamingIt()
     {
         var servers = BounceServers.Require();
-        var processor = new BounceProcessor(new ServiceCollection().AddSuppressionList().BuildServiceProvider().GetRequiredService<IEmailSuppressionList>());
+        var processor = NewProcessor();
 
-        var error = await Assert.ThrowsAsync<BounceMailboxException>(() => processor.ProcessImapAsync(new ImapBounceMailbox
-        {
-            Host = servers.ImapHost,
-            Port = servers.ImapPort,
-            Security = SecureSocketOptions.None,
-            UserName = servers.ImapUser,
-            Password = servers.ImapPassword,
-            Folder = "NoSuchFolder",
-        }));
+        var mailbox = PlainMailbox(servers);
+        mailbox.Folder = "NoSuchFolder";
+        var error = await Assert.ThrowsAsync<BounceMailboxException>(() => processor.ProcessImapAsync(mailbox));
 
         Assert.Contains("no folder 'NoSuchFolder'", error.Message, StringComparison.Ordinal);
     }
@@ -161,7 +143,7 @@ public sealed class ImapBounceTests
     public async Task ImplicitTls_WithAnUntrustedCertificate_IsABounceMailboxException()
     {
         var servers = BounceServers.Require();
-        var processor = new BounceProcessor(new ServiceCollection().AddSuppressionList().BuildServiceProvider().GetRequiredService<IEmailSuppressionList>());
+        var processor = NewProcessor();
 
         // The system trust store does not know the test CA: the connection is refused before the password is sent.
         var error = await Assert.ThrowsAsync<BounceMailboxException>(() => processor.ProcessImapAsync(new ImapBounceMailbox
@@ -176,6 +158,19 @@ public sealed class ImapBounceTests
         Assert.Contains($"{servers.ImapHost}:{servers.ImapsPort}", error.Message, StringComparison.Ordinal);
         Assert.IsType<SslHandshakeException>(error.InnerException);
     }
+
+    private static BounceProcessor NewProcessor() =>
+        new(new ServiceCollection().AddSuppressionList().BuildServiceProvider().GetRequiredService<IEmailSuppressionList>());
+
+    /// <summary>The test mailbox over plain IMAP (loopback only).</summary>
+    private static ImapBounceMailbox PlainMailbox(BounceServers servers) => new()
+    {
+        Host = servers.ImapHost,
+        Port = servers.ImapPort,
+        Security = SecureSocketOptions.None,
+        UserName = servers.ImapUser,
+        Password = servers.ImapPassword,
+    };
 
     private static async Task<string> SendToBouncingAddressAsync(BounceServers servers, string envelopeId)
     {

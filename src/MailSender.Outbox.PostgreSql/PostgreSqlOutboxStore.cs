@@ -602,7 +602,7 @@ internal sealed class PostgreSqlOutboxStore : IOutboxStore
             await using (var update = new NpgsqlCommand($"""
                 WITH bounced AS (
                     UPDATE mailsender_outbox_recipients r
-                    SET state = 'bounced', enhanced_status_code = @status, reply = @reply, updated_at = @now
+                    SET state = 'bounced', status_code = NULL, enhanced_status_code = @status, reply = @reply, updated_at = @now
                     FROM unnest(@ids, @positions) AS m(id, position)
                     WHERE r.message_id = m.id AND r.position = m.position AND r.state = 'sent'
                     RETURNING r.message_id)

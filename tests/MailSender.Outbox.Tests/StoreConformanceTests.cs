@@ -378,6 +378,8 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         Assert.Equal([OutboxState.Bounced, OutboxState.Sent], afterFirst.Recipients.Select(r => r.State));
         var bounced = afterFirst.Recipients[0];
         Assert.Equal("5.1.1", bounced.EnhancedStatusCode);
+        Assert.Null(bounced.StatusCode);
+        Assert.Equal(250, afterFirst.Recipients[1].StatusCode);
         Assert.Equal("no such user", bounced.Reply);
         Assert.Equal(T0.AddHours(1), bounced.UpdatedAt);
         Assert.Equal(1, second);

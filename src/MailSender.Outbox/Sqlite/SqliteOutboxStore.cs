@@ -273,7 +273,7 @@ internal sealed class SqliteOutboxStore : IOutboxStore
             {
                 changed += Execute(connection, """
                     UPDATE mailsender_outbox_recipients
-                    SET state = 'bounced', enhanced_status_code = $status, reply = $reply, updated_at = $now
+                    SET state = 'bounced', status_code = NULL, enhanced_status_code = $status, reply = $reply, updated_at = $now
                     WHERE message_id = $id AND position = $position AND state = 'sent'
                     """, ("$status", enhancedStatusCode), ("$reply", reply), ("$now", Ms(now)), ("$id", message), ("$position", position));
             }

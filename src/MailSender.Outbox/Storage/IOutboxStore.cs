@@ -113,8 +113,9 @@ internal interface IOutboxStore : IAsyncDisposable
     Task<int> MarkBouncedAsync(string messageId, string address, string? enhancedStatusCode, string? reply, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Finds the suppression of <paramref name="address"/> (without case): a global entry first, else one for
-    /// <paramref name="list"/> (compared exactly). Null when there is none.
+    /// Finds the suppression of <paramref name="address"/> (by <see cref="OutboxStates.AddressKey"/>: trimmed, ordinal
+    /// ignore-case, as the in-memory list compares): a global entry first, else one for <paramref name="list"/>
+    /// (compared exactly). Null when there is none.
     /// </summary>
     Task<EmailSuppression?> FindSuppressionAsync(string address, string? list, CancellationToken cancellationToken);
 

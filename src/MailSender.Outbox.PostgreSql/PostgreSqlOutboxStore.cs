@@ -569,30 +569,67 @@ internal sealed class PostgreSqlOutboxStore : IOutboxStore
     public Task<int> MarkBouncedAsync(string messageId, string address, string? enhancedStatusCode, string? reply, DateTimeOffset now, CancellationToken cancellationToken) =>
         RunAsync("record a bounce", async connection =>
         {
-            // One statement: the recipients change, then each of their messages whose recipients are no longer sent
-            // (a data-modifying CTE's rows are not visible to the rest of the statement, so they are counted from it).
-            await using var command = new NpgsqlCommand($"""
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+
+            // The messages' rows are locked first, so two reports for two recipients of one message (two machines, or a
+            // worker's write) take turns: the second then sees the first's recipients when it decides the message's state.
+            // The addresses are compared here, not with SQL's lower() (which depends on the database's locale): the same
+            // ordinal ignore-case comparison as the suppression list's. A Message-ID has few recipients.
+            var matches = new List<(Guid Message, int Position)>();
+            await using (var select = new NpgsqlCommand($"""
+                SELECT r.message_id, r.position, r.address FROM mailsender_outbox_recipients r
+                WHERE r.state = 'sent' AND r.message_id IN (SELECT id FROM {Messages} WHERE message_id = @messageId ORDER BY id FOR UPDATE)
+                """, connection, transaction))
+            {
+                select.Parameters.Add(new NpgsqlParameter<string>("messageId", messageId));
+                await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    if (OutboxStates.SameAddress(reader.GetString(2), address))
+                    {
+                        matches.Add((reader.GetGuid(0), reader.GetInt32(1)));
+                    }
+                }
+            }
+
+            if (matches.Count == 0)
+            {
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return 0;
+            }
+
+            int changed;
+            await using (var update = new NpgsqlCommand($"""
                 WITH bounced AS (
                     UPDATE mailsender_outbox_recipients r
-                    SET state = 'bounced', enhanced_status_code = @status, reply = @reply, updated_at = @now
-                    FROM {Messages} m
-                    WHERE r.message_id = m.id AND m.message_id = @messageId AND r.state = 'sent' AND lower(r.address) = @address
-                    RETURNING r.message_id, r.position),
-                messages AS (
-                    UPDATE {Messages} m SET state = 'bounced'
-                    WHERE m.id IN (SELECT message_id FROM bounced) AND m.state = 'sent'
-                      AND NOT EXISTS (
-                          SELECT 1 FROM mailsender_outbox_recipients r
-                          WHERE r.message_id = m.id AND r.state = 'sent'
-                            AND (r.message_id, r.position) NOT IN (SELECT message_id, position FROM bounced)))
+                    SET state = 'bounced', status_code = NULL, enhanced_status_code = @status, reply = @reply, updated_at = @now
+                    FROM unnest(@ids, @positions) AS m(id, position)
+                    WHERE r.message_id = m.id AND r.position = m.position AND r.state = 'sent'
+                    RETURNING r.message_id)
                 SELECT count(*)::integer FROM bounced
-                """, connection);
-            command.Parameters.Add(Nullable("status", enhancedStatusCode, NpgsqlDbType.Text));
-            command.Parameters.Add(Nullable("reply", reply, NpgsqlDbType.Text));
-            command.Parameters.Add(Time("now", now));
-            command.Parameters.Add(new NpgsqlParameter<string>("address", OutboxStates.AddressKey(address)));
-            command.Parameters.Add(new NpgsqlParameter<string>("messageId", messageId));
-            return (int)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+                """, connection, transaction))
+            {
+                update.Parameters.Add(Nullable("status", enhancedStatusCode, NpgsqlDbType.Text));
+                update.Parameters.Add(Nullable("reply", reply, NpgsqlDbType.Text));
+                update.Parameters.Add(Time("now", now));
+                update.Parameters.Add(new NpgsqlParameter<Guid[]>("ids", [.. matches.Select(m => m.Message)]));
+                update.Parameters.Add(new NpgsqlParameter<int[]>("positions", [.. matches.Select(m => m.Position)]));
+                changed = (int)(await update.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            }
+
+            // A statement of its own, so it sees the recipients just written.
+            await using (var message = new NpgsqlCommand($"""
+                UPDATE {Messages} m SET state = 'bounced'
+                WHERE m.id = ANY(@ids) AND m.state = 'sent'
+                  AND NOT EXISTS (SELECT 1 FROM mailsender_outbox_recipients r WHERE r.message_id = m.id AND r.state = 'sent')
+                """, connection, transaction))
+            {
+                message.Parameters.Add(new NpgsqlParameter<Guid[]>("ids", [.. matches.Select(m => m.Message).Distinct()]));
+                await message.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return changed;
         }, cancellationToken);
 
     public Task<EmailSuppression?> FindSuppressionAsync(string address, string? list, CancellationToken cancellationToken) =>
@@ -624,7 +661,7 @@ internal sealed class PostgreSqlOutboxStore : IOutboxStore
                 """, connection);
             command.Parameters.Add(new NpgsqlParameter<string>("key", OutboxStates.AddressKey(suppression.Address)));
             command.Parameters.Add(new NpgsqlParameter<string>("list", suppression.List ?? string.Empty));
-            command.Parameters.Add(new NpgsqlParameter<string>("address", suppression.Address.Trim()));
+            command.Parameters.Add(new NpgsqlParameter<string>("address", suppression.Address));
             command.Parameters.Add(new NpgsqlParameter<string>("reason", OutboxStates.ReasonName(suppression.Reason)));
             command.Parameters.Add(Nullable("detail", suppression.Detail, NpgsqlDbType.Text));
             command.Parameters.Add(Time("created", suppression.CreatedAt));

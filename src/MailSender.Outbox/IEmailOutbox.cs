@@ -40,7 +40,9 @@ public interface IEmailOutbox
 
     /// <summary>
     /// Queues a failed or uncertain message again, now, for the recipients that do not have it (a deferred one is moved to
-    /// now). An uncertain message may then be received twice: that is the decision this call makes.
+    /// now). An uncertain message may then be received twice: that is the decision this call makes. A
+    /// <see cref="OutboxState.Bounced"/> message is not queued again, and a bounced recipient of a failed message stays
+    /// bounced: a hard bounce says the address cannot get mail, and mailing it again hurts the sender's reputation.
     /// </summary>
     /// <param name="id">The outbox id.</param>
     /// <param name="cancellationToken">Cancels the change.</param>
@@ -55,7 +57,7 @@ public interface IEmailOutbox
 
     /// <summary>Deletes messages in a final state (sent, failed, uncertain, cancelled, bounced) that finished before <paramref name="finishedBefore"/>.</summary>
     /// <param name="finishedBefore">Only messages that finished before this time.</param>
-    /// <param name="states">Only these final states; <see langword="null"/> or empty for all four.</param>
+    /// <param name="states">Only these final states; <see langword="null"/> or empty for all five.</param>
     /// <param name="cancellationToken">Cancels the purge.</param>
     /// <returns>How many messages were deleted.</returns>
     Task<int> PurgeAsync(DateTimeOffset finishedBefore, IReadOnlyCollection<OutboxState>? states = null, CancellationToken cancellationToken = default);

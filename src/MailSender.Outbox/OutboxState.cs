@@ -28,9 +28,12 @@ public enum OutboxState
     Cancelled,
 
     /// <summary>
-    /// The server accepted it, and a delivery status notification later said it could not be delivered (a hard bounce,
-    /// recorded by the bounce processor of MailSender.Deliverability). For a message: none of its recipients remains
-    /// <see cref="Sent"/>. Final: never tried again, and a retry by hand does not resend to a bounced recipient.
+    /// Accepted by the server, then reported undeliverable by a delivery status notification: a hard bounce, matched by
+    /// the message's Message-ID and the recipient's address (recorded by the bounce processor of
+    /// MailSender.Deliverability through the handler <c>AddOutbox</c> registers). For a message: it was <see cref="Sent"/>
+    /// and none of its recipients remains <see cref="Sent"/>. Final: never tried again automatically, and
+    /// <see cref="IEmailOutbox.RetryAsync"/> neither queues a bounced message nor resends to a bounced recipient (a
+    /// hard-bounced address must not be mailed again).
     /// </summary>
     Bounced,
 }

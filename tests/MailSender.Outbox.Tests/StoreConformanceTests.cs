@@ -378,6 +378,8 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         Assert.Equal([OutboxState.Bounced, OutboxState.Sent], afterFirst.Recipients.Select(r => r.State));
         var bounced = afterFirst.Recipients[0];
         Assert.Equal("5.1.1", bounced.EnhancedStatusCode);
+        Assert.Null(bounced.StatusCode);
+        Assert.Equal(250, afterFirst.Recipients[1].StatusCode);
         Assert.Equal("no such user", bounced.Reply);
         Assert.Equal(T0.AddHours(1), bounced.UpdatedAt);
         Assert.Equal(1, second);
@@ -415,6 +417,84 @@ public abstract class StoreConformanceTests : IAsyncLifetime
         Assert.False(await store.RetryAsync(id, T0.AddHours(2), default));
         Assert.Equal(1, await store.PurgeAsync(T0.AddDays(1), [OutboxState.Bounced], default));
         Assert.Null(await store.GetAsync(id, default));
+    }
+
+    [SkippableFact]
+    public async Task MarkBounced_BothRecipientsAtOnce_MakesTheMessageBounced()
+    {
+        var store = await NewStoreAsync();
+        var id = await SentAsync(store, "a@example.com", "b@example.com");
+
+        // Two reports at the same time (two processors, or two machines of a PostgreSQL outbox): whichever is second
+        // must see the first's recipient when it decides the message's state.
+        var changed = await Task.WhenAll(
+            store.MarkBouncedAsync("id@example.com", "a@example.com", "5.1.1", "no", T0.AddHours(1), default),
+            store.MarkBouncedAsync("id@example.com", "b@example.com", "5.1.1", "no", T0.AddHours(1), default));
+
+        Assert.Equal([1, 1], changed);
+        var stored = (await store.GetAsync(id, default))!;
+        Assert.Equal(OutboxState.Bounced, stored.State);
+        Assert.All(stored.Recipients, r => Assert.Equal(OutboxState.Bounced, r.State));
+    }
+
+    [SkippableFact]
+    public async Task MarkBounced_ComparesTheAddressWithoutCase_BeyondAsciiToo()
+    {
+        var store = await NewStoreAsync();
+        var id = await SentAsync(store, "JÖRG@Example.com", "µ@example.com");
+
+        Assert.Equal(1, await store.MarkBouncedAsync("id@example.com", "jörg@example.COM", "5.1.1", "no", T0.AddHours(1), default));
+        Assert.Equal(0, await store.MarkBouncedAsync("id@example.com", "µx@example.com", "5.1.1", "no", T0.AddHours(1), default));
+        Assert.Equal(1, await store.MarkBouncedAsync("id@example.com", "Μ@example.com", "5.1.1", "no", T0.AddHours(1), default));
+
+        Assert.Equal(OutboxState.Bounced, (await store.GetAsync(id, default))!.State);
+    }
+
+    [SkippableFact]
+    public async Task MarkBounced_ARecipientThatWasNeverSent_ChangesNothing_AndRetryNeverQueuesABouncedOne()
+    {
+        var store = await NewStoreAsync();
+        await store.EnqueueAsync(Message(T0, "a@example.com", "b@example.com"), null, default);
+        var held = Assert.Single(await store.ClaimAsync(1, T0, Lease, false, default));
+        await store.CompleteAttemptAsync(Record(held, OutboxState.Failed, [new(0, OutboxState.Sent, 250, null, "ok"), new(1, OutboxState.Failed, 550, "5.1.1", "unknown")]), default);
+
+        Assert.Equal(0, await store.MarkBouncedAsync("id@example.com", "b@example.com", "5.1.1", "bounced", T0.AddHours(1), default));
+        Assert.Equal(1, await store.MarkBouncedAsync("id@example.com", "a@example.com", "5.1.1", "bounced", T0.AddHours(1), default));
+
+        var stored = (await store.GetAsync(held.Id, default))!;
+        Assert.Equal(OutboxState.Failed, stored.State);
+        Assert.Equal([OutboxState.Bounced, OutboxState.Failed], stored.Recipients.Select(r => r.State));
+        Assert.Equal("unknown", stored.Recipients[1].Reply);
+
+        // A retry by hand queues the failed recipient again, never the bounced one.
+        Assert.True(await store.RetryAsync(held.Id, T0.AddHours(2), default));
+        var again = Assert.Single(await store.ClaimAsync(1, T0.AddHours(2), Lease, false, default));
+        Assert.Equal([(1, "b@example.com")], again.Pending);
+    }
+
+    [SkippableFact]
+    public async Task MarkBounced_MarksEveryMessageSentWithThatMessageId()
+    {
+        var store = await NewStoreAsync();
+        var first = await SentAsync(store, "a@example.com");
+        var second = await SentAsync(store, "A@example.com");
+
+        Assert.Equal(2, await store.MarkBouncedAsync("id@example.com", "a@example.com", "5.1.1", "no", T0.AddHours(1), default));
+
+        Assert.Equal(OutboxState.Bounced, (await store.GetAsync(first, default))!.State);
+        Assert.Equal(OutboxState.Bounced, (await store.GetAsync(second, default))!.State);
+        Assert.Equal(2, (await store.GetStatisticsAsync(T0.AddHours(2), default)).Counts[OutboxState.Bounced]);
+    }
+
+    [SkippableFact]
+    public async Task MarkBounced_ComparesTheMessageIdExactly()
+    {
+        var store = await NewStoreAsync();
+        var id = await SentAsync(store, "a@example.com");
+
+        Assert.Equal(0, await store.MarkBouncedAsync("ID@example.com", "a@example.com", "5.1.1", "no", T0.AddHours(1), default));
+        Assert.Equal(0, await store.MarkBouncedAsync("<id@example.com>", "a@example.com", "5.1.1", "no", T0.AddHours(1), default));
+        Assert.Equal(OutboxState.Sent, (await store.GetAsync(id, default))!.State);
     }
 
     [SkippableFact]

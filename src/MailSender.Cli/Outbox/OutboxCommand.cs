@@ -272,7 +272,12 @@ internal sealed class OutboxCommand : Command, IHasHelpEpilog
             var why = changed ? null
                 : message is null ? UnknownId(id)
                 : _action == "retry"
-                    ? $"{id} is {state}: only failed, uncertain or deferred messages can be retried" + (message.State == OutboxState.Sent ? " (every recipient has it)." : ".")
+                    ? $"{id} is {state}: only failed, uncertain or deferred messages can be retried" + (message.State switch
+                    {
+                        OutboxState.Sent => " (every recipient has it).",
+                        OutboxState.Bounced => " (a hard bounce said its recipients cannot get it: a bounced address is never mailed again).",
+                        _ => ".",
+                    })
                     : $"{id} is {state}: only queued or deferred messages can be cancelled" + (message.State == OutboxState.Sending ? " (a worker is sending it now)." : ".");
             if (json)
             {

@@ -12,7 +12,15 @@ internal sealed class OutboxBounceHandler(OutboxRuntime runtime) : IBounceReport
     public async Task HandleAsync(BounceReport report, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(report);
-        if (report.OriginalMessageId is not { Length: > 0 } messageId)
+        // The outbox stores MimeKit's MessageId, without angle brackets; the bounce parser strips them too, and a report
+        // built by hand may still have them.
+        var messageId = report.OriginalMessageId?.Trim();
+        if (messageId is { Length: > 2 } && messageId[0] == '<' && messageId[^1] == '>')
+        {
+            messageId = messageId[1..^1].Trim();
+        }
+
+        if (string.IsNullOrEmpty(messageId))
         {
             // Without the Message-ID nothing in the outbox can be matched; the suppression list still got the address.
             return;

@@ -249,19 +249,42 @@ internal sealed class SqliteOutboxStore : IOutboxStore
     public Task<int> MarkBouncedAsync(string messageId, string address, string? enhancedStatusCode, string? reply, DateTimeOffset now, CancellationToken cancellationToken) =>
         WriteAsync(connection =>
         {
-            var changed = Execute(connection, """
-                UPDATE mailsender_outbox_recipients
-                SET state = 'bounced', enhanced_status_code = $status, reply = $reply, updated_at = $now
-                WHERE state = 'sent' AND lower(address) = $address
-                  AND message_id IN (SELECT id FROM mailsender_outbox_messages WHERE message_id = $messageId)
-                """, ("$status", enhancedStatusCode), ("$reply", reply), ("$now", Ms(now)), ("$address", OutboxStates.AddressKey(address)), ("$messageId", messageId));
-            if (changed > 0)
+            // The addresses are compared here, not with SQL's lower(), which folds ASCII only: the same ordinal
+            // ignore-case comparison as the suppression list's. A Message-ID has few recipients.
+            var matches = new List<(string Message, int Position)>();
+            using (var select = Command(connection, """
+                SELECT r.message_id, r.position, r.address FROM mailsender_outbox_recipients r
+                WHERE r.state = 'sent' AND r.message_id IN (SELECT id FROM mailsender_outbox_messages WHERE message_id = $messageId)
+                """))
+            {
+                select.Parameters.AddWithValue("$messageId", messageId);
+                using var reader = select.ExecuteReader();
+                while (reader.Read())
+                {
+                    if (OutboxStates.SameAddress(reader.GetString(2), address))
+                    {
+                        matches.Add((reader.GetString(0), reader.GetInt32(1)));
+                    }
+                }
+            }
+
+            var changed = 0;
+            foreach (var (message, position) in matches)
+            {
+                changed += Execute(connection, """
+                    UPDATE mailsender_outbox_recipients
+                    SET state = 'bounced', status_code = NULL, enhanced_status_code = $status, reply = $reply, updated_at = $now
+                    WHERE message_id = $id AND position = $position AND state = 'sent'
+                    """, ("$status", enhancedStatusCode), ("$reply", reply), ("$now", Ms(now)), ("$id", message), ("$position", position));
+            }
+
+            foreach (var message in matches.Select(m => m.Message).Distinct(StringComparer.Ordinal))
             {
                 Execute(connection, """
                     UPDATE mailsender_outbox_messages SET state = 'bounced'
-                    WHERE message_id = $messageId AND state = 'sent'
-                      AND NOT EXISTS (SELECT 1 FROM mailsender_outbox_recipients r WHERE r.message_id = mailsender_outbox_messages.id AND r.state = 'sent')
-                    """, ("$messageId", messageId));
+                    WHERE id = $id AND state = 'sent'
+                      AND NOT EXISTS (SELECT 1 FROM mailsender_outbox_recipients r WHERE r.message_id = $id AND r.state = 'sent')
+                    """, ("$id", message));
             }
 
             return changed;
@@ -294,7 +317,7 @@ internal sealed class SqliteOutboxStore : IOutboxStore
             """,
             ("$key", OutboxStates.AddressKey(suppression.Address)),
             ("$list", suppression.List ?? string.Empty),
-            ("$address", suppression.Address.Trim()),
+            ("$address", suppression.Address),
             ("$reason", OutboxStates.ReasonName(suppression.Reason)),
             ("$detail", suppression.Detail),
             ("$created", Ms(suppression.CreatedAt))), cancellationToken, singleStatement: true);

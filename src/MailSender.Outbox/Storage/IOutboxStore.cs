@@ -103,16 +103,19 @@ internal interface IOutboxStore : IAsyncDisposable
 
     /// <summary>
     /// Marks a recipient bounced after the server had accepted it (a hard bounce reported by a delivery status
-    /// notification): every recipient <paramref name="address"/> (compared without case) in state <c>sent</c> of a message
-    /// whose Message-ID is <paramref name="messageId"/> becomes <c>bounced</c> with the status and the report's words as
-    /// its reply, updated_at = now; such a message becomes <c>bounced</c> when it was <c>sent</c> and none of its
-    /// recipients remains <c>sent</c>. Idempotent; returns how many recipients changed.
+    /// notification): every recipient <paramref name="address"/> (trimmed, ordinal ignore-case, as the suppression list
+    /// compares) in state <c>sent</c> of a message whose Message-ID is exactly <paramref name="messageId"/> (stored as
+    /// MimeKit gives it, without angle brackets) becomes <c>bounced</c> with the report's enhanced status and words as its
+    /// reply, no SMTP status code (the 250 was the acceptance the bounce overturned), updated_at = now; such a message
+    /// becomes <c>bounced</c> when it was <c>sent</c> and none of its recipients remains <c>sent</c>. Idempotent; returns
+    /// how many recipients changed.
     /// </summary>
     Task<int> MarkBouncedAsync(string messageId, string address, string? enhancedStatusCode, string? reply, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Finds the suppression of <paramref name="address"/> (without case): a global entry first, else one for
-    /// <paramref name="list"/> (compared exactly). Null when there is none.
+    /// Finds the suppression of <paramref name="address"/> (by <see cref="OutboxStates.AddressKey"/>: trimmed, ordinal
+    /// ignore-case, as the in-memory list compares): a global entry first, else one for <paramref name="list"/>
+    /// (compared exactly). Null when there is none.
     /// </summary>
     Task<EmailSuppression?> FindSuppressionAsync(string address, string? list, CancellationToken cancellationToken);
 

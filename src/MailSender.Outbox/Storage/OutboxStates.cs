@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace MailSender.Outbox.Storage;
 
 /// <summary>How states are written in the database: lower-case names, the same in every store and in the CLI's JSON.</summary>
@@ -56,8 +58,44 @@ internal static class OutboxStates
             ? reason
             : throw new FormatException($"Unknown suppression reason '{name}' in the database.");
 
-    /// <summary>The key a suppression is stored under: the address trimmed and in lower case (addresses compare without case, as the in-memory list does).</summary>
-    public static string AddressKey(string address) => address.Trim().ToLowerInvariant();
+    /// <summary>
+    /// The key a suppression is stored under, equal for two addresses exactly when the in-memory list takes them for the
+    /// same one (trimmed, then <see cref="StringComparison.OrdinalIgnoreCase"/>): ASCII letters in lower case (so the
+    /// keys of ordinary addresses read naturally), every other letter in upper case (ordinal ignore-case compares upper
+    /// case mappings), except where ordinal ignore-case does not take a letter for its upper case (U+017F, long s, is
+    /// not S). OrdinalIgnoreCase never matches an ASCII letter with another one, so mixing the two cases is safe.
+    /// </summary>
+    public static string AddressKey(string address)
+    {
+        var trimmed = address.Trim();
+        if (Ascii.IsValid(trimmed))
+        {
+            return trimmed.ToLowerInvariant();
+        }
+
+        var key = new StringBuilder(trimmed.Length);
+        Span<char> buffer = stackalloc char[2];
+        foreach (var rune in trimmed.EnumerateRunes())
+        {
+            var folded = rune.IsAscii ? Rune.ToLowerInvariant(rune) : Rune.ToUpperInvariant(rune);
+            if (folded != rune)
+            {
+                var original = buffer[..rune.EncodeToUtf16(buffer)].ToString();
+                if (!string.Equals(original, folded.ToString(), StringComparison.OrdinalIgnoreCase))
+                {
+                    folded = rune;
+                }
+            }
+
+            key.Append(buffer[..folded.EncodeToUtf16(buffer)]);
+        }
+
+        return key.ToString();
+    }
+
+    /// <summary>Whether two addresses are the same for the suppression list and bounce matching: trimmed, ordinal ignore-case.</summary>
+    public static bool SameAddress(string left, string right) =>
+        string.Equals(left.Trim(), right.Trim(), StringComparison.OrdinalIgnoreCase);
 
     /// <summary>What the worker writes when it takes back a message whose holder died.</summary>
     public const string ReclaimedBeforeFinalWrite = "The worker that held it stopped before the end of the message was written: it is sent again.";

@@ -1,6 +1,10 @@
+using System.Text;
 using System.Text.Json;
 using MailSender.Cli.Tests.Infrastructure;
+using MailSender.Deliverability;
 using MailSender.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
+using MimeKit;
 
 namespace MailSender.Cli.Tests.Outbox;
 
@@ -111,6 +115,43 @@ public sealed class OutboxCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task ABouncedMessage_IsListedShownCountedAndPurged_ButNeverRetried()
+    {
+        await using var server = await InProcessSmtpServer.StartAsync();
+        var id = JsonDocument.Parse((await Run("send", "--to", "gone@example.com", "--from", "me@example.com", "--subject", "Bounces", "--text", "x", "--outbox", Store, "--json")).Output).RootElement.GetProperty("id").GetString()!;
+        await Run("worker", "--outbox", Store, "--transport", $"smtp://127.0.0.1:{server.Port}?security=none", "--exit-when-empty");
+        var messageId = JsonDocument.Parse((await Run("outbox", "show", id, "--outbox", Store, "--json")).Output).RootElement.GetProperty("messageId").GetString()!;
+
+        // The report arrives later and is read by the bounce processor of an application on the same outbox.
+        var services = new ServiceCollection();
+        services.AddMailSender(o => o.Transport = "pickup:" + Path.Combine(_folder.Path, "unused"))
+            .AddOutbox(o => o.Store = Store);
+        services.AddBounceProcessing(o => o.Folder = _folder.Path);
+        await using (var provider = services.BuildServiceProvider())
+        {
+            var report = await provider.GetRequiredService<BounceProcessor>().ProcessAsync(Dsn(messageId, "gone@example.com"));
+            Assert.Equal(BounceKind.HardBounce, Assert.Single(report!.Recipients).Kind);
+        }
+
+        var list = await Run("outbox", "list", "--outbox", Store, "--state", "bounced", "--json");
+        var show = await Run("outbox", "show", id, "--outbox", Store);
+        var stats = await Run("outbox", "stats", "--outbox", Store, "--json");
+        var retry = await Run("outbox", "retry", id, "--outbox", Store);
+        var purged = await Run("outbox", "purge", "--outbox", Store, "--older-than", "0s", "--state", "bounced");
+
+        Assert.True(list.ExitCode == ExitCodes.Success, list.ToString());
+        var listed = Assert.Single(JsonDocument.Parse(list.Output).RootElement.EnumerateArray());
+        Assert.Equal((id, "bounced"), (listed.GetProperty("id").GetString(), listed.GetProperty("state").GetString()));
+        Assert.Contains("bounced: the server accepted it", show.Output, StringComparison.Ordinal);
+        Assert.Contains("bounced    gone@example.com: bounced after acceptance: 550 5.1.1 no such user (reported by mx.example.com)", show.Output, StringComparison.Ordinal);
+        Assert.Contains("\"bounced\":1", stats.Output, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.UsageError, retry.ExitCode);
+        Assert.Contains($"{id} is bounced: only failed, uncertain or deferred messages can be retried (a hard bounce", retry.Error, StringComparison.Ordinal);
+        Assert.Equal("Purged 1 message(s) finished more than 0s ago.", purged.Output.Trim());
+        Assert.Single(server.Messages);
+    }
+
+    [Fact]
     public async Task Purge_DeletesFinishedMessages_AndRefusesUnfinishedStates()
     {
         await using var server = await InProcessSmtpServer.StartAsync();
@@ -214,4 +255,38 @@ public sealed class OutboxCommandTests : IDisposable
     }
 
     private static Task<CliRun> Run(params string[] args) => CliRun.RunAsync(args);
+
+    private static MimeMessage Dsn(string messageId, string recipient) => MimeMessage.Load(new MemoryStream(Encoding.UTF8.GetBytes($"""
+        From: MAILER-DAEMON@mx.example.com
+        To: me@example.com
+        Subject: Undelivered Mail Returned to Sender
+        Message-Id: <{Guid.NewGuid():N}@mx.example.com>
+        MIME-Version: 1.0
+        Content-Type: multipart/report; report-type=delivery-status; boundary="B1"
+
+        --B1
+        Content-Type: text/plain
+
+        Your message could not be delivered.
+
+        --B1
+        Content-Type: message/delivery-status
+
+        Reporting-MTA: dns; mx.example.com
+
+        Final-Recipient: rfc822; {recipient}
+        Action: failed
+        Status: 5.1.1
+        Diagnostic-Code: smtp; 550 5.1.1 no such user
+
+        --B1
+        Content-Type: text/rfc822-headers
+
+        From: me@example.com
+        To: {recipient}
+        Subject: Bounces
+        Message-ID: <{messageId}>
+
+        --B1--
+        """.ReplaceLineEndings("\r\n"))));
 }

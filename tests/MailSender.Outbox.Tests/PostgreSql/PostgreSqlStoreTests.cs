@@ -349,6 +349,38 @@ public sealed class PostgreSqlStoreTests(ITestOutputHelper output) : IAsyncLifet
     }
 
     [SkippableFact]
+    public async Task Initialize_UpgradesADatabaseWrittenByVersion1_ItsMessagesStillWork()
+    {
+        await using (var connection = await OpenAsync())
+        {
+            await ExecuteAsync(connection, PostgreSqlSchemaVersion1.Create + PostgreSqlSchemaVersion1.Rows);
+        }
+
+        var store = await StoreAsync();
+
+        var sent = await store.GetAsync(Guid.Parse("0193a0f0-0000-7000-8000-000000000001"), default);
+        Assert.NotNull(sent);
+        Assert.Equal((OutboxState.Sent, "Sent in version 1"), (sent.State, sent.Subject));
+        Assert.Equal(["ann@example.com", "bob@example.com"], sent.Recipients.Select(r => r.Address));
+        Assert.Equal(1, (await store.GetStatisticsAsync(T0, default)).Counts[OutboxState.Queued]);
+
+        // What version 2 added works on the old rows: a bounce, and the suppression table.
+        Assert.Equal(1, await store.MarkBouncedAsync(PostgreSqlSchemaVersion1.MessageId, "ANN@example.com", "5.1.1", "gone", T0, default));
+        Assert.Equal(1, await store.MarkBouncedAsync(PostgreSqlSchemaVersion1.MessageId, "bob@example.com", "5.1.1", "gone", T0, default));
+        Assert.Equal(OutboxState.Bounced, (await store.GetAsync(sent.Id, default))!.State);
+        await store.AddSuppressionAsync(new EmailSuppression("ann@example.com", SuppressionReason.HardBounce), default);
+        Assert.NotNull(await store.FindSuppressionAsync("Ann@example.com", "news", default));
+
+        // And the queued message is still delivered.
+        var held = Assert.Single(await store.ClaimAsync(10, T0, TimeSpan.FromMinutes(1), atLeastOnce: false, default));
+        Assert.Equal([(0, "cat@example.com")], held.Pending);
+
+        await using var check = await OpenAsync();
+        await using var version = new NpgsqlCommand("SELECT max(version) FROM mailsender_outbox_schema", check);
+        Assert.Equal(2, await version.ExecuteScalarAsync());
+    }
+
+    [SkippableFact]
     public async Task Initialize_RefusesANewerSchema()
     {
         await StoreAsync();

@@ -81,6 +81,42 @@ public sealed class SqliteStoreTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Initialize_UpgradesADatabaseWrittenByVersion1_ItsMessagesStillWork()
+    {
+        var path = _folder.File("v1.db");
+        using (var connection = new SqliteConnection($"Data Source={path};Pooling=false"))
+        {
+            connection.Open();
+            Execute(connection, SqliteSchemaVersion1.Create + SqliteSchemaVersion1.Rows);
+        }
+
+        await using var store = new SqliteOutboxStore(path, new OutboxOptions());
+        await store.InitializeAsync(default);
+
+        var sent = await store.GetAsync(Guid.Parse("0193a0f0-0000-7000-8000-000000000001"), default);
+        Assert.NotNull(sent);
+        Assert.Equal((OutboxState.Sent, "Sent in version 1"), (sent.State, sent.Subject));
+        Assert.Equal(["ann@example.com", "bob@example.com"], sent.Recipients.Select(r => r.Address));
+        Assert.Equal(1, (await store.GetStatisticsAsync(T0, default)).Counts[OutboxState.Queued]);
+
+        // What version 2 added works on the old rows: a bounce, and the suppression table.
+        Assert.Equal(1, await store.MarkBouncedAsync(SqliteSchemaVersion1.MessageId, "ANN@example.com", "5.1.1", "gone", T0, default));
+        Assert.Equal(1, await store.MarkBouncedAsync(SqliteSchemaVersion1.MessageId, "bob@example.com", "5.1.1", "gone", T0, default));
+        Assert.Equal(OutboxState.Bounced, (await store.GetAsync(sent.Id, default))!.State);
+        await store.AddSuppressionAsync(new EmailSuppression("ann@example.com", SuppressionReason.HardBounce), default);
+        Assert.NotNull(await store.FindSuppressionAsync("Ann@example.com", "news", default));
+
+        // And the queued message is still delivered.
+        var held = Assert.Single(await store.ClaimAsync(10, T0, TimeSpan.FromMinutes(1), atLeastOnce: false, default));
+        Assert.Equal([(0, "cat@example.com")], held.Pending);
+
+        using var check = new SqliteConnection($"Data Source={path};Pooling=false");
+        check.Open();
+        Assert.Equal(2L, Scalar(check, "SELECT version FROM mailsender_outbox_schema"));
+        Assert.Equal(1L, Scalar(check, "SELECT count(*) FROM mailsender_outbox_schema"));
+    }
+
+    [Fact]
     public async Task Initialize_RefusesANewerSchema()
     {
         var path = _folder.File("outbox.db");

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
+using MailSender.Internal;
+using MailSender.Smtp;
 
 namespace MailSender.Deliverability.Doctor;
 
@@ -102,7 +104,8 @@ internal static class SenderChecks
             return new("ptr", FindingSeverity.Error, $"The PTR record of {address} names {string.Join(", ", names)}, which does not resolve back to {address} (no forward-confirmed reverse DNS); receivers treat that as no reverse DNS.", $"Point an A{(address.AddressFamily == AddressFamily.InterNetwork ? string.Empty : "AAAA")} record of {names[0]} at {address}, or change the PTR record to a name that has it.");
         }
 
-        var ehlo = configuredEhlo ?? Dns.GetHostName();
+        // The name the transport itself sends (HostNames: the machine's name made safe for EHLO when none is configured).
+        var ehlo = HostNames.EhloArgument(configuredEhlo);
         var source = configuredEhlo is null ? "this machine's name, used when ehlo= and Smtp:EhloName are not set" : "the configured EHLO name";
         return string.Equals(ehlo.TrimEnd('.'), confirmed, StringComparison.OrdinalIgnoreCase)
             ? new("ptr", FindingSeverity.Ok, $"{address} has forward-confirmed reverse DNS ({confirmed}), and it is the EHLO name.")
@@ -178,11 +181,20 @@ internal sealed record TransportTarget(TransportKind Kind, string Shown, string?
             case "smtp" or "smtps":
                 return new(TransportKind.Relay, shown, uri.Host);
             case "relay":
-                var provider = SmtpProvider.Find(uri.Host ?? string.Empty)
-                    ?? throw new ArgumentException($"--transport: relay://{uri.Host} names no provider preset (see `mailsender providers`).", nameof(request));
-                var region = uri.Parameters.GetValueOrDefault("region") ?? provider.DefaultRegion ?? (provider.Regions.Count > 0 ? provider.Regions[0] : string.Empty);
-                var host = uri.Parameters.GetValueOrDefault("host") ?? provider.Host.Replace("<region>", region, StringComparison.Ordinal);
-                return new(TransportKind.Relay, shown, host, provider);
+                // The same resolution (preset, region=, host=) and the same errors as the relay transport.
+                try
+                {
+                    var (preset, host) = RelayTransportFactory.ResolveHost(uri);
+                    return new(TransportKind.Relay, shown, host, SmtpProvider.Find(preset.Id));
+                }
+                catch (EmailSendException e)
+                {
+                    var message = MailSender.Smtp.Providers.ProviderCatalog.FindById(uri.Host ?? string.Empty) is null
+                        ? $"--transport: relay://{uri.Host} names no provider preset. {e.Message} {e.Hint}"
+                        : $"--transport: {e.Message} {e.Hint}";
+                    throw new ArgumentException(message.TrimEnd(), nameof(request), e);
+                }
+
             case "direct":
                 return new(TransportKind.Direct, shown, EhloName: uri.Parameters.GetValueOrDefault("ehlo") ?? request.EhloName);
             default:

@@ -41,6 +41,34 @@ internal sealed class RelayTransportFactory : IEmailTransportFactory
     internal static SmtpTransportSettings CreateSettings(TransportUri uri, MailSenderOptions options, string? environmentPassword, ISmtpAccessTokenProvider? senderTokens = null, ISmtpAccessTokenProvider? containerTokens = null)
     {
         SettingParser.RejectUnknown(uri, [.. RelayParameters, .. SmtpTransportFactory.KnownParameters]);
+        var (preset, relayHost) = ResolveHost(uri);
+        var port = SettingParser.Integer(uri, "port", preset.Port, 1, 65535);
+        SmtpSecurity? security = uri.Parameters.ContainsKey("security") ? null : ProviderPresets.SecurityForPort(preset, relayHost, port);
+        var (userName, password) = Credentials(uri, options, environmentPassword, preset);
+
+        // The SMTP factory does the rest (options, pool, validation), as for smtp://HOST:PORT?security=...
+        var parameters = new Dictionary<string, string>(uri.Parameters, StringComparer.OrdinalIgnoreCase);
+        foreach (var relayParameter in RelayParameters)
+        {
+            parameters.Remove(relayParameter);
+        }
+
+        if (security is { } presetSecurity)
+        {
+            parameters["security"] = presetSecurity.ToString().ToLowerInvariant();
+        }
+
+        var smtpUri = TransportUri.ForHost("smtp", relayHost, port, userName, password, parameters);
+        return SmtpTransportFactory.CreateSettings(smtpUri, options, environmentPassword, senderTokens, containerTokens, ProviderPresets.Context(preset));
+    }
+
+    /// <summary>
+    /// The preset a <c>relay://</c> URI names and the host mail goes to (<c>host=</c>, else the preset's host for
+    /// <c>region=</c>); a missing or unknown provider or region is an <see cref="EmailErrorKind.Configuration"/> error.
+    /// Also what <c>mailsender doctor --transport</c> checks SPF for.
+    /// </summary>
+    internal static (ProviderEntry Preset, string Host) ResolveHost(TransportUri uri)
+    {
         var name = uri.Host ?? uri.Path?.Trim('/');
         if (string.IsNullOrEmpty(name))
         {
@@ -71,24 +99,7 @@ internal sealed class RelayTransportFactory : IEmailTransportFactory
             };
         }
 
-        var port = SettingParser.Integer(uri, "port", preset.Port, 1, 65535);
-        SmtpSecurity? security = uri.Parameters.ContainsKey("security") ? null : ProviderPresets.SecurityForPort(preset, host ?? presetHost, port);
-        var (userName, password) = Credentials(uri, options, environmentPassword, preset);
-
-        // The SMTP factory does the rest (options, pool, validation), as for smtp://HOST:PORT?security=...
-        var parameters = new Dictionary<string, string>(uri.Parameters, StringComparer.OrdinalIgnoreCase);
-        foreach (var relayParameter in RelayParameters)
-        {
-            parameters.Remove(relayParameter);
-        }
-
-        if (security is { } presetSecurity)
-        {
-            parameters["security"] = presetSecurity.ToString().ToLowerInvariant();
-        }
-
-        var smtpUri = TransportUri.ForHost("smtp", host ?? presetHost!, port, userName, password, parameters);
-        return SmtpTransportFactory.CreateSettings(smtpUri, options, environmentPassword, senderTokens, containerTokens, ProviderPresets.Context(preset));
+        return (preset, host ?? presetHost!);
     }
 
     /// <summary>User and password from the URI, the options or <c>MAILSENDER_PASSWORD</c>, with the provider's fixed conventions filled in.</summary>

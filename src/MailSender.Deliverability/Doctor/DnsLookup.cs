@@ -4,11 +4,15 @@ using DnsClient.Protocol;
 
 namespace MailSender.Deliverability.Doctor;
 
-/// <summary>TXT and MX questions through DnsClient, one name server or the system's; a server that does not answer is a <see cref="DnsUnavailableException"/>, not an empty answer.</summary>
+/// <summary>TXT, MX, A/AAAA and PTR questions through DnsClient, one name server or the system's; a server that does not answer is a <see cref="DnsUnavailableException"/>, not an empty answer.</summary>
 internal sealed class DnsLookup
 {
     private readonly LookupClient _client;
     private readonly string _server;
+
+    // One instance per doctor run, whose checks ask the same names again (the SPF lookup count, the relay's include, the
+    // sending address's evaluation): each question goes to the name server once. The checks run one after another.
+    private readonly Dictionary<(string Name, QueryType Type), IDnsQueryResponse> _answers = [];
 
     public DnsLookup(IPEndPoint? server, TimeSpan timeout)
     {
@@ -50,6 +54,18 @@ internal sealed class DnsLookup
     }
 
     private async Task<IDnsQueryResponse> QueryAsync(string name, QueryType type, CancellationToken cancellationToken)
+    {
+        var key = (name.ToLowerInvariant(), type);
+        if (!_answers.TryGetValue(key, out var response))
+        {
+            response = await AskAsync(name, type, cancellationToken).ConfigureAwait(false);
+            _answers[key] = response;
+        }
+
+        return response;
+    }
+
+    private async Task<IDnsQueryResponse> AskAsync(string name, QueryType type, CancellationToken cancellationToken)
     {
         try
         {

@@ -5,11 +5,6 @@ namespace MailSender.Deliverability.Doctor;
 /// <summary>The DNS checks of <see cref="DeliverabilityDoctor"/>, one method per record type.</summary>
 internal static class DomainChecks
 {
-    private const int SpfLookupLimit = 10;
-    // RFC 7208 4.6.4: the terms that query DNS, bare or with a domain (":") or, for a and mx, a prefix length ("/").
-    private static readonly string[] LookupMechanisms = ["a", "mx", "ptr"];
-    private static readonly string[] LookupPrefixes = ["include:", "exists:", "redirect=", "a:", "a/", "mx:", "mx/", "ptr:"];
-
     public static async Task<IReadOnlyList<DeliverabilityFinding>> RunAsync(DoctorRequest request, CancellationToken cancellationToken)
     {
         var domain = Domain(request.From);
@@ -51,7 +46,7 @@ internal static class DomainChecks
 
     private static async Task<IEnumerable<DeliverabilityFinding>> SpfAsync(DnsLookup dns, string domain, CancellationToken cancellationToken)
     {
-        var records = (await dns.TxtAsync(domain, cancellationToken).ConfigureAwait(false)).Where(IsSpf).ToList();
+        var records = (await dns.TxtAsync(domain, cancellationToken).ConfigureAwait(false)).Where(SpfEvaluator.IsSpf).ToList();
         if (records.Count == 0)
         {
             return [new("spf", FindingSeverity.Error, $"{domain} publishes no SPF record, so receivers cannot tell which servers may send its mail; Gmail and Yahoo require SPF of bulk senders.", $"Publish one TXT record at {domain}: \"v=spf1 include:<your relay's SPF domain> -all\" (your relay's documentation names it).")];
@@ -62,65 +57,18 @@ internal static class DomainChecks
             return [new("spf", FindingSeverity.Error, $"{domain} publishes {records.Count} SPF records; receivers then fail SPF for every message (permerror, RFC 7208 3.2).", "Merge them into one record: one v=spf1 with every include and ip4 term, one -all or ~all at the end.")];
         }
 
-        var (lookups, problem) = await CountLookupsAsync(dns, records[0], 0, new HashSet<string>(StringComparer.OrdinalIgnoreCase) { domain }, cancellationToken).ConfigureAwait(false);
+        var (lookups, problem) = await new SpfEvaluator(dns).CountLookupsAsync(records[0], domain, cancellationToken).ConfigureAwait(false);
         if (problem is not null)
         {
             return [new("spf", FindingSeverity.Error, $"The SPF record of {domain} cannot be evaluated: {problem}.", "Fix or remove the term it names.")];
         }
 
-        if (lookups > SpfLookupLimit)
+        if (lookups > SpfEvaluator.LookupLimit)
         {
             return [new("spf", FindingSeverity.Error, $"The SPF record of {domain} needs {lookups} DNS lookups (include, a, mx, ptr, exists, redirect, counted through every include); over 10, receivers fail SPF (permerror, RFC 7208 4.6.4).", "Remove includes of services you no longer use, or replace a and mx terms with ip4/ip6 ranges.")];
         }
 
         return [new("spf", FindingSeverity.Ok, $"{domain} publishes one SPF record, within the limit of 10 DNS lookups ({lookups}).")];
-    }
-
-    private static async Task<(int Lookups, string? Problem)> CountLookupsAsync(DnsLookup dns, string record, int depth, HashSet<string> seen, CancellationToken cancellationToken)
-    {
-        if (depth > SpfLookupLimit)
-        {
-            return (SpfLookupLimit + 1, null);
-        }
-
-        var lookups = 0;
-        foreach (var raw in record.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1))
-        {
-            var term = raw.TrimStart('+', '-', '~', '?').ToLowerInvariant();
-            if (!LookupMechanisms.Contains(term) && !LookupPrefixes.Any(p => term.StartsWith(p, StringComparison.Ordinal)))
-            {
-                continue;
-            }
-
-            lookups++;
-            string? target = term.StartsWith("include:", StringComparison.Ordinal) ? term["include:".Length..]
-                : term.StartsWith("redirect=", StringComparison.Ordinal) ? term["redirect=".Length..]
-                : null;
-            if (target is null)
-            {
-                continue;
-            }
-
-            if (!seen.Add(target))
-            {
-                return (lookups, $"{target} is included twice (a loop)");
-            }
-
-            var included = (await dns.TxtAsync(target, cancellationToken).ConfigureAwait(false)).Where(IsSpf).ToList();
-            if (included.Count != 1)
-            {
-                return (lookups, included.Count == 0 ? $"{term} names a domain without an SPF record" : $"{term} names a domain with {included.Count} SPF records");
-            }
-
-            var (inner, problem) = await CountLookupsAsync(dns, included[0], depth + 1, seen, cancellationToken).ConfigureAwait(false);
-            lookups += inner;
-            if (problem is not null)
-            {
-                return (lookups, problem);
-            }
-        }
-
-        return (lookups, null);
     }
 
     private static async Task<IEnumerable<DeliverabilityFinding>> DkimAsync(DnsLookup dns, string domain, string selector, string? privateKeyPem, CancellationToken cancellationToken)
@@ -272,7 +220,4 @@ internal static class DomainChecks
             ? [new(check, FindingSeverity.Ok, $"{name} is published.")]
             : [new(check, FindingSeverity.Warning, $"No record at {name}. {meaning}", fix)];
     }
-
-    private static bool IsSpf(string record) =>
-        record.Equals("v=spf1", StringComparison.OrdinalIgnoreCase) || record.StartsWith("v=spf1 ", StringComparison.OrdinalIgnoreCase);
 }

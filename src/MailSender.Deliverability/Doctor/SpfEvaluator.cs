@@ -16,13 +16,72 @@ internal enum SpfVerdict
 }
 
 /// <summary>
-/// Evaluates SPF records as a receiver would, for the doctor: <c>ip4</c>, <c>ip6</c>, <c>a</c>, <c>mx</c>,
+/// Reads SPF records for the doctor: counts their DNS lookups, lists the domains they include, and evaluates them as a receiver would for <c>ip4</c>, <c>ip6</c>, <c>a</c>, <c>mx</c>,
 /// <c>include</c>, <c>all</c> and <c>redirect</c>. Terms it does not evaluate (<c>exists</c>, <c>ptr</c>, macros) make
 /// the verdict <see cref="SpfVerdict.Undecided"/> when they are reached before a match, never a guess.
 /// </summary>
 internal sealed class SpfEvaluator(DnsLookup dns)
 {
+    /// <summary>RFC 7208 4.6.4: at most 10 terms that query DNS, counted through every include.</summary>
+    public const int LookupLimit = 10;
+
     private const int MaxDepth = 10;
+
+    public static bool IsSpf(string record) =>
+        record.Equals("v=spf1", StringComparison.OrdinalIgnoreCase) || record.StartsWith("v=spf1 ", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Counts the terms of <paramref name="record"/> (the record of <paramref name="domain"/>) that query DNS
+    /// (<c>include</c>, <c>a</c>, <c>mx</c>, <c>ptr</c>, <c>exists</c>, <c>redirect</c>), through every include and
+    /// redirect; the problem names an include or redirect without exactly one record, or a loop.
+    /// </summary>
+    public Task<(int Lookups, string? Problem)> CountLookupsAsync(string record, string domain, CancellationToken cancellationToken) =>
+        CountLookupsAsync(record, 0, new HashSet<string>(StringComparer.OrdinalIgnoreCase) { domain }, cancellationToken);
+
+    private async Task<(int Lookups, string? Problem)> CountLookupsAsync(string record, int depth, HashSet<string> seen, CancellationToken cancellationToken)
+    {
+        if (depth > LookupLimit)
+        {
+            return (LookupLimit + 1, null);
+        }
+
+        var lookups = 0;
+        foreach (var term in Terms(record))
+        {
+            if (term.Name is not ("include" or "a" or "mx" or "ptr" or "exists" or "redirect"))
+            {
+                continue;
+            }
+
+            lookups++;
+            if (term.Name is not ("include" or "redirect"))
+            {
+                continue;
+            }
+
+            var target = (term.Value ?? string.Empty).ToLowerInvariant();
+            var shown = term.Name == "include" ? "include:" + target : "redirect=" + target;
+            if (!seen.Add(target))
+            {
+                return (lookups, $"{target} is included twice (a loop)");
+            }
+
+            var included = (await dns.TxtAsync(target, cancellationToken).ConfigureAwait(false)).Where(IsSpf).ToList();
+            if (included.Count != 1)
+            {
+                return (lookups, included.Count == 0 ? $"{shown} names a domain without an SPF record" : $"{shown} names a domain with {included.Count} SPF records");
+            }
+
+            var (inner, problem) = await CountLookupsAsync(included[0], depth + 1, seen, cancellationToken).ConfigureAwait(false);
+            lookups += inner;
+            if (problem is not null)
+            {
+                return (lookups, problem);
+            }
+        }
+
+        return (lookups, null);
+    }
 
     /// <summary>Every domain reached through <c>include:</c> and <c>redirect=</c> from <paramref name="domain"/>'s record, in lower case.</summary>
     public async Task<HashSet<string>> ReachableAsync(string domain, CancellationToken cancellationToken)
@@ -135,9 +194,7 @@ internal sealed class SpfEvaluator(DnsLookup dns)
 
     private async Task<string?> RecordAsync(string domain, CancellationToken cancellationToken)
     {
-        var records = (await dns.TxtAsync(domain, cancellationToken).ConfigureAwait(false))
-            .Where(r => r.Equals("v=spf1", StringComparison.OrdinalIgnoreCase) || r.StartsWith("v=spf1 ", StringComparison.OrdinalIgnoreCase))
-            .ToList();
+        var records = (await dns.TxtAsync(domain, cancellationToken).ConfigureAwait(false)).Where(IsSpf).ToList();
         return records.Count == 1 ? records[0] : null;
     }
 

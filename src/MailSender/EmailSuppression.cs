@@ -35,6 +35,16 @@ public sealed record EmailSuppression
     /// <summary>What caused it, in words: the bounce's status and diagnostic, the complaint's feedback type.</summary>
     public string? Detail { get; init; }
 
+    /// <summary>The bad-input rule of every suppression list (in memory and the outbox's): an address, without a line break.</summary>
+    internal static void CheckAddress(string address)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(address);
+        if (address.AsSpan().IndexOfAny('\r', '\n') >= 0)
+        {
+            throw new ArgumentException("A suppressed address cannot contain a line break (CR or LF).", nameof(address));
+        }
+    }
+
     /// <summary>The entry in words, for errors and results: <c>ADDRESS is suppressed for list 'L' (unsubscribed: detail)</c>.</summary>
     internal string Describe()
     {

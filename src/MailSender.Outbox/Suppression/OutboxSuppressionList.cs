@@ -9,7 +9,7 @@ internal sealed class OutboxSuppressionList(OutboxRuntime runtime) : IEmailSuppr
 {
     public async ValueTask<EmailSuppression?> FindAsync(string address, string? list, CancellationToken cancellationToken = default)
     {
-        Check(address);
+        EmailSuppression.CheckAddress(address);
         await runtime.EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
         return await runtime.Store.FindSuppressionAsync(address, list, cancellationToken).ConfigureAwait(false);
     }
@@ -17,24 +17,15 @@ internal sealed class OutboxSuppressionList(OutboxRuntime runtime) : IEmailSuppr
     public async ValueTask AddAsync(EmailSuppression suppression, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(suppression);
-        Check(suppression.Address);
+        EmailSuppression.CheckAddress(suppression.Address);
         await runtime.EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
         await runtime.Store.AddSuppressionAsync(suppression, cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask<bool> RemoveAsync(string address, string? list, CancellationToken cancellationToken = default)
     {
-        Check(address);
+        EmailSuppression.CheckAddress(address);
         await runtime.EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
         return await runtime.Store.RemoveSuppressionAsync(address, list, cancellationToken).ConfigureAwait(false);
-    }
-
-    private static void Check(string address)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(address);
-        if (address.AsSpan().IndexOfAny('\r', '\n') >= 0)
-        {
-            throw new ArgumentException("A suppressed address cannot contain a line break (CR or LF).", nameof(address));
-        }
     }
 }

@@ -9,7 +9,7 @@ internal sealed class InMemoryEmailSuppressionList : IEmailSuppressionList
 
     public ValueTask<EmailSuppression?> FindAsync(string address, string? list, CancellationToken cancellationToken = default)
     {
-        Check(address);
+        EmailSuppression.CheckAddress(address);
         var found = _entries.TryGetValue((address.Trim(), string.Empty), out var global) ? global
             : list is not null && _entries.TryGetValue((address.Trim(), list), out var listed) ? listed
             : null;
@@ -19,25 +19,15 @@ internal sealed class InMemoryEmailSuppressionList : IEmailSuppressionList
     public ValueTask AddAsync(EmailSuppression suppression, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(suppression);
-        Check(suppression.Address);
+        EmailSuppression.CheckAddress(suppression.Address);
         _entries.TryAdd((suppression.Address.Trim(), suppression.List ?? string.Empty), suppression);
         return ValueTask.CompletedTask;
     }
 
     public ValueTask<bool> RemoveAsync(string address, string? list, CancellationToken cancellationToken = default)
     {
-        Check(address);
+        EmailSuppression.CheckAddress(address);
         return ValueTask.FromResult(_entries.TryRemove((address.Trim(), list ?? string.Empty), out _));
-    }
-
-    /// <summary>The same bad-input rule as the database lists of the outbox: no empty address, no line break.</summary>
-    private static void Check(string address)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(address);
-        if (address.AsSpan().IndexOfAny('\r', '\n') >= 0)
-        {
-            throw new ArgumentException("A suppressed address cannot contain a line break (CR or LF).", nameof(address));
-        }
     }
 
     private sealed class KeyComparer : IEqualityComparer<(string Address, string List)>

@@ -58,15 +58,34 @@ public sealed partial class BounceProcessor
     public async Task<BounceReport?> ProcessAsync(MimeMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
+        return (await ActAsync(message, message.MessageId ?? "(none)", cancellationToken).ConfigureAwait(false)).Report;
+    }
+
+    /// <summary>The one path of every source: parse, then act on a report, or log why the message (named <paramref name="name"/> in the log) was skipped.</summary>
+    private async Task<(BounceReport? Report, string? Problem)> ActAsync(MimeMessage message, string name, CancellationToken cancellationToken)
+    {
         var report = BounceParser.TryParse(message, out var problem);
         if (report is null)
         {
-            Log.Skipped(_logger, message.MessageId ?? "(none)", problem!);
-            return null;
+            Log.Skipped(_logger, name, problem!);
+            return (null, problem);
         }
 
         await ApplyAsync(report, cancellationToken).ConfigureAwait(false);
-        return report;
+        return (report, null);
+    }
+
+    /// <summary>Adds the outcome of <see cref="ActAsync"/> to a run's summary; true when a report was acted on.</summary>
+    private static bool Record(BounceProcessingSummary summary, string path, (BounceReport? Report, string? Problem) outcome)
+    {
+        if (outcome.Report is { } report)
+        {
+            summary.Reports.Add(report);
+            return true;
+        }
+
+        summary.Skipped.Add(new SkippedMessage(path, outcome.Problem!));
+        return false;
     }
 
     /// <summary>Puts the hard-bounced and complaining recipients of <paramref name="report"/> on the suppression list.</summary>
@@ -179,17 +198,7 @@ public sealed partial class BounceProcessor
             return false;
         }
 
-        var report = BounceParser.TryParse(message, out var problem);
-        if (report is null)
-        {
-            Log.Skipped(_logger, Path.GetFileName(file), problem!);
-            summary.Skipped.Add(new SkippedMessage(file, problem!));
-            return false;
-        }
-
-        await ApplyAsync(report, cancellationToken).ConfigureAwait(false);
-        summary.Reports.Add(report);
-        return true;
+        return Record(summary, file, await ActAsync(message, Path.GetFileName(file), cancellationToken).ConfigureAwait(false));
     }
 
     private async Task<bool> ProcessImapMessageAsync(IMailFolder folder, UniqueId uid, BounceProcessingSummary summary, CancellationToken cancellationToken)
@@ -198,17 +207,7 @@ public sealed partial class BounceProcessor
 
         // GetMessage fetches BODY.PEEK[]: reading does not mark the message seen, so a skipped one stays unseen.
         var message = await folder.GetMessageAsync(uid, cancellationToken).ConfigureAwait(false);
-        var report = BounceParser.TryParse(message, out var problem);
-        if (report is null)
-        {
-            Log.Skipped(_logger, name, problem!);
-            summary.Skipped.Add(new SkippedMessage(name, problem!));
-            return false;
-        }
-
-        await ApplyAsync(report, cancellationToken).ConfigureAwait(false);
-        summary.Reports.Add(report);
-        return true;
+        return Record(summary, name, await ActAsync(message, name, cancellationToken).ConfigureAwait(false));
     }
 
     private static string Flags(string file)

@@ -82,7 +82,7 @@ public sealed class OutboxDeliverabilityTests : IDisposable
         }
 
         Directory.CreateDirectory(_folder.File("bounces"));
-        await File.WriteAllTextAsync(Path.Combine(_folder.File("bounces"), "dsn.eml"), Bounce(message.MessageId!, "gone@example.com"));
+        await File.WriteAllTextAsync(Path.Combine(_folder.File("bounces"), "dsn.eml"), TestSupport.TestMessages.HardBounce(message.MessageId!, "gone@example.com"));
         var summary = await provider.GetRequiredService<BounceProcessor>().ProcessFolderAsync(_folder.File("bounces"));
 
         Assert.Single(summary.Reports);
@@ -223,38 +223,4 @@ public sealed class OutboxDeliverabilityTests : IDisposable
         message.Body = new TextPart("plain") { Text = "Hello" };
         return message;
     }
-
-    private static string Bounce(string messageId, string recipient) => $"""
-        From: MAILER-DAEMON@mx.example.com
-        To: news@example.com
-        Subject: Undelivered Mail Returned to Sender
-        Message-Id: <{Guid.NewGuid():N}@mx.example.com>
-        MIME-Version: 1.0
-        Content-Type: multipart/report; report-type=delivery-status; boundary="B1"
-
-        --B1
-        Content-Type: text/plain
-
-        Your message could not be delivered.
-
-        --B1
-        Content-Type: message/delivery-status
-
-        Reporting-MTA: dns; mx.example.com
-
-        Final-Recipient: rfc822; {recipient}
-        Action: failed
-        Status: 5.1.1
-        Diagnostic-Code: smtp; 550 5.1.1 no such user
-
-        --B1
-        Content-Type: text/rfc822-headers
-
-        From: news@example.com
-        To: {recipient}
-        Subject: Hello
-        Message-ID: <{messageId}>
-
-        --B1--
-        """.ReplaceLineEndings("\r\n");
 }

@@ -43,4 +43,42 @@ public static class TestMessages
         message.Body = part;
         return message;
     }
+
+    /// <summary>
+    /// A delivery status notification (RFC 3464) as a mail server writes it: <paramref name="recipient"/> failed for good
+    /// (5.1.1, "550 5.1.1 no such user"), with the headers of the message <paramref name="messageId"/> returned.
+    /// </summary>
+    public static string HardBounce(string messageId, string recipient, string originalFrom = "news@example.com") => $"""
+        From: MAILER-DAEMON@mx.example.com
+        To: {originalFrom}
+        Subject: Undelivered Mail Returned to Sender
+        Message-Id: <{Guid.NewGuid():N}@mx.example.com>
+        MIME-Version: 1.0
+        Content-Type: multipart/report; report-type=delivery-status; boundary="B1"
+
+        --B1
+        Content-Type: text/plain
+
+        Your message could not be delivered.
+
+        --B1
+        Content-Type: message/delivery-status
+
+        Reporting-MTA: dns; mx.example.com
+
+        Final-Recipient: rfc822; {recipient}
+        Action: failed
+        Status: 5.1.1
+        Diagnostic-Code: smtp; 550 5.1.1 no such user
+
+        --B1
+        Content-Type: text/rfc822-headers
+
+        From: {originalFrom}
+        To: {recipient}
+        Subject: Hello
+        Message-ID: <{messageId}>
+
+        --B1--
+        """.ReplaceLineEndings("\r\n");
 }

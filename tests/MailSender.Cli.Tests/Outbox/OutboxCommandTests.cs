@@ -256,37 +256,6 @@ public sealed class OutboxCommandTests : IDisposable
 
     private static Task<CliRun> Run(params string[] args) => CliRun.RunAsync(args);
 
-    private static MimeMessage Dsn(string messageId, string recipient) => MimeMessage.Load(new MemoryStream(Encoding.UTF8.GetBytes($"""
-        From: MAILER-DAEMON@mx.example.com
-        To: me@example.com
-        Subject: Undelivered Mail Returned to Sender
-        Message-Id: <{Guid.NewGuid():N}@mx.example.com>
-        MIME-Version: 1.0
-        Content-Type: multipart/report; report-type=delivery-status; boundary="B1"
-
-        --B1
-        Content-Type: text/plain
-
-        Your message could not be delivered.
-
-        --B1
-        Content-Type: message/delivery-status
-
-        Reporting-MTA: dns; mx.example.com
-
-        Final-Recipient: rfc822; {recipient}
-        Action: failed
-        Status: 5.1.1
-        Diagnostic-Code: smtp; 550 5.1.1 no such user
-
-        --B1
-        Content-Type: text/rfc822-headers
-
-        From: me@example.com
-        To: {recipient}
-        Subject: Bounces
-        Message-ID: <{messageId}>
-
-        --B1--
-        """.ReplaceLineEndings("\r\n"))));
+    private static MimeMessage Dsn(string messageId, string recipient) =>
+        MimeMessage.Load(new MemoryStream(Encoding.UTF8.GetBytes(TestMessages.HardBounce(messageId, recipient, originalFrom: "me@example.com"))));
 }
